@@ -1,0 +1,5 @@
+"""Mutualist: software for freelance collectives."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,190 @@
+"""Reads of collectives, scoped by who is asking.
+
+Public: the directory, a collective's page, its active members with published
+profiles, its co-working space and bylaws. Members: fellow members' unpublished
+profiles. Coordinators: applications and pending invitations (with the invited
+address, which they typed themselves).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from mutualist.collectives.models import Bylaws, Collective, Invitation, Membership
+from mutualist.core.errors import PermissionDenied
+from mutualist.members.models import User
+
+Viewer = User | AnonymousUser
+
+
+def collective_get_public(*, slug: str) -> Collective:
+    """A collective's public face; 404 when there is none with that slug."""
+    try:
+        return Collective.objects.select_related("coworking_space").get(slug=slug)
+    except Collective.DoesNotExist:
+        raise Http404("No such collective.") from None
+
+
+def membership_of(*, user: Viewer, collective: Collective) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, collective=collective).first()
+
+
+def collective_get_for_member(*, user: Viewer, slug: str) -> tuple[Collective, Membership]:
+    """The collective and the viewer's active membership; 404 for anyone else."""
+    collective = collective_get_public(slug=slug)
+    membership = membership_of(user=user, collective=collective)
+    if membership is None or membership.state != Membership.State.ACTIVE:
+        raise Http404("No such collective.")
+    return collective, membership
+
+
+def collective_get_for_coordinator(*, user: Viewer, slug: str) -> tuple[Collective, Membership]:
+    """As ``collective_get_for_member``, and refuses (403) a member who is not a coordinator."""
+    collective, membership = collective_get_for_member(user=user, slug=slug)
+    if membership.role != Membership.Role.COORDINATOR:
+        raise PermissionDenied(
+            "Only a coordinator of this collective can do that.", code="not_coordinator"
+        )
+    return collective, membership
+
+
+def collective_list_directory(
+    *,
+    country: str | None = None,
+    city: str | None = None,
+    skill: str | None = None,
+    remote: bool | None = None,
+    query: str | None = None,
+) -> QuerySet[Collective]:
+    collectives = Collective.objects.annotate(
+        active_members=Count("memberships", filter=Q(memberships__state=Membership.State.ACTIVE))
+    )
+    if country:
+        collectives = collectives.filter(country=country.upper())
+    if city:
+        collectives = collectives.filter(city__iexact=city.strip())
+    if remote is not None:
+        collectives = collectives.filter(is_remote=remote)
+    if query:
+        collectives = collectives.filter(Q(name__icontains=query) | Q(description__icontains=query))
+    if skill:
+        offering = Membership.objects.filter(
+            state=Membership.State.ACTIVE, user__profile__skills__skill__slug=skill
+        ).values("collective_id")
+        collectives = collectives.filter(pk__in=offering)
+    return collectives.order_by("name", "pk")
+
+
+def membership_list_active(*, collective: Collective, viewer: Viewer) -> QuerySet[Membership]:
+    """Active members the viewer may see: fellow members see everyone active,
+    others see only those with a published profile."""
+    memberships = Membership.objects.filter(
+        collective=collective, state=Membership.State.ACTIVE
+    ).select_related("user__profile")
+    mine = membership_of(user=viewer, collective=collective)
+    is_member = mine is not None and mine.state == Membership.State.ACTIVE
+    if not is_member and not (viewer.is_authenticated and viewer.is_staff):
+        memberships = memberships.filter(user__profile__is_public=True)
+    return memberships.order_by("role", "user__profile__display_name", "pk")
+
+
+def membership_list_applications(*, collective: Collective, viewer: Viewer) -> QuerySet[Membership]:
+    _require_coordinator(collective=collective, viewer=viewer)
+    return Membership.objects.filter(
+        collective=collective, state=Membership.State.APPLIED
+    ).select_related("user__profile")
+
+
+def membership_get_for_coordinator(
+    *, collective: Collective, viewer: Viewer, membership_id: int
+) -> Membership:
+    _require_coordinator(collective=collective, viewer=viewer)
+    try:
+        return Membership.objects.select_related("user__profile").get(
+            collective=collective, pk=membership_id
+        )
+    except Membership.DoesNotExist:
+        raise Http404("No such membership.") from None
+
+
+def invitation_list_pending(*, collective: Collective, viewer: Viewer) -> QuerySet[Invitation]:
+    _require_coordinator(collective=collective, viewer=viewer)
+    return Invitation.objects.filter(
+        collective=collective, state=Invitation.State.PENDING, expires_at__gt=timezone.now()
+    ).select_related("invited_by__profile")
+
+
+def invitation_get_for_coordinator(
+    *, collective: Collective, viewer: Viewer, invitation_id: int
+) -> Invitation:
+    _require_coordinator(collective=collective, viewer=viewer)
+    try:
+        return Invitation.objects.get(collective=collective, pk=invitation_id)
+    except Invitation.DoesNotExist:
+        raise Http404("No such invitation.") from None
+
+
+def invitation_list_for_user(*, user: User) -> QuerySet[Invitation]:
+    """Open invitations addressed to the user's own email."""
+    return Invitation.objects.filter(
+        email__iexact=user.email, state=Invitation.State.PENDING, expires_at__gt=timezone.now()
+    ).select_related("collective", "invited_by__profile")
+
+
+def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user)
+        .exclude(state=Membership.State.LEFT)
+        .select_related("collective")
+        .order_by("collective__name")
+    )
+
+
+def bylaws_in_force(*, collective: Collective, on: dt.date | None = None) -> Bylaws:
+    """The newest version effective on ``on`` (default today, UTC)."""
+    day = on or timezone.localdate()
+    bylaws = (
+        Bylaws.objects.filter(collective=collective, effective_from__lte=day)
+        .prefetch_related("split_shares")
+        .order_by("-effective_from", "-version")
+        .first()
+    )
+    if bylaws is None:
+        # A collective always has version 1 from its creation day; a date before
+        # that falls back to it rather than to nothing.
+        bylaws = (
+            Bylaws.objects.filter(collective=collective)
+            .prefetch_related("split_shares")
+            .order_by("version")
+            .first()
+        )
+    if bylaws is None:
+        raise Http404("This collective has no bylaws.")
+    return bylaws
+
+
+def bylaws_history(*, collective: Collective) -> QuerySet[Bylaws]:
+    return (
+        Bylaws.objects.filter(collective=collective)
+        .prefetch_related("split_shares")
+        .select_related("created_by__profile")
+        .order_by("-version")
+    )
+
+
+def _require_coordinator(*, collective: Collective, viewer: Viewer) -> Membership:
+    membership = membership_of(user=viewer, collective=collective)
+    if membership is None or membership.state != Membership.State.ACTIVE:
+        raise Http404("No such collective.")
+    if membership.role != Membership.Role.COORDINATOR:
+        raise PermissionDenied(
+            "Only a coordinator of this collective can do that.", code="not_coordinator"
+        )
+    return membership

@@ -1,0 +1,53 @@
+"""Every write to collectives, memberships, invitations and bylaws.
+
+Services check permissions and preconditions first and raise a ``DomainError``
+before touching anything; writes to shared rows use row locks or conditional
+updates whose row count is checked, never read-modify-write.
+"""
+
+from __future__ import annotations
+
+from mutualist.collectives.services.bylaws import bylaws_adopt, split_shares_validate
+from mutualist.collectives.services.collectives import (
+    CoworkingInput,
+    collective_create,
+    collective_update,
+)
+from mutualist.collectives.services.invitations import (
+    invitation_accept,
+    invitation_create,
+    invitation_decline,
+    invitation_expire_overdue,
+    invitation_resolve,
+    invitation_revoke,
+    invitation_token,
+    invitation_url,
+)
+from mutualist.collectives.services.memberships import (
+    membership_apply,
+    membership_approve,
+    membership_leave,
+    membership_reject,
+    membership_set_role,
+)
+
+__all__ = [
+    "CoworkingInput",
+    "bylaws_adopt",
+    "collective_create",
+    "collective_update",
+    "invitation_accept",
+    "invitation_create",
+    "invitation_decline",
+    "invitation_expire_overdue",
+    "invitation_resolve",
+    "invitation_revoke",
+    "invitation_token",
+    "invitation_url",
+    "membership_apply",
+    "membership_approve",
+    "membership_leave",
+    "membership_reject",
+    "membership_set_role",
+    "split_shares_validate",
+]

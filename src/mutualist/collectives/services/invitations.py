@@ -1,0 +1,289 @@
+"""Invitations by email with signed, expiring links."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from mutualist.collectives.models import (
+    Collective,
+    Invitation,
+    Membership,
+)
+from mutualist.collectives.services._common import require_coordinator
+from mutualist.collectives.services.memberships import _refuse_existing
+from mutualist.core.errors import Conflict, PermissionDenied, ValidationFailed
+from mutualist.members.models import User
+
+INVITATION_SALT = "collectives.invitation"
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return signing.dumps({"i": invitation.pk}, salt=INVITATION_SALT, compress=True)
+
+
+def invitation_url(invitation: Invitation) -> str:
+    path = reverse("collectives:invitation", kwargs={"token": invitation_token(invitation)})
+    return f"{settings.SITE_URL}{path}"
+
+
+def _send_invitation_email(invitation_id: int) -> None:
+    invitation = Invitation.objects.select_related("collective", "invited_by__profile").get(
+        pk=invitation_id
+    )
+    context = {
+        "invitation": invitation,
+        "url": invitation_url(invitation),
+        "site_url": settings.SITE_URL,
+    }
+    send_mail(
+        subject=f"You are invited to join {invitation.collective.name} on Mutualist",
+        message=render_to_string("collectives/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+def invitation_create(
+    *,
+    collective: Collective,
+    inviter: User,
+    email: str,
+    role: str = Membership.Role.MEMBER,
+    message: str = "",
+    now: dt.datetime | None = None,
+) -> Invitation:
+    """Invite someone by email; the email with a signed link goes out after commit.
+
+    If the address belongs to an account, that person's membership shows as
+    invited until they answer.
+    """
+    require_coordinator(collective=collective, actor=inviter)
+    address = email.strip().lower()
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from django.core.validators import validate_email
+
+    try:
+        validate_email(address)
+    except DjangoValidationError:
+        raise ValidationFailed(
+            f"{email!r} is not an email address.", code="invalid_email", field="email"
+        ) from None
+    if role not in Membership.Role.values:
+        raise ValidationFailed(
+            "Role must be coordinator or member.", code="invalid_role", field="role"
+        )
+    invitee = User.objects.filter(email__iexact=address).first()
+    existing = (
+        Membership.objects.filter(collective=collective, user=invitee)
+        .select_related("user__profile")
+        .first()
+        if invitee
+        else None
+    )
+    if existing is not None and existing.state in (
+        Membership.State.ACTIVE,
+        Membership.State.APPLIED,
+    ):
+        _refuse_existing(existing)
+    now = now or timezone.now()
+    if Invitation.objects.filter(
+        collective=collective, email=address, state=Invitation.State.PENDING, expires_at__gt=now
+    ).exists():
+        raise Conflict(
+            f"{address} already has an open invitation.", code="already_invited", field="email"
+        )
+    with transaction.atomic():
+        # An expired, unanswered invitation makes room for a new one.
+        _expire_pending(collective=collective, email=address, now=now)
+        try:
+            with transaction.atomic():
+                invitation = Invitation.objects.create(
+                    collective=collective,
+                    email=address,
+                    role=role,
+                    message=message.strip(),
+                    invited_by=inviter,
+                    created_at=now,
+                    expires_at=now + dt.timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
+                )
+        except IntegrityError:
+            raise Conflict(
+                f"{address} already has an open invitation.", code="already_invited", field="email"
+            ) from None
+        if invitee is not None:
+            if existing is None:
+                Membership.objects.create(
+                    collective=collective,
+                    user=invitee,
+                    role=role,
+                    state=Membership.State.INVITED,
+                    created_at=now,
+                )
+            elif existing.state == Membership.State.LEFT:
+                Membership.objects.filter(pk=existing.pk, state=Membership.State.LEFT).update(
+                    state=Membership.State.INVITED, role=role
+                )
+        invitation_id = invitation.pk
+        transaction.on_commit(lambda: _send_invitation_email(invitation_id))
+    return invitation
+
+
+def _expire_pending(*, collective: Collective, email: str, now: dt.datetime) -> None:
+    Invitation.objects.filter(
+        collective=collective, email=email, state=Invitation.State.PENDING, expires_at__lte=now
+    ).update(state=Invitation.State.EXPIRED, responded_at=now)
+
+
+def invitation_resolve(*, token: str) -> Invitation:
+    """The invitation a link names. Forged, unknown, expired or answered links
+    are refused with a reason a person can act on."""
+    max_age = dt.timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+    try:
+        payload = signing.loads(token, salt=INVITATION_SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        raise ValidationFailed(
+            "This invitation has expired; ask the collective for a new one.",
+            code="invitation_expired",
+            field="token",
+        ) from None
+    except signing.BadSignature:
+        raise ValidationFailed(
+            "This invitation link is not valid; check that you copied all of it.",
+            code="invalid_invitation_token",
+            field="token",
+        ) from None
+    invitation_id = payload.get("i") if isinstance(payload, dict) else None
+    invitation = (
+        Invitation.objects.select_related("collective", "invited_by__profile")
+        .filter(pk=invitation_id)
+        .first()
+        if isinstance(invitation_id, int)
+        else None
+    )
+    if invitation is None:
+        raise ValidationFailed(
+            "This invitation link is not valid; check that you copied all of it.",
+            code="invalid_invitation_token",
+            field="token",
+        )
+    if invitation.state != Invitation.State.PENDING:
+        raise Conflict(
+            f"This invitation has already been {invitation.get_state_display().lower()}.",
+            code="invitation_used",
+            field="token",
+        )
+    if invitation.is_expired:
+        raise ValidationFailed(
+            "This invitation has expired; ask the collective for a new one.",
+            code="invitation_expired",
+            field="token",
+        )
+    return invitation
+
+
+def _check_invitee(invitation: Invitation, user: User) -> None:
+    if user.email.lower() != invitation.email.lower():
+        raise PermissionDenied(
+            "This invitation was sent to a different email address. Log in with that "
+            "address, or ask for an invitation to yours.",
+            code="invitation_for_other_email",
+        )
+
+
+def invitation_accept(*, token: str, user: User) -> Membership:
+    invitation = invitation_resolve(token=token)
+    _check_invitee(invitation, user)
+    now = timezone.now()
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update()
+            .filter(collective=invitation.collective, user=user)
+            .first()
+        )
+        if membership is not None and membership.state == Membership.State.ACTIVE:
+            raise Conflict("You are already a member of this collective.", code="already_member")
+        claimed = Invitation.objects.filter(
+            pk=invitation.pk, state=Invitation.State.PENDING
+        ).update(state=Invitation.State.ACCEPTED, responded_at=now, accepted_by=user)
+        if claimed != 1:
+            raise Conflict("This invitation has already been answered.", code="invitation_used")
+        if membership is None:
+            membership = Membership.objects.create(
+                collective=invitation.collective,
+                user=user,
+                role=invitation.role,
+                state=Membership.State.ACTIVE,
+                joined_at=now,
+            )
+        else:
+            Membership.objects.filter(pk=membership.pk).update(
+                state=Membership.State.ACTIVE, role=invitation.role, joined_at=now, left_at=None
+            )
+            membership.refresh_from_db()
+    return membership
+
+
+def _withdraw_invited_membership(invitation: Invitation) -> None:
+    membership = Membership.objects.filter(
+        collective=invitation.collective,
+        user__email__iexact=invitation.email,
+        state=Membership.State.INVITED,
+    ).first()
+    if membership is None:
+        return
+    if membership.joined_at is None:
+        membership.delete()
+    else:
+        Membership.objects.filter(pk=membership.pk, state=Membership.State.INVITED).update(
+            state=Membership.State.LEFT
+        )
+
+
+def invitation_decline(*, token: str, user: User) -> Invitation:
+    invitation = invitation_resolve(token=token)
+    _check_invitee(invitation, user)
+    with transaction.atomic():
+        updated = Invitation.objects.filter(
+            pk=invitation.pk, state=Invitation.State.PENDING
+        ).update(state=Invitation.State.DECLINED, responded_at=timezone.now())
+        if updated != 1:
+            raise Conflict("This invitation has already been answered.", code="invitation_used")
+        _withdraw_invited_membership(invitation)
+    invitation.refresh_from_db()
+    return invitation
+
+
+def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
+    require_coordinator(collective=invitation.collective, actor=actor)
+    with transaction.atomic():
+        updated = Invitation.objects.filter(
+            pk=invitation.pk, state=Invitation.State.PENDING
+        ).update(state=Invitation.State.REVOKED, responded_at=timezone.now())
+        if updated != 1:
+            raise Conflict("This invitation has already been answered.", code="invitation_used")
+        _withdraw_invited_membership(invitation)
+    invitation.refresh_from_db()
+    return invitation
+
+
+def invitation_expire_overdue(*, now: dt.datetime | None = None) -> int:
+    """Close invitations past their expiry (run by ``mutualist tick``; idempotent)."""
+    now = now or timezone.now()
+    count = 0
+    overdue = Invitation.objects.filter(state=Invitation.State.PENDING, expires_at__lte=now)
+    for invitation in overdue.select_related("collective"):
+        with transaction.atomic():
+            if Invitation.objects.filter(pk=invitation.pk, state=Invitation.State.PENDING).update(
+                state=Invitation.State.EXPIRED, responded_at=now
+            ):
+                _withdraw_invited_membership(invitation)
+                count += 1
+    return count

@@ -1,0 +1,102 @@
+"""The test base: a small cast of named people, built once per test.
+
+- Ana coordinates collective A (Manila Virtual Assistants).
+- Ben is a member of collective A.
+- Carla is a member of collective B (Remote Crew); she is not in A.
+- Olga is an outsider: logged in, in no collective.
+
+Everyone's password is ``PASSWORD``. Use the ``cast`` fixture; ``client_for``
+logs a Django test client in as one of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from mutualist.collectives.models import Collective, Membership
+from mutualist.members.models import User
+
+PASSWORD = "correct-horse-battery-staple-42"  # noqa: S105
+
+
+@dataclass(frozen=True)
+class Cast:
+    ana: User
+    ben: User
+    carla: User
+    olga: User
+    collective_a: Collective
+    collective_b: Collective
+
+
+def make_member(email: str, display_name: str, *, timezone: str = "UTC", **profile: Any) -> User:
+    from mutualist.members.services.accounts import user_signup
+
+    user = user_signup(email=email, password=PASSWORD, display_name=display_name, timezone=timezone)
+    if profile:
+        for key, value in profile.items():
+            setattr(user.profile, key, value)
+        user.profile.save()
+    return user
+
+
+def build_cast() -> Cast:
+    from mutualist.collectives.services import collective_create
+
+    ana = make_member(
+        "ana@example.org", "Ana Reyes", timezone="Asia/Manila", country="PH", city="Manila"
+    )
+    ben = make_member(
+        "ben@example.org", "Ben Okafor", timezone="Africa/Lagos", country="NG", city="Lagos"
+    )
+    carla = make_member(
+        "carla@example.org", "Carla Mwangi", timezone="Africa/Nairobi", country="KE", city="Nairobi"
+    )
+    olga = make_member(
+        "olga@example.org", "Olga Petrova", timezone="Europe/Berlin", country="DE", city="Berlin"
+    )
+    collective_a = collective_create(
+        creator=ana,
+        name="Manila Virtual Assistants",
+        slug="manila-va",
+        base_currency="PHP",
+        city="Manila",
+        country="PH",
+        description="Virtual assistants in Manila.",
+    )
+    Membership.objects.create(
+        collective=collective_a,
+        user=ben,
+        role=Membership.Role.MEMBER,
+        state=Membership.State.ACTIVE,
+        joined_at=collective_a.created_at,
+    )
+    collective_b = collective_create(
+        creator=carla,
+        name="Remote Crew",
+        slug="remote-crew",
+        base_currency="USD",
+        is_remote=True,
+        description="A remote crew.",
+    )
+    return Cast(ana, ben, carla, olga, collective_a, collective_b)
+
+
+@pytest.fixture
+def cast(db: None) -> Cast:
+    return build_cast()
+
+
+@pytest.fixture
+def client_for(db: None) -> Callable[[User], Client]:
+    def login(user: User) -> Client:
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return login

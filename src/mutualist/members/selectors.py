@@ -1,0 +1,125 @@
+"""Reads of people's data, scoped by who is asking.
+
+The public sees published profiles; a member also sees the unpublished
+profiles of people they share an active collective with; everyone sees their
+own. Email addresses are never part of what these return for display.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from mutualist.core.reference import validate_timezone
+from mutualist.members.availability import Window, business_hours, monday_of, overlap_hours
+from mutualist.members.models import AvailabilityWindow, MemberSkill, Profile, Skill, User
+
+Viewer = User | AnonymousUser
+
+
+def _visible_profiles(viewer: Viewer) -> QuerySet[Profile]:
+    profiles = Profile.objects.filter(user__is_active=True)
+    if not viewer.is_authenticated:
+        return profiles.filter(is_public=True)
+    if viewer.is_staff:
+        return profiles
+    # Imported here: collectives depends on members, not the other way round,
+    # and this is the one read that needs the membership table.
+    from mutualist.collectives.models import Membership
+
+    shares_collective = Membership.objects.filter(
+        user=OuterRef("user"),
+        state=Membership.State.ACTIVE,
+        collective__memberships__user=viewer,
+        collective__memberships__state=Membership.State.ACTIVE,
+    )
+    return profiles.filter(Q(is_public=True) | Q(user=viewer) | Exists(shares_collective))
+
+
+def _with_details(profiles: QuerySet[Profile]) -> QuerySet[Profile]:
+    return profiles.select_related("user").prefetch_related(
+        Prefetch("skills", queryset=MemberSkill.objects.select_related("skill")),
+        "languages",
+        "availability",
+    )
+
+
+def profile_get_for_user(*, viewer: Viewer, handle: str) -> Profile:
+    """The profile behind ``handle`` if ``viewer`` may see it, else 404."""
+    try:
+        return _with_details(_visible_profiles(viewer)).get(handle=handle)
+    except Profile.DoesNotExist:
+        raise Http404("No such profile.") from None
+
+
+def profile_get_own(*, user: User) -> Profile:
+    return _with_details(Profile.objects.filter(user=user)).get()
+
+
+def profile_windows(profile: Profile) -> list[Window]:
+    return [Window(w.weekday, w.start, w.end) for w in profile.availability.all()]
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    profile: Profile
+    overlap_hours: Decimal | None
+
+
+def profile_list_directory(
+    *,
+    viewer: Viewer,
+    skill: str | None = None,
+    country: str | None = None,
+    city: str | None = None,
+    language: str | None = None,
+    overlap_timezone: str | None = None,
+    min_overlap_hours: Decimal | None = None,
+    today: dt.date | None = None,
+) -> list[DirectoryEntry]:
+    """Profiles ``viewer`` may see, filtered.
+
+    With ``overlap_timezone``, each entry carries how many hours of the
+    member's availability fall inside Monday-Friday 09:00-17:00 in that zone
+    (this week, daylight saving included), and ``min_overlap_hours`` keeps only
+    those with at least that many.
+    """
+    profiles = _visible_profiles(viewer)
+    if skill:
+        profiles = profiles.filter(skills__skill__slug=skill)
+    if country:
+        profiles = profiles.filter(country=country.upper())
+    if city:
+        profiles = profiles.filter(city__iexact=city.strip())
+    if language:
+        profiles = profiles.filter(languages__code=language.lower())
+    profiles = _with_details(profiles.distinct()).order_by("display_name", "pk")
+
+    if not overlap_timezone:
+        return [DirectoryEntry(profile, None) for profile in profiles]
+
+    tz = validate_timezone(overlap_timezone, field="overlap_timezone")
+    week_start = monday_of(today or timezone.localdate())
+    target = business_hours()
+    entries = []
+    for profile in profiles:
+        hours = overlap_hours(
+            profile_windows(profile), profile.timezone, target, tz, week_start=week_start
+        )
+        if min_overlap_hours is None or hours >= min_overlap_hours:
+            entries.append(DirectoryEntry(profile, hours))
+    return entries
+
+
+def skill_list() -> QuerySet[Skill]:
+    return Skill.objects.all()
+
+
+def availability_for(profile: Profile) -> QuerySet[AvailabilityWindow]:
+    return profile.availability.all()
