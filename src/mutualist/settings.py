@@ -198,6 +198,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# auth.W004 asks for unique=True on the login field; the email is unique through a
+# case-insensitive constraint instead (members_user_email_ci_unique), which
+# unique=True would not give, and the manager looks it up case-insensitively.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 LOGIN_URL = "members:login"
 LOGIN_REDIRECT_URL = "members:dashboard"
 LOGOUT_REDIRECT_URL = "home"

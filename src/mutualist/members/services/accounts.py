@@ -115,7 +115,9 @@ def user_signup(*, email: str, password: str, display_name: str, timezone: str =
         # The similarity validator compares the password with the email address.
         password_validation.validate_password(password, user=User(email=email))
     except DjangoValidationError as exc:
-        raise ValidationFailed(" ".join(exc.messages), code="weak_password", field="password") from None
+        raise ValidationFailed(
+            " ".join(exc.messages), code="weak_password", field="password"
+        ) from None
     if _email_taken(email):
         raise _email_taken_error("email")
 
@@ -265,6 +267,4 @@ def email_change_confirm(*, token: str) -> User:
 
 
 def _token_used_error() -> Conflict:
-    return Conflict(
-        "This confirmation link has already been used.", code="token_used", field=None
-    )
+    return Conflict("This confirmation link has already been used.", code="token_used", field=None)

@@ -1,0 +1,14 @@
+"""Loaded with ``-p`` before pytest-django configures Django (see pyproject).
+
+A root conftest runs too late for this: pytest-django imports the settings in
+``pytest_load_initial_conftests``. DEBUG=1 here only relaxes the SECRET_KEY
+requirement and the static-file storage; pytest-django still runs the tests
+themselves with DEBUG off.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("EMAIL_URL", "locmem://")
