@@ -32,7 +32,9 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}")
+    raise ImproperlyConfigured(
+        f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}"
+    )
 
 
 def env_int(name: str, default: int) -> int:
@@ -73,7 +75,9 @@ def email_settings_from_url(url: str) -> dict[str, Any]:
     result: dict[str, Any] = {"EMAIL_BACKEND": backends[parts.scheme]}
     if parts.scheme in {"smtp", "smtps"}:
         if not parts.hostname:
-            raise ImproperlyConfigured("EMAIL_URL for smtp needs a host, e.g. smtp://user:pw@host:587")
+            raise ImproperlyConfigured(
+                "EMAIL_URL for smtp needs a host, e.g. smtp://user:pw@host:587"
+            )
         query = parse_qs(parts.query)
         result.update(
             EMAIL_HOST=parts.hostname,
@@ -161,7 +165,11 @@ TEMPLATES = [
 _default_sqlite = f"sqlite:///{VAR_DIR / 'mutualist.sqlite3'}"
 DATABASE_URL = os.environ.get("DATABASE_URL", _default_sqlite)
 try:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+    _conn_max_age = env_int("DB_CONN_MAX_AGE", 0)
+    # Health checks make a kept connection survive a PostgreSQL restart.
+    _db = dj_database_url.parse(
+        DATABASE_URL, conn_max_age=_conn_max_age, conn_health_checks=_conn_max_age > 0
+    )
 except ValueError as exc:  # dj-database-url raises ValueError on unknown schemes
     raise ImproperlyConfigured(f"DATABASE_URL is not usable: {exc}") from None
 if _db["ENGINE"] == "django.db.backends.sqlite3":
@@ -177,7 +185,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA busy_timeout=20000;"
         ),
     }
-    _db["TEST"] = {"NAME": os.environ.get("TEST_SQLITE_NAME")} if os.environ.get("TEST_SQLITE_NAME") else {}
+    _db["TEST"] = (
+        {"NAME": os.environ.get("TEST_SQLITE_NAME")} if os.environ.get("TEST_SQLITE_NAME") else {}
+    )
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -216,7 +226,9 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 # --- Security -------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag; harmless either way
+CSRF_COOKIE_HTTPONLY = (
+    False  # htmx reads the token from the cookie-free meta tag; harmless either way
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -227,8 +239,11 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-    if env_bool("BEHIND_PROXY", False):
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if env_bool("BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Behind a proxy every visitor arrives from the proxy's address; without
+    # this, five bad passwords from anywhere would lock an email out for everyone.
+    AXES_CLIENT_IP_CALLABLE = "mutualist.core.http.client_ip_behind_proxy"
 
 # --- Email ----------------------------------------------------------------------
 globals().update(email_settings_from_url(os.environ.get("EMAIL_URL", "console://")))

@@ -148,12 +148,17 @@ def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
 
 
 def bylaws_in_force(*, collective: Collective, on: dt.date | None = None) -> Bylaws:
-    """The newest version effective on ``on`` (default today, UTC)."""
+    """The newest version (highest number) effective on ``on`` (default today, UTC).
+
+    Newest by version, not by date: when v3 (effective June) is adopted after v2
+    (effective July), v3 is the later decision and stays in force in July; v2
+    never takes effect.
+    """
     day = on or timezone.localdate()
     bylaws = (
         Bylaws.objects.filter(collective=collective, effective_from__lte=day)
         .prefetch_related("split_shares")
-        .order_by("-effective_from", "-version")
+        .order_by("-version")
         .first()
     )
     if bylaws is None:

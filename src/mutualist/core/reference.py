@@ -6,22 +6,46 @@ Babel's CLDR data, time zones from the IANA database through ``zoneinfo``.
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
-from decimal import Decimal
+from decimal import Context, Decimal
 from functools import cache
 
 from babel import Locale
-from babel.numbers import get_currency_precision, list_currencies
+from babel.numbers import get_currency_precision, get_territory_currencies, list_currencies
 
 from mutualist.core.errors import ValidationFailed
 
-# Currencies that CLDR still lists but no one can be paid in.
-_OBSOLETE_CURRENCIES = frozenset({"XXX", "XTS"})
+# Amounts are stored in BigIntegerField columns: larger minor-unit values would
+# fail at the database (an overflow, a 500) instead of with a clear refusal.
+MAX_MINOR_UNITS = 2**63 - 1
+
+# Files under /usr/share/zoneinfo that zoneinfo lists but that are not places:
+# "localtime" is whatever zone the server runs in (it differs between hosts),
+# "Factory" is tzdata's placeholder.
+_NOT_TIMEZONES = frozenset({"localtime", "Factory", "posixrules"})
+
+
+@cache
+def _cldr_currency_codes() -> frozenset[str]:
+    """Every code CLDR knows, including retired ones (DEM, VEF): amounts already
+    stored in them must still convert."""
+    return frozenset(list_currencies())
 
 
 @cache
 def currency_codes() -> frozenset[str]:
-    return frozenset(code for code in list_currencies() if code not in _OBSOLETE_CURRENCIES)
+    """Currencies that are legal tender somewhere today.
+
+    CLDR's full list also has retired currencies (DEM, FRF, ITL) and units no
+    one is paid in (XAU gold, XDR, XTS, XXX); none of them may be chosen for a
+    new rate, collective or invoice.
+    """
+    today = dt.datetime.now(dt.UTC).date()
+    codes: set[str] = set()
+    for territory in country_names():
+        codes.update(get_territory_currencies(territory, start_date=today, tender=True))
+    return frozenset(codes & _cldr_currency_codes())
 
 
 @cache
@@ -60,7 +84,7 @@ def language_choices() -> list[tuple[str, str]]:
 
 @cache
 def timezone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(zoneinfo.available_timezones() - _NOT_TIMEZONES)
 
 
 @cache
@@ -113,27 +137,43 @@ def validate_timezone(name: str, *, field: str = "timezone") -> str:
 
 
 def currency_exponent(code: str) -> int:
-    """Minor-unit digits of a currency from CLDR: EUR 2, JPY 0, BHD 3."""
-    return int(get_currency_precision(validate_currency(code)))
+    """Minor-unit digits of a currency from CLDR: EUR 2, JPY 0, BHD 3.
+
+    Retired currencies still convert (stored amounts must stay readable); an
+    unknown code is refused like ``validate_currency`` refuses it.
+    """
+    value = (code or "").strip().upper()
+    if value not in _cldr_currency_codes():
+        validate_currency(code)
+    return int(get_currency_precision(value))
 
 
 def to_minor_units(amount: Decimal, currency: str, *, field: str = "amount") -> int:
     """Exact conversion of a decimal amount to integer minor units.
 
     Refuses an amount with more decimals than the currency has, rather than
-    rounding it silently.
+    rounding it silently, and one too large to store.
     """
     exponent = currency_exponent(currency)
-    scaled = amount.scaleb(exponent)
-    if scaled != scaled.to_integral_value():
+    if not amount.is_finite():
+        raise ValidationFailed(f"{amount} is not an amount.", code="invalid_amount", field=field)
+    # Enough precision for every digit given: the default context (28 digits)
+    # would round a long amount during scaling and hide the excess decimals.
+    exact = Context(prec=max(28, len(amount.as_tuple().digits) + 1))
+    scaled = amount.scaleb(exponent, context=exact)
+    if scaled != scaled.to_integral_value(context=exact):
         raise ValidationFailed(
             f"{currency} amounts have at most {exponent} decimal places; got {amount}.",
             code="too_many_decimals",
             field=field,
+        )
+    if abs(scaled) > MAX_MINOR_UNITS:
+        raise ValidationFailed(
+            f"{amount} {currency} is too large an amount.", code="amount_too_large", field=field
         )
     return int(scaled)
 
 
 def from_minor_units(minor: int, currency: str) -> Decimal:
     exponent = currency_exponent(currency)
-    return Decimal(minor).scaleb(-exponent)
+    return Decimal(minor).scaleb(-exponent, context=Context(prec=max(28, len(str(minor)) + 1)))

@@ -70,11 +70,21 @@ def parse_time(value: str | dt.time, *, field: str = "availability") -> dt.time:
     return parsed
 
 
+DAY_FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 def parse_weekday(value: str | int, *, field: str = "availability") -> int:
+    """0-6, "mon".."sun" or "monday".."sunday" (any case) to 0 = Monday."""
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 6:
         return value
-    if isinstance(value, str) and value.strip().lower()[:3] in DAY_NAMES:
-        return DAY_NAMES.index(value.strip().lower()[:3])
+    if isinstance(value, str):
+        name = value.strip().lower()
+        # Whole names only: matching the first three letters let "monkey" and
+        # "sunshine" through as weekdays.
+        if name in DAY_NAMES:
+            return DAY_NAMES.index(name)
+        if name in DAY_FULL_NAMES:
+            return DAY_FULL_NAMES.index(name)
     raise ValidationFailed(
         f"{value!r} is not a weekday; use mon, tue, wed, thu, fri, sat or sun.",
         code="invalid_weekday",
@@ -172,9 +182,13 @@ def overlap_hours(
     """Hours per week in which both sets of windows are open, in real time.
 
     ``other_windows`` are taken for the week starting ``week_start`` (a Monday in
-    ``other_tz``); ``windows`` repeat weekly, so the weeks either side are
-    included and a Sunday-night window meets a Monday-morning one.
+    ``other_tz``; another day means the week containing it); ``windows`` repeat
+    weekly, so the weeks either side are included and a Sunday-night window
+    meets a Monday-morning one.
     """
+    # Windows are placed by weekday from this date: a Wednesday here would put
+    # Monday's windows on a Wednesday.
+    week_start = monday_of(week_start)
     ours = _merge(_utc_intervals(windows, tz, week_start, (-1, 0, 1)))
     theirs = _merge(_utc_intervals(other_windows, other_tz, week_start, (0,)))
     total = dt.timedelta()

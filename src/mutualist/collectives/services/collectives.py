@@ -37,8 +37,26 @@ class CoworkingInput:
     opening_hours: str = ""
 
 
+def _check_length(value: str, *, field: str, max_length: int) -> str:
+    # The column's max_length: PostgreSQL would refuse a longer value with a
+    # DataError (a 500) rather than this message; SQLite would store it.
+    if len(value) > max_length:
+        raise ValidationFailed(
+            f"Use at most {max_length} characters.", code="too_long", field=field
+        )
+    return value
+
+
+def _validate_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("A name is required.", code="required", field="name")
+    return _check_length(name, field="name", max_length=120)
+
+
 def _validate_home(*, is_remote: bool, city: str, country: str) -> tuple[str, str]:
-    city = city.strip()
+    city = _check_length((city or "").strip(), field="city", max_length=80)
+    country = country or ""
     country_code = validate_country(country) if country.strip() else ""
     if not is_remote and (not city or not country_code):
         field = "city" if not city else "country"
@@ -57,6 +75,7 @@ def _validate_coworking(coworking: CoworkingInput | None) -> CoworkingInput | No
         raise ValidationFailed(
             "A co-working space needs a name.", code="required", field="coworking_name"
         )
+    _check_length(coworking.name.strip(), field="coworking_name", max_length=120)
     if not coworking.address.strip():
         raise ValidationFailed(
             "A co-working space needs an address.", code="required", field="coworking_address"
@@ -82,10 +101,8 @@ def collective_create(
 ) -> Collective:
     """Create a collective; the creator becomes its first coordinator and
     version 1 of its bylaws takes effect today."""
-    name = name.strip()
-    if not name:
-        raise ValidationFailed("A name is required.", code="required", field="name")
-    slug = slug.strip().lower()
+    name = _validate_name(name)
+    slug = (slug or "").strip().lower()
     if not SLUG_RE.match(slug) or len(slug) > 60:
         raise ValidationFailed(
             "The address name may use lowercase letters, digits and single hyphens.",
@@ -156,9 +173,7 @@ def collective_update(
     """Edit the description and home. The base currency and slug are fixed at
     creation: money and links depend on them."""
     require_coordinator(collective=collective, actor=actor)
-    name = name.strip()
-    if not name:
-        raise ValidationFailed("A name is required.", code="required", field="name")
+    name = _validate_name(name)
     city, country_code = _validate_home(is_remote=is_remote, city=city, country=country)
     space = _validate_coworking(coworking)
     with transaction.atomic():

@@ -174,6 +174,14 @@ def invitation_resolve(*, token: str) -> Invitation:
             code="invalid_invitation_token",
             field="token",
         )
+    if invitation.state == Invitation.State.EXPIRED:
+        # Closed by ``invitation_expire_overdue``: the same answer as a link
+        # whose expiry date has passed, not "already answered".
+        raise ValidationFailed(
+            "This invitation has expired; ask the collective for a new one.",
+            code="invitation_expired",
+            field="token",
+        )
     if invitation.state != Invitation.State.PENDING:
         raise Conflict(
             f"This invitation has already been {invitation.get_state_display().lower()}.",
@@ -202,32 +210,41 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     invitation = invitation_resolve(token=token)
     _check_invitee(invitation, user)
     now = timezone.now()
-    with transaction.atomic():
-        membership = (
-            Membership.objects.select_for_update()
-            .filter(collective=invitation.collective, user=user)
-            .first()
-        )
-        if membership is not None and membership.state == Membership.State.ACTIVE:
-            raise Conflict("You are already a member of this collective.", code="already_member")
-        claimed = Invitation.objects.filter(
-            pk=invitation.pk, state=Invitation.State.PENDING
-        ).update(state=Invitation.State.ACCEPTED, responded_at=now, accepted_by=user)
-        if claimed != 1:
-            raise Conflict("This invitation has already been answered.", code="invitation_used")
-        if membership is None:
-            membership = Membership.objects.create(
-                collective=invitation.collective,
-                user=user,
-                role=invitation.role,
-                state=Membership.State.ACTIVE,
-                joined_at=now,
+    try:
+        with transaction.atomic():
+            membership = (
+                Membership.objects.select_for_update()
+                .filter(collective=invitation.collective, user=user)
+                .first()
             )
-        else:
-            Membership.objects.filter(pk=membership.pk).update(
-                state=Membership.State.ACTIVE, role=invitation.role, joined_at=now, left_at=None
-            )
-            membership.refresh_from_db()
+            if membership is not None and membership.state == Membership.State.ACTIVE:
+                raise Conflict(
+                    "You are already a member of this collective.", code="already_member"
+                )
+            claimed = Invitation.objects.filter(
+                pk=invitation.pk, state=Invitation.State.PENDING
+            ).update(state=Invitation.State.ACCEPTED, responded_at=now, accepted_by=user)
+            if claimed != 1:
+                raise Conflict("This invitation has already been answered.", code="invitation_used")
+            if membership is None:
+                membership = Membership.objects.create(
+                    collective=invitation.collective,
+                    user=user,
+                    role=invitation.role,
+                    state=Membership.State.ACTIVE,
+                    joined_at=now,
+                )
+            else:
+                Membership.objects.filter(pk=membership.pk).update(
+                    state=Membership.State.ACTIVE, role=invitation.role, joined_at=now, left_at=None
+                )
+                membership.refresh_from_db()
+    except IntegrityError:
+        # The user applied to the same collective while accepting: the unique
+        # (collective, user) index decided; nothing of this acceptance was kept.
+        raise Conflict(
+            "Your membership changed meanwhile; try again.", code="state_changed"
+        ) from None
     return membership
 
 

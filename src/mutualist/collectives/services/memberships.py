@@ -16,7 +16,7 @@ from mutualist.core.errors import Conflict, PermissionDenied, ValidationFailed
 from mutualist.members.models import User
 
 
-def _refuse_existing(membership: Membership | None) -> None:
+def _refuse_existing(membership: Membership | None, *, field: str | None = "email") -> None:
     if membership is None or membership.state == Membership.State.LEFT:
         return
     messages = {
@@ -25,20 +25,22 @@ def _refuse_existing(membership: Membership | None) -> None:
         Membership.State.INVITED: ("has already been invited.", "already_invited"),
     }
     text, code = messages[Membership.State(membership.state)]
-    raise Conflict(f"{membership.user.display_name} {text}", code=code, field="email")
+    raise Conflict(f"{membership.user.display_name} {text}", code=code, field=field)
 
 
 def membership_apply(*, collective: Collective, user: User, note: str = "") -> Membership:
     """Ask to join. Under an open admission rule the applicant is admitted at
     once; otherwise the application waits for a coordinator."""
     existing = Membership.objects.filter(collective=collective, user=user).first()
-    _refuse_existing(existing)
+    # No field: the applicant typed nothing that is at fault (a view that puts
+    # the error on an "email" field would fail, the apply form has none).
+    _refuse_existing(existing, field=None)
     rule = _admission_rule_now(collective)
     now = timezone.now()
     state = (
         Membership.State.ACTIVE if rule == Bylaws.AdmissionRule.OPEN else Membership.State.APPLIED
     )
-    fields = {
+    fields: dict[str, object] = {
         "state": state,
         "role": Membership.Role.MEMBER,
         "application_note": note.strip(),
@@ -83,10 +85,11 @@ def membership_reject(*, membership: Membership, actor: User) -> None:
     require_coordinator(collective=membership.collective, actor=actor)
     with transaction.atomic():
         if membership.joined_at is None:
-            deleted, _ = Membership.objects.filter(
+            # Count only this table's rows: delete()'s total also counts cascades.
+            _, per_model = Membership.objects.filter(
                 pk=membership.pk, state=Membership.State.APPLIED
             ).delete()
-            changed = deleted
+            changed = per_model.get(Membership._meta.label, 0)
         else:
             changed = Membership.objects.filter(
                 pk=membership.pk, state=Membership.State.APPLIED
@@ -109,6 +112,17 @@ def _other_coordinators(membership: Membership) -> int:
     )
 
 
+def _lock_collective(membership: Membership) -> Membership:
+    """Lock the collective row and return ``membership`` as it is now.
+
+    Every change to who coordinates a collective (leave, set_role) takes this
+    lock first, so two coordinators leaving or demoting each other at once are
+    decided one after the other, each seeing what the other did.
+    """
+    Collective.objects.select_for_update().get(pk=membership.collective_id)
+    return Membership.objects.get(pk=membership.pk)
+
+
 def membership_leave(*, membership: Membership, actor: User) -> Membership:
     """Leave a collective. The last coordinator cannot leave while others
     remain: they would be left with no one to admit or invite."""
@@ -117,19 +131,15 @@ def membership_leave(*, membership: Membership, actor: User) -> Membership:
     if membership.state != Membership.State.ACTIVE:
         raise Conflict("You are not an active member of this collective.", code="not_active")
     with transaction.atomic():
-        # Lock the collective's coordinators so two coordinators leaving at once
-        # cannot both see "one other coordinator remains".
-        list(
-            Membership.objects.select_for_update()
-            .filter(collective_id=membership.collective_id, role=Membership.Role.COORDINATOR)
-            .order_by("pk")
-        )
-        if membership.role == Membership.Role.COORDINATOR and _other_coordinators(membership) == 0:
+        current = _lock_collective(membership)
+        if current.state != Membership.State.ACTIVE:
+            raise Conflict("You are not an active member of this collective.", code="not_active")
+        if current.role == Membership.Role.COORDINATOR and _other_coordinators(current) == 0:
             others = (
                 Membership.objects.filter(
-                    collective_id=membership.collective_id, state=Membership.State.ACTIVE
+                    collective_id=current.collective_id, state=Membership.State.ACTIVE
                 )
-                .exclude(pk=membership.pk)
+                .exclude(pk=current.pk)
                 .exists()
             )
             if others:
@@ -137,11 +147,9 @@ def membership_leave(*, membership: Membership, actor: User) -> Membership:
                     "You are the last coordinator: make another member coordinator before leaving.",
                     code="last_coordinator",
                 )
-        updated = Membership.objects.filter(pk=membership.pk, state=Membership.State.ACTIVE).update(
+        Membership.objects.filter(pk=current.pk).update(
             state=Membership.State.LEFT, left_at=timezone.now(), role=Membership.Role.MEMBER
         )
-        if updated != 1:
-            raise Conflict("You are not an active member of this collective.", code="not_active")
     membership.refresh_from_db()
     return membership
 
@@ -155,21 +163,22 @@ def membership_set_role(*, membership: Membership, actor: User, role: str) -> Me
     if membership.state != Membership.State.ACTIVE:
         raise Conflict("Only active members can have a role.", code="not_active")
     with transaction.atomic():
-        list(
-            Membership.objects.select_for_update()
-            .filter(collective_id=membership.collective_id, role=Membership.Role.COORDINATOR)
-            .order_by("pk")
-        )
+        current = _lock_collective(membership)
+        # Checked again under the lock: the actor may have been demoted, or the
+        # member may have left, since the checks above.
+        require_coordinator(collective=membership.collective, actor=actor)
+        if current.state != Membership.State.ACTIVE:
+            raise Conflict("Only active members can have a role.", code="not_active")
         if (
             role == Membership.Role.MEMBER
-            and membership.role == Membership.Role.COORDINATOR
-            and _other_coordinators(membership) == 0
+            and current.role == Membership.Role.COORDINATOR
+            and _other_coordinators(current) == 0
         ):
             raise Conflict(
                 "A collective needs at least one coordinator.",
                 code="last_coordinator",
                 field="role",
             )
-        Membership.objects.filter(pk=membership.pk).update(role=role)
+        Membership.objects.filter(pk=current.pk).update(role=role)
     membership.refresh_from_db()
     return membership

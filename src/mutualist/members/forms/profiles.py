@@ -19,6 +19,7 @@ from django import forms
 from mutualist.core.reference import (
     country_choices,
     currency_choices,
+    from_minor_units,
     language_choices,
 )
 from mutualist.members.models import MemberSkill, Profile, Skill
@@ -108,17 +109,15 @@ class ProfileForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Set here, not at import time: the lists are built from CLDR data.
-        self.fields["country"].widget.choices = [  # type: ignore[attr-defined]
+        self.fields["country"].widget.choices = [
             ("", "—"),
             *country_choices(),
         ]
-        self.fields["languages"].widget.choices = language_choices()  # type: ignore[attr-defined]
-        self.fields["rate_currency"].widget.choices = currency_choices()  # type: ignore[attr-defined]
+        self.fields["languages"].widget.choices = language_choices()
+        self.fields["rate_currency"].widget.choices = currency_choices()
 
     @staticmethod
     def initial_for(profile: Profile) -> dict[str, Any]:
-        from mutualist.core.reference import from_minor_units
-
         rate = (
             ""
             if profile.rate_minor is None
@@ -181,6 +180,10 @@ class SkillsForm(forms.Form):
         return chosen
 
 
+class TimeOfDayInput(forms.TimeInput):
+    input_type = "time"
+
+
 class AvailabilityWindowForm(forms.Form):
     """One row: a weekday, a start and an end. A row left empty is ignored."""
 
@@ -197,14 +200,24 @@ class AvailabilityWindowForm(forms.Form):
         label="From",
         required=False,
         max_length=8,
-        widget=forms.TimeInput(attrs={"type": "time"}),
+        widget=TimeOfDayInput(),
     )
     end = forms.CharField(
         label="Until",
         required=False,
         max_length=8,
-        widget=forms.TimeInput(attrs={"type": "time"}),
+        widget=TimeOfDayInput(),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The rows sit in a table under visible column headings; each input also
+        # gets its own accessible name, which a heading alone does not give it.
+        row = self.prefix.rsplit("-", 1)[-1] if self.prefix else ""
+        row_label = f", row {int(row) + 1}" if row.isdigit() else ""
+        for field in self.fields.values():
+            field.widget.attrs["aria-label"] = f"{field.label}{row_label}"
+        self.row_label = row_label
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -225,8 +238,21 @@ class AvailabilityWindowForm(forms.Form):
         return {"weekday": data["weekday"], "start": data["start"], "end": data["end"]}
 
 
+class BaseAvailabilityFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            row_label = getattr(form, "row_label", "")
+            form.fields["DELETE"].widget.attrs["aria-label"] = f"Remove{row_label}"
+
+
 AvailabilityFormSet = forms.formset_factory(
-    AvailabilityWindowForm, extra=3, can_delete=True, max_num=50, validate_max=True
+    AvailabilityWindowForm,
+    formset=BaseAvailabilityFormSet,
+    extra=3,
+    can_delete=True,
+    max_num=50,
+    validate_max=True,
 )
 
 

@@ -7,6 +7,7 @@ nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
@@ -36,6 +37,16 @@ from mutualist.members.models import (
 )
 
 MAX_WEEKLY_CAPACITY = 168
+
+
+def _check_length(value: str, *, field: str, max_length: int) -> str:
+    # The column's max_length: SQLite would store a longer value, PostgreSQL
+    # would fail the write with a DataError (a 500) instead of this message.
+    if len(value) > max_length:
+        raise ValidationFailed(
+            f"Use at most {max_length} characters.", code="too_long", field=field
+        )
+    return value
 
 
 def _parse_rate(rate: Decimal | str | None, currency: str) -> int | None:
@@ -77,6 +88,9 @@ def profile_update(
     display_name = (display_name or "").strip()
     if not display_name:
         raise ValidationFailed("A display name is required.", code="required", field="display_name")
+    _check_length(display_name, field="display_name", max_length=80)
+    headline = _check_length((headline or "").strip(), field="headline", max_length=140)
+    city = _check_length((city or "").strip(), field="city", max_length=80)
     tz = validate_timezone(timezone)
     country_code = validate_country(country) if country else ""
     currency = validate_currency(rate_currency, field="rate_currency")
@@ -98,10 +112,10 @@ def profile_update(
     with transaction.atomic():
         profile = Profile.objects.select_for_update().get(user=user)
         profile.display_name = display_name
-        profile.headline = headline.strip()
-        profile.bio = bio.strip()
+        profile.headline = headline
+        profile.bio = (bio or "").strip()
         profile.country = country_code
-        profile.city = city.strip()
+        profile.city = city
         profile.timezone = tz
         profile.rate_minor = rate_minor
         profile.rate_currency = currency
@@ -148,13 +162,20 @@ def windows_from_input(items: Sequence[Mapping[str, object] | Window]) -> list[W
         if isinstance(item, Window):
             windows.append(item)
             continue
+        if not isinstance(item, Mapping):
+            raise ValidationFailed(
+                "Each availability window needs weekday, start and end.",
+                code="invalid_availability",
+                field="availability",
+            )
         weekday = item.get("weekday")
         start = item.get("start")
         end = item.get("end")
+        # Times may come as text (the API) or as datetime.time (a form's TimeField).
         if (
             not isinstance(weekday, str | int)
-            or not isinstance(start, str)
-            or not isinstance(end, str)
+            or not isinstance(start, str | dt.time)
+            or not isinstance(end, str | dt.time)
         ):
             raise ValidationFailed(
                 "Each availability window needs weekday, start and end.",

@@ -1,29 +1,335 @@
-"""Placeholder views for the member's own pages; the lead replaces this module."""
+"""The member's own pages (dashboard, profile, skills, availability) and the
+public people directory and profile pages.
+
+Thin views: a permission-scoped selector, a form, one service call, then a
+render or a redirect with a message. A service's ``DomainError`` becomes an
+error on the form field it names. No page here ever shows an email address
+except the dashboard, which shows its owner their own.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
+from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.middleware import HtmxDetails
+
+from mutualist.collectives.models import Membership
+from mutualist.collectives.selectors import invitation_list_for_user, membership_list_for_user
+from mutualist.collectives.services import invitation_token
+from mutualist.core.errors import DomainError
+from mutualist.core.reference import (
+    country_names,
+    from_minor_units,
+    language_names,
+    timezone_choices,
+)
+from mutualist.members.availability import Window, weekly_hours
+from mutualist.members.forms.profiles import (
+    TIMEZONE_DATALIST_ID,
+    AvailabilityFormSet,
+    DirectoryFilterForm,
+    ProfileForm,
+    SkillsForm,
+)
+from mutualist.members.models import Profile, User
+from mutualist.members.selectors import (
+    Viewer,
+    profile_get_for_user,
+    profile_get_own,
+    profile_list_directory,
+    profile_windows,
+    skill_list,
+)
+from mutualist.members.services.profiles import (
+    profile_set_availability,
+    profile_set_skills,
+    profile_update,
+)
+
+_TEMPLATES = "members/profiles"
+DIRECTORY_PAGE_SIZE = 24
 
 
+def _add_domain_error(form: forms.Form, exc: DomainError) -> None:
+    """Show a service's refusal on the field it names, else above the form."""
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+def _viewer(request: HttpRequest) -> Viewer:
+    user = request.user
+    return user if isinstance(user, User) else AnonymousUser()
+
+
+def _current_user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 -- login_required guarantees it; narrows the type
+    return user
+
+
+# --- What the templates show about a person ----------------------------------------
+
+
+def rate_label(profile: Profile) -> str:
+    """``"PHP 500.00 an hour"``, or an empty string when no rate is given."""
+    if profile.rate_minor is None:
+        return ""
+    amount = from_minor_units(profile.rate_minor, profile.rate_currency)
+    return f"{profile.rate_currency} {amount:,} an hour"
+
+
+def place_label(profile: Profile) -> str:
+    country = country_names().get(profile.country, profile.country)
+    return ", ".join(part for part in (profile.city, country) if part)
+
+
+@dataclass(frozen=True)
+class PersonCard:
+    """One person as the directory and the profile page show them (no email)."""
+
+    profile: Profile
+    rate: str
+    place: str
+    languages: list[str]
+    overlap_hours: Decimal | None = None
+
+    @classmethod
+    def of(cls, profile: Profile, overlap_hours: Decimal | None = None) -> PersonCard:
+        names = language_names()
+        return cls(
+            profile=profile,
+            rate=rate_label(profile),
+            place=place_label(profile),
+            languages=[names.get(lang.code, lang.code) for lang in profile.languages.all()],
+            overlap_hours=overlap_hours,
+        )
+
+
+def _timezone_datalist() -> dict[str, Any]:
+    return {"timezone_datalist_id": TIMEZONE_DATALIST_ID, "timezone_names": timezone_choices()}
+
+
+# --- The member's own pages ------------------------------------------------------------
+
+
+@login_required
+@require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    user = _current_user(request)
+    profile = profile_get_own(user=user)
+    invitations = [
+        (invitation, invitation_token(invitation))
+        for invitation in invitation_list_for_user(user=user)
+    ]
+    return render(
+        request,
+        "members/dashboard.html",
+        {
+            "profile": profile,
+            "card": PersonCard.of(profile),
+            "memberships": membership_list_for_user(user=user),
+            "invitations": invitations,
+            "weekly_hours": weekly_hours(profile_windows(profile)),
+            "Membership": Membership,
+        },
+    )
 
 
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def profile_edit(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    user = _current_user(request)
+    profile = profile_get_own(user=user)
+    form = ProfileForm(request.POST or None, initial=ProfileForm.initial_for(profile))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic(durable=True):
+                profile_update(
+                    user=user,
+                    display_name=data["display_name"],
+                    headline=data["headline"],
+                    bio=data["bio"],
+                    country=data["country"],
+                    city=data["city"],
+                    timezone=data["timezone"],
+                    languages=data["languages"],
+                    rate=data["rate"],
+                    rate_currency=data["rate_currency"],
+                    weekly_capacity_hours=data["weekly_capacity_hours"],
+                    is_public=data["is_public"],
+                )
+        except DomainError as exc:
+            _add_domain_error(form, exc)
+        else:
+            messages.success(request, "Your profile has been saved.")
+            return redirect("members:profile_edit")
+    return render(
+        request,
+        f"{_TEMPLATES}/profile_edit.html",
+        {"form": form, "profile": profile, **_timezone_datalist()},
+    )
 
 
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def skills_edit(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    user = _current_user(request)
+    profile = profile_get_own(user=user)
+    levels = {ms.skill.slug: ms.level for ms in profile.skills.all()}
+    form = SkillsForm(request.POST or None, skills=list(skill_list()), levels=levels)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic(durable=True):
+                chosen = profile_set_skills(user=user, skills=form.levels())
+        except DomainError as exc:
+            _add_domain_error(form, exc)
+        else:
+            count = len(chosen)
+            messages.success(
+                request, f"Your skills have been saved ({count} skill{'s' if count != 1 else ''})."
+            )
+            return redirect("members:skills_edit")
+    return render(request, f"{_TEMPLATES}/skills_edit.html", {"form": form, "profile": profile})
 
 
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def availability_edit(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    user = _current_user(request)
+    profile = profile_get_own(user=user)
+    windows = profile_windows(profile)
+    initial = [
+        {"weekday": w.weekday, "start": f"{w.start:%H:%M}", "end": f"{w.end:%H:%M}"}
+        for w in windows
+    ]
+    formset = AvailabilityFormSet(request.POST or None, initial=initial, prefix="windows")
+    service_error = ""
+    if request.method == "POST" and formset.is_valid():
+        rows = [form.window() for form in formset.forms]
+        try:
+            with transaction.atomic(durable=True):
+                saved = profile_set_availability(
+                    user=user, windows=[row for row in rows if row is not None]
+                )
+        except DomainError as exc:
+            # Every availability refusal (overlap, a bad time) concerns the
+            # week as a whole, so it shows above the rows.
+            service_error = exc.message
+        else:
+            hours = weekly_hours(Window(w.weekday, w.start, w.end) for w in saved)
+            messages.success(request, f"Your availability has been saved: {hours} hours a week.")
+            return redirect("members:availability_edit")
+    return render(
+        request,
+        f"{_TEMPLATES}/availability_edit.html",
+        {
+            "formset": formset,
+            "profile": profile,
+            "windows": windows,
+            "weekly_hours": weekly_hours(windows),
+            "service_error": service_error,
+        },
+    )
 
 
+# --- Public pages ------------------------------------------------------------------------
+
+
+def _is_htmx_partial(request: HttpRequest) -> bool:
+    """An htmx request for a fragment (not a history restore, which needs a page)."""
+    htmx = getattr(request, "htmx", None)
+    return isinstance(htmx, HtmxDetails) and bool(htmx) and not htmx.history_restore_request
+
+
+@require_GET
 def directory(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    form = DirectoryFilterForm(request.GET or None, skills=list(skill_list()))
+    cards: list[PersonCard] = []
+    data: dict[str, Any] = {}
+    if not form.is_bound or form.is_valid():
+        data = form.cleaned_data if form.is_bound else {}
+        try:
+            entries = profile_list_directory(
+                viewer=_viewer(request),
+                skill=data.get("skill") or None,
+                country=data.get("country") or None,
+                city=data.get("city") or None,
+                language=data.get("language") or None,
+                overlap_timezone=data.get("overlap_timezone") or None,
+                min_overlap_hours=data.get("min_overlap_hours"),
+            )
+        except DomainError as exc:
+            _add_domain_error(form, exc)
+        else:
+            cards = [PersonCard.of(entry.profile, entry.overlap_hours) for entry in entries]
+    page = Paginator(cards, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page_obj": page,
+        "overlap_timezone": data.get("overlap_timezone") if form.is_valid() else "",
+        **_timezone_datalist(),
+    }
+    # The filters update the results in place through htmx; the same URL
+    # renders the whole page for a plain request (no JS, a reload, history).
+    partial = _is_htmx_partial(request)
+    template = "_directory_results.html" if partial else "directory.html"
+    response = render(request, f"{_TEMPLATES}/{template}", {**context, "partial": partial})
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
+def _active_collectives(profile: Profile, viewer: Viewer) -> list[Membership]:
+    """The collectives the profile's owner is active in, as ``viewer`` may see them.
+
+    A published profile's collectives are public (their member lists show the
+    person too). An unpublished profile is visible only to fellow members, who
+    see only the collectives they share with the person.
+    """
+    active = [
+        membership
+        for membership in membership_list_for_user(user=profile.user)
+        if membership.state == Membership.State.ACTIVE
+    ]
+    if profile.is_public or not isinstance(viewer, User):
+        return active
+    if viewer.pk == profile.user_id or viewer.is_staff:
+        return active
+    shared = {
+        membership.collective_id
+        for membership in membership_list_for_user(user=viewer)
+        if membership.state == Membership.State.ACTIVE
+    }
+    return [membership for membership in active if membership.collective_id in shared]
+
+
+@require_GET
 def profile_detail(request: HttpRequest, handle: str) -> HttpResponse:
-    raise NotImplementedError
+    viewer = _viewer(request)
+    profile = profile_get_for_user(viewer=viewer, handle=handle)
+    windows = profile_windows(profile)
+    return render(
+        request,
+        f"{_TEMPLATES}/profile_detail.html",
+        {
+            "profile": profile,
+            "card": PersonCard.of(profile),
+            "skills": list(profile.skills.all()),
+            "windows": windows,
+            "weekly_hours": weekly_hours(windows),
+            "memberships": _active_collectives(profile, viewer),
+            "is_own": viewer.pk == profile.user_id,
+        },
+    )

@@ -1,0 +1,42 @@
+"""Personal API tokens.
+
+A token is shown to its owner once, when it is made; the database keeps only
+its SHA-256 hash and a short prefix that lets the owner tell tokens apart.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class ApiToken(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=80)
+    # The first characters of the token, shown in the UI ("mut_Ab12Cd34"); not a secret.
+    prefix = models.CharField(max_length=16)
+    # SHA-256 hex digest of the whole token. A fast hash is right here, unlike for
+    # passwords: the token is 32 random bytes from `secrets`, so there is no
+    # dictionary to try and 2**256 guesses to make; a slow hash would only slow
+    # down every API request.
+    hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["hash"], name="api_apitoken_hash_unique"),
+            models.CheckConstraint(condition=~models.Q(name=""), name="api_apitoken_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
