@@ -20,7 +20,7 @@ from mutualist.api.selectors import api_token_find_active
 from mutualist.api.services import api_token_record_use
 from mutualist.members.models import User
 
-INVALID_TOKEN_MESSAGE = (
+REFUSED_BEARER_DETAIL = (
     "This API token is not valid: it is unknown, it has been revoked, or its account "
     "is inactive. Make a new one at /me/tokens/."
 )
@@ -32,7 +32,7 @@ class PersonalTokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User:
         api_token = api_token_find_active(secret=token.strip())
         if api_token is None:
-            raise AuthenticationError(message=INVALID_TOKEN_MESSAGE)
+            raise AuthenticationError(message=REFUSED_BEARER_DETAIL)
         api_token_record_use(token=api_token)
         user = api_token.user
         # Code that reads request.user (templates, logging) sees the token's owner.

@@ -164,9 +164,7 @@ def on_permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
 def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     detail = exc.message
     if detail == "Unauthorized":  # ninja's default, when no credentials were sent at all
-        detail = (
-            "Log in, or send a personal API token as 'Authorization: Bearer <token>'."
-        )
+        detail = "Log in, or send a personal API token as 'Authorization: Bearer <token>'."
     return problem_response(
         request,
         status=401,
@@ -213,14 +211,14 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     ninja looks handlers up along the exception's MRO, so the specific ninja
     errors (subclasses of ``HttpError``) win over ``on_http_error``.
     """
-    api.add_exception_handler(DomainError, on_domain_error)
-    api.add_exception_handler(ValidationError, on_validation_error)
-    api.add_exception_handler(Http404, on_not_found)
-    api.add_exception_handler(DjangoPermissionDenied, on_permission_denied)
-    api.add_exception_handler(AuthenticationError, on_authentication_error)
-    api.add_exception_handler(AuthorizationError, on_authorization_error)
-    api.add_exception_handler(Throttled, on_throttled)
-    api.add_exception_handler(HttpError, on_http_error)
+    api.exception_handler(DomainError)(on_domain_error)
+    api.exception_handler(ValidationError)(on_validation_error)
+    api.exception_handler(Http404)(on_not_found)
+    api.exception_handler(DjangoPermissionDenied)(on_permission_denied)
+    api.exception_handler(AuthenticationError)(on_authentication_error)
+    api.exception_handler(AuthorizationError)(on_authorization_error)
+    api.exception_handler(Throttled)(on_throttled)
+    api.exception_handler(HttpError)(on_http_error)
 
 
 # --- Outside the operations: unknown paths and wrong methods ---------------------

@@ -31,7 +31,9 @@ class ApiToken(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["hash"], name="api_apitoken_hash_unique"),
-            models.CheckConstraint(condition=~models.Q(name=""), name="api_apitoken_name_not_empty"),
+            models.CheckConstraint(
+                condition=~models.Q(name=""), name="api_apitoken_name_not_empty"
+            ),
         ]
 
     def __str__(self) -> str:

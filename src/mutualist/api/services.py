@@ -16,7 +16,7 @@ from mutualist.members.models import User
 
 # Tokens look like "mut_<43 url-safe characters>": the marker makes a leaked
 # token easy to recognise (secret scanners, logs); the rest is 32 random bytes.
-TOKEN_MARKER = "mut_"
+TOKEN_MARKER = "mut_"  # noqa: S105 -- a public marker, not a secret
 TOKEN_BYTES = 32
 PREFIX_LENGTH = 12  # "mut_" and 8 characters of the secret, shown in the UI
 NAME_MAX_LENGTH = 80
@@ -59,14 +59,13 @@ def api_token_create(*, user: User, name: str) -> IssuedToken:
 def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
     """Revoke ``token`` for good. Revoking a revoked token changes nothing.
 
-    Raises ``PermissionDenied`` (``not_your_token``) unless ``actor`` owns it.
+    Its owner may revoke it, and so may staff (the admin's "revoke" action, for a
+    leaked token). Raises ``PermissionDenied`` (``not_your_token``) otherwise.
     """
-    if token.user_id != actor.pk:
+    if token.user_id != actor.pk and not actor.is_staff:
         raise PermissionDenied("Only the token's owner can revoke it.", code="not_your_token")
     # Conditional update: the first revocation's time stands.
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     token.refresh_from_db(fields=["revoked_at"])
     return token
 

@@ -1,9 +1,14 @@
-"""Placeholder URLs for API token pages; the lead replaces this module."""
+"""The API tokens page, mounted at /me/tokens/."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from mutualist.api import views
 
 app_name = "api_tokens"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.token_list, name="list"),
+    path("<int:token_id>/revoke/", views.token_revoke, name="revoke"),
+]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template import loader
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -17,4 +18,5 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "500.html", status=500)
+    # No context processors: whatever broke the request may break them too.
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

@@ -154,4 +154,6 @@ def members(
     "/members/{handle}", response=responses({200: ProfileOut}), auth=OPTIONAL, summary="A profile"
 )
 def member_detail(request: HttpRequest, handle: str) -> ProfileOut:
-    return ProfileOut.from_model(profile_get_for_user(viewer=request_viewer(request), handle=handle))
+    return ProfileOut.from_model(
+        profile_get_for_user(viewer=request_viewer(request), handle=handle)
+    )

@@ -348,3 +348,13 @@ class InvitationIn(InputSchema):
 
 class InvitationTokenIn(InputSchema):
     token: str = Field(description="From the invitation email's link, or GET /invitations")
+
+
+class CollectiveFiltersIn(Schema):
+    """Query parameters of GET /collectives."""
+
+    country: str | None = Field(None, description="ISO 3166 two-letter code")
+    city: str | None = None
+    skill: str | None = Field(None, description="Offered by at least one active member")
+    remote: bool | None = None
+    q: str | None = Field(None, description="Words in the name or description")

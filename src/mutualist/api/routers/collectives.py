@@ -1,0 +1,445 @@
+"""Collectives: the directory, pages, bylaws, memberships, applications and invitations.
+
+Reads go through the permission-scoped selectors: an outsider gets 404 for
+anything members-only, a member who is not a coordinator gets 403 for
+coordinator-only actions.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from mutualist.api.auth import OPTIONAL, request_user, request_viewer
+from mutualist.api.pagination import Page, PageParams, paginate
+from mutualist.api.routers import responses
+from mutualist.api.schemas.collectives import (
+    ApplicationIn,
+    ApplicationOut,
+    BylawsIn,
+    BylawsOut,
+    CollectiveCreateIn,
+    CollectiveFiltersIn,
+    CollectiveOut,
+    CollectivePatchIn,
+    CollectiveSummaryOut,
+    CollectiveUpdateIn,
+    CoworkingIn,
+    InvitationAnswerOut,
+    InvitationIn,
+    InvitationOut,
+    InvitationTokenIn,
+    MemberOut,
+    MembershipOut,
+    MyInvitationOut,
+    RoleIn,
+)
+from mutualist.collectives.models import Collective, CoworkingSpace
+from mutualist.collectives.selectors import (
+    bylaws_history,
+    bylaws_in_force,
+    collective_get_for_coordinator,
+    collective_get_for_member,
+    collective_get_public,
+    collective_list_directory,
+    invitation_get_for_coordinator,
+    invitation_list_for_user,
+    invitation_list_pending,
+    membership_get_for_coordinator,
+    membership_list_active,
+    membership_list_applications,
+    membership_of,
+)
+from mutualist.collectives.services import (
+    CoworkingInput,
+    bylaws_adopt,
+    collective_create,
+    collective_update,
+    invitation_accept,
+    invitation_create,
+    invitation_decline,
+    invitation_revoke,
+    invitation_token,
+    membership_apply,
+    membership_approve,
+    membership_leave,
+    membership_reject,
+    membership_set_role,
+)
+
+router = Router(tags=["collectives"])
+
+
+def _coworking(space: CoworkingIn | None) -> CoworkingInput | None:
+    if space is None:
+        return None
+    return CoworkingInput(name=space.name, address=space.address, opening_hours=space.opening_hours)
+
+
+def _page(request: HttpRequest, slug: str) -> CollectiveOut:
+    """The collective's page as the caller sees it (read fresh, after any write)."""
+    viewer = request_viewer(request)
+    collective = collective_get_public(slug=slug)
+    return CollectiveOut.build(
+        collective,
+        bylaws=bylaws_in_force(collective=collective),
+        members=membership_list_active(collective=collective, viewer=viewer),
+        viewer_membership=membership_of(user=viewer, collective=collective),
+    )
+
+
+# --- Collectives ------------------------------------------------------------------
+
+
+@router.get(
+    "/collectives",
+    response=responses({200: Page[CollectiveSummaryOut]}),
+    auth=OPTIONAL,
+    summary="Collective directory",
+)
+def collectives(
+    request: HttpRequest, filters: Query[CollectiveFiltersIn], page: Query[PageParams]
+) -> Page[CollectiveSummaryOut]:
+    rows = collective_list_directory(
+        country=filters.country,
+        city=filters.city,
+        skill=filters.skill,
+        remote=filters.remote,
+        query=filters.q,
+    )
+    return paginate(rows, page, CollectiveSummaryOut.from_model)
+
+
+@router.post("/collectives", response=responses({201: CollectiveOut}), summary="Found a collective")
+def collective_new(request: HttpRequest, payload: CollectiveCreateIn) -> Status[CollectiveOut]:
+    """You become its first coordinator; version 1 of its bylaws takes effect today."""
+    user = request_user(request)
+    with transaction.atomic(durable=True):
+        collective = collective_create(
+            creator=user,
+            name=payload.name,
+            slug=payload.slug,
+            base_currency=payload.base_currency,
+            description=payload.description,
+            is_remote=payload.is_remote,
+            city=payload.city,
+            country=payload.country,
+            treasury_percent=payload.treasury_percent,
+            admission_rule=payload.admission_rule,
+            coworking=_coworking(payload.coworking),
+        )
+    return Status(201, _page(request, collective.slug))
+
+
+@router.get(
+    "/collectives/{slug}",
+    response=responses({200: CollectiveOut}),
+    auth=OPTIONAL,
+    summary="A collective's page",
+)
+def collective_detail(request: HttpRequest, slug: str) -> CollectiveOut:
+    return _page(request, slug)
+
+
+@router.put(
+    "/collectives/{slug}",
+    response=responses({200: CollectiveOut}),
+    summary="Replace a collective's details (coordinators)",
+)
+def collective_replace(
+    request: HttpRequest, slug: str, payload: CollectiveUpdateIn
+) -> CollectiveOut:
+    """The slug and base currency are fixed at creation. Omitting ``coworking``
+    removes the co-working space."""
+    user = request_user(request)
+    with transaction.atomic(durable=True):
+        collective, _ = collective_get_for_coordinator(user=user, slug=slug)
+        collective_update(
+            collective=collective,
+            actor=user,
+            name=payload.name,
+            description=payload.description,
+            is_remote=payload.is_remote,
+            city=payload.city,
+            country=payload.country,
+            coworking=_coworking(payload.coworking),
+        )
+    return _page(request, slug)
+
+
+def _current_coworking(collective: Collective) -> CoworkingInput | None:
+    space: CoworkingSpace | None = getattr(collective, "coworking_space", None)
+    if space is None:
+        return None
+    return CoworkingInput(name=space.name, address=space.address, opening_hours=space.opening_hours)
+
+
+@router.patch(
+    "/collectives/{slug}",
+    response=responses({200: CollectiveOut}),
+    summary="Change some of a collective's details (coordinators)",
+)
+def collective_patch(request: HttpRequest, slug: str, payload: CollectivePatchIn) -> CollectiveOut:
+    """Only the fields you send change; ``"coworking": null`` removes the space."""
+    user = request_user(request)
+    sent = payload.model_fields_set
+    with transaction.atomic(durable=True):
+        collective, _ = collective_get_for_coordinator(user=user, slug=slug)
+        collective_update(
+            collective=collective,
+            actor=user,
+            name=payload.name if payload.name is not None else collective.name,
+            description=(
+                payload.description if payload.description is not None else collective.description
+            ),
+            is_remote=payload.is_remote if payload.is_remote is not None else collective.is_remote,
+            city=payload.city if payload.city is not None else collective.city,
+            country=payload.country if payload.country is not None else collective.country,
+            coworking=(
+                _coworking(payload.coworking)
+                if "coworking" in sent
+                else _current_coworking(collective)
+            ),
+        )
+    return _page(request, slug)
+
+
+# --- Bylaws -----------------------------------------------------------------------
+
+
+@router.get(
+    "/collectives/{slug}/bylaws",
+    response=responses({200: Page[BylawsOut]}),
+    auth=OPTIONAL,
+    summary="Every version of the bylaws, newest first",
+)
+def bylaws_list(request: HttpRequest, slug: str, page: Query[PageParams]) -> Page[BylawsOut]:
+    collective = collective_get_public(slug=slug)
+    return paginate(bylaws_history(collective=collective), page, BylawsOut.from_model)
+
+
+@router.post(
+    "/collectives/{slug}/bylaws",
+    response=responses({201: BylawsOut}),
+    summary="Adopt the next version of the bylaws (coordinators)",
+)
+def bylaws_new(request: HttpRequest, slug: str, payload: BylawsIn) -> Status[BylawsOut]:
+    """Versions are immutable; the effective date may not be in the past."""
+    user = request_user(request)
+    with transaction.atomic(durable=True):
+        collective, _ = collective_get_for_coordinator(user=user, slug=slug)
+        bylaws = bylaws_adopt(
+            collective=collective,
+            actor=user,
+            effective_from=payload.effective_from,
+            treasury_percent=payload.treasury_percent,
+            admission_rule=payload.admission_rule,
+            notes=payload.notes,
+        )
+    return Status(201, BylawsOut.from_model(bylaws))
+
+
+# --- Members and applications -------------------------------------------------------
+
+
+@router.get(
+    "/collectives/{slug}/members",
+    response=responses({200: Page[MemberOut]}),
+    auth=OPTIONAL,
+    summary="Active members, as you may see them",
+)
+def members_list(request: HttpRequest, slug: str, page: Query[PageParams]) -> Page[MemberOut]:
+    """Fellow members see everyone active; others see those with a published profile."""
+    collective = collective_get_public(slug=slug)
+    rows = membership_list_active(collective=collective, viewer=request_viewer(request))
+    return paginate(rows, page, MemberOut.from_model)
+
+
+@router.post(
+    "/collectives/{slug}/applications",
+    response=responses({201: MembershipOut}),
+    summary="Apply to join",
+)
+def application_new(
+    request: HttpRequest, slug: str, payload: ApplicationIn
+) -> Status[MembershipOut]:
+    """Under an open admission rule you are admitted at once (state ``active``);
+    otherwise the application waits for a coordinator (state ``applied``)."""
+    user = request_user(request)
+    with transaction.atomic(durable=True):
+        collective = collective_get_public(slug=slug)
+        membership = membership_apply(collective=collective, user=user, note=payload.note)
+    return Status(201, MembershipOut.from_model(membership))
+
+
+@router.get(
+    "/collectives/{slug}/applications",
+    response=responses({200: Page[ApplicationOut]}),
+    summary="Waiting applications (coordinators)",
+)
+def applications_list(
+    request: HttpRequest, slug: str, page: Query[PageParams]
+) -> Page[ApplicationOut]:
+    collective = collective_get_public(slug=slug)
+    rows = membership_list_applications(
+        collective=collective, viewer=request_user(request)
+    ).order_by("created_at", "pk")
+    return paginate(rows, page, ApplicationOut.from_model)
+
+
+@router.post(
+    "/collectives/{slug}/applications/{int:membership_id}/approve",
+    response=responses({200: MembershipOut}),
+    summary="Admit an applicant (coordinators)",
+)
+def application_approve(request: HttpRequest, slug: str, membership_id: int) -> MembershipOut:
+    user = request_user(request)
+    with transaction.atomic(durable=True):
+        collective = collective_get_public(slug=slug)
+        membership = membership_get_for_coordinator(
+            collective=collective, viewer=user, membership_id=membership_id
+        )
+        membership = membership_approve(membership=membership, actor=user)
+    return MembershipOut.from_model(membership)
+
+
+@router.post(
+    "/collectives/{slug}/applications/{int:membership_id}/reject",
+    response=responses({204: None}),
+    summary="Turn down an applicant (coordinators)",
+)
+def application_reject(request: HttpRequest, slug: str, membership_id: int) -> Status[None]:
+    user = request_user(request)
+    with transaction.atomic(durable=True):
+        collective = collective_get_public(slug=slug)
+        membership = membership_get_for_coordinator(
+            collective=collective, viewer=user, membership_id=membership_id
+        )
+        membership_reject(membership=membership, actor=user)
+    return Status(204, None)
+
+
+@router.post(
+    "/collectives/{slug}/leave",
+    response=responses({200: MembershipOut}),
+    summary="Leave a collective",
+)
+def leave(request: HttpRequest, slug: str) -> MembershipOut:
+    """The last coordinator cannot leave while other members remain."""
+    user = request_user(request)
+    with transaction.atomic(durable=True):
+        _, membership = collective_get_for_member(user=user, slug=slug)
+        membership = membership_leave(membership=membership, actor=user)
+    return MembershipOut.from_model(membership)
+
+
+@router.put(
+    "/collectives/{slug}/members/{int:membership_id}/role",
+    response=responses({200: MembershipOut}),
+    summary="Make a member coordinator, or not (coordinators)",
+)
+def member_role(
+    request: HttpRequest, slug: str, membership_id: int, payload: RoleIn
+) -> MembershipOut:
+    user = request_user(request)
+    with transaction.atomic(durable=True):
+        collective = collective_get_public(slug=slug)
+        membership = membership_get_for_coordinator(
+            collective=collective, viewer=user, membership_id=membership_id
+        )
+        membership = membership_set_role(membership=membership, actor=user, role=payload.role)
+    return MembershipOut.from_model(membership)
+
+
+# --- Invitations ------------------------------------------------------------------
+
+
+@router.post(
+    "/collectives/{slug}/invitations",
+    response=responses({201: InvitationOut}),
+    summary="Invite someone by email (coordinators)",
+)
+def invitation_new(request: HttpRequest, slug: str, payload: InvitationIn) -> Status[InvitationOut]:
+    """The invitation link goes only to the invited address, by email; the
+    response never carries it."""
+    user = request_user(request)
+    with transaction.atomic(durable=True):
+        collective, _ = collective_get_for_coordinator(user=user, slug=slug)
+        invitation = invitation_create(
+            collective=collective,
+            inviter=user,
+            email=payload.email,
+            role=payload.role,
+            message=payload.message,
+        )
+    return Status(201, InvitationOut.from_model(invitation))
+
+
+@router.get(
+    "/collectives/{slug}/invitations",
+    response=responses({200: Page[InvitationOut]}),
+    summary="Open invitations (coordinators)",
+)
+def invitations_list(
+    request: HttpRequest, slug: str, page: Query[PageParams]
+) -> Page[InvitationOut]:
+    collective = collective_get_public(slug=slug)
+    rows = invitation_list_pending(collective=collective, viewer=request_user(request)).order_by(
+        "-created_at", "-pk"
+    )
+    return paginate(rows, page, InvitationOut.from_model)
+
+
+@router.delete(
+    "/collectives/{slug}/invitations/{int:invitation_id}",
+    response=responses({204: None}),
+    summary="Revoke an invitation (coordinators)",
+)
+def invitation_delete(request: HttpRequest, slug: str, invitation_id: int) -> Status[None]:
+    user = request_user(request)
+    with transaction.atomic(durable=True):
+        collective = collective_get_public(slug=slug)
+        invitation = invitation_get_for_coordinator(
+            collective=collective, viewer=user, invitation_id=invitation_id
+        )
+        invitation_revoke(invitation=invitation, actor=user)
+    return Status(204, None)
+
+
+@router.get(
+    "/invitations",
+    response=responses({200: Page[MyInvitationOut]}),
+    summary="Open invitations to your email address",
+)
+def my_invitations(request: HttpRequest, page: Query[PageParams]) -> Page[MyInvitationOut]:
+    """Each carries its token, as your dashboard's accept and decline buttons do:
+    the invitation was addressed to you."""
+    rows = invitation_list_for_user(user=request_user(request)).order_by("-created_at", "-pk")
+    return paginate(rows, page, lambda inv: MyInvitationOut.build(inv, token=invitation_token(inv)))
+
+
+@router.post(
+    "/invitations/accept",
+    response=responses({200: MembershipOut}),
+    summary="Accept an invitation",
+)
+def invitation_accept_view(request: HttpRequest, payload: InvitationTokenIn) -> MembershipOut:
+    user = request_user(request)
+    with transaction.atomic(durable=True):
+        membership = invitation_accept(token=payload.token, user=user)
+    return MembershipOut.from_model(membership)
+
+
+@router.post(
+    "/invitations/decline",
+    response=responses({200: InvitationAnswerOut}),
+    summary="Decline an invitation",
+)
+def invitation_decline_view(
+    request: HttpRequest, payload: InvitationTokenIn
+) -> InvitationAnswerOut:
+    user = request_user(request)
+    with transaction.atomic(durable=True):
+        invitation = invitation_decline(token=payload.token, user=user)
+    return InvitationAnswerOut.from_model(invitation)
