@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "mutualist.members",
     "mutualist.collectives",
     "mutualist.api",
+    "mutualist.demo",
 ]
 
 MIDDLEWARE = [

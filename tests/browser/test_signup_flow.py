@@ -58,7 +58,9 @@ def test_a_new_member_starts_a_collective_and_the_invitee_joins_it(
     rosa.get_by_role("button", name="Create account").click()
     # then: she is logged in and asked to fill in her profile
     rosa.wait_for_url(re.compile(re.escape(reverse("members:profile_edit")) + "$"))
-    expect(rosa.get_by_role("navigation", name="Main").get_by_role("button", name="Log out")).to_be_visible()
+    expect(
+        rosa.get_by_role("navigation", name="Main").get_by_role("button", name="Log out")
+    ).to_be_visible()
     shoot(rosa, screenshots, "02-signed-up")
     assert User.objects.filter(email=ROSA_EMAIL).exists()
 
@@ -144,12 +146,6 @@ def test_a_new_member_starts_a_collective_and_the_invitee_joins_it(
     assert len(list(screenshots.glob("*.png"))) == 10
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="settings.py has no STATICFILES_DIRS = [BASE_DIR / 'static'], so the staticfiles "
-    "finders (runserver, live_server, collectstatic) never see src/mutualist/static/; "
-    "remove this mark once it is added",
-)
 def test_pages_load_their_stylesheets(
     browser: Browser, live_server: LiveServer, transactional_db: None, screenshots: Path
 ) -> None:

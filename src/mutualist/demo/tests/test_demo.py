@@ -17,8 +17,8 @@ from mutualist.collectives.models import (
     Invitation,
     Membership,
 )
-from mutualist.core import demo
 from mutualist.core.errors import ValidationFailed
+from mutualist.demo import data as demo
 from mutualist.members.models import (
     AvailabilityWindow,
     MemberSkill,
@@ -213,7 +213,7 @@ def test_once_only_prints_the_logins_when_the_demo_is_there(db, capsys, monkeypa
     def must_not_run(**kwargs):
         raise AssertionError("demo_load ran despite --once")
 
-    monkeypatch.setattr("mutualist.core.management.commands.demo.demo_load", must_not_run)
+    monkeypatch.setattr("mutualist.demo.management.commands.demo.demo_load", must_not_run)
     # when
     out = run_demo(capsys, "--once")
     # then
@@ -254,7 +254,7 @@ def test_a_refusal_is_one_readable_line(db, monkeypatch):
     def refuse(**kwargs):
         raise ValidationFailed("Unknown currency 'ABC'.", code="invalid_currency")
 
-    monkeypatch.setattr("mutualist.core.management.commands.demo.demo_load", refuse)
+    monkeypatch.setattr("mutualist.demo.management.commands.demo.demo_load", refuse)
     # when
     with pytest.raises(CommandError) as refused:
         call_command("demo")

@@ -2,7 +2,7 @@
 
 Three collectives (Manila Virtual Assistants, Remote Crew, Nairobi Virtual
 Office) and about 25 people, built through the real services; see
-``mutualist.core.demo``. Running it again creates nothing new; ``--once`` does
+``mutualist.demo.data``. Running it again creates nothing new; ``--once`` does
 not even look further than "is Ana there?", which is what ``make run`` wants on
 every start. Either way it ends by printing the demo logins.
 """
@@ -16,8 +16,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
 
-from mutualist.core.demo import demo_is_loaded, demo_load, demo_logins, demo_logins_table
 from mutualist.core.errors import DomainError
+from mutualist.demo.data import demo_is_loaded, demo_load, demo_logins, demo_logins_table
 
 
 class Command(BaseCommand):
