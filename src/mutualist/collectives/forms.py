@@ -46,16 +46,16 @@ class _HomeAndSpaceForm(forms.Form):
     city = forms.CharField(label="Home city", max_length=80, required=False)
     country = CodeField(label="Home country", required=False)
     coworking_name = forms.CharField(
-        label="Co-working space",
+        label="Name of the space",
         max_length=120,
         required=False,
         help_text="Where members meet, if there is such a place. Clear the name to remove it.",
     )
     coworking_address = forms.CharField(
-        label="Co-working address", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Address", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     coworking_opening_hours = forms.CharField(
-        label="Co-working opening hours",
+        label="Opening hours",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="For example: Mon-Fri 08:00-20:00",

@@ -21,6 +21,7 @@ from mutualist.core.reference import (
     currency_choices,
     from_minor_units,
     language_choices,
+    language_names,
 )
 from mutualist.members.models import MemberSkill, Profile, Skill
 
@@ -85,6 +86,7 @@ class ProfileForm(forms.Form):
         label="Languages you work in",
         required=False,
         help_text="Hold Ctrl (or ⌘) to pick several.",
+        widget=forms.SelectMultiple(attrs={"size": 8}),
     )
     rate = forms.CharField(
         label="Hourly rate",
@@ -114,6 +116,12 @@ class ProfileForm(forms.Form):
             *country_choices(),
         ]
         self.fields["languages"].widget.choices = language_choices()
+        # A long list hides what is picked; say it in the help text as well.
+        chosen = self["languages"].value() or []
+        names = language_names()
+        if chosen:
+            picked = ", ".join(names.get(code, code) for code in chosen)
+            self.fields["languages"].help_text += f" Now: {picked}."
         self.fields["rate_currency"].widget.choices = currency_choices()
 
     @staticmethod

@@ -684,3 +684,40 @@ def test_the_500_page_renders_without_a_request():
     html = render_to_string("500.html")
 
     assert "Something went wrong on our side" in html
+
+
+@pytest.mark.django_db
+def test_sign_up_from_an_invitation_link_returns_to_the_invitation(client):
+    # given: the sign-up link on an invitation page carries ?next=
+    url = reverse("members:signup") + "?next=/invitations/abc/"
+    page = client.get(url)
+    assert 'name="next" value="/invitations/abc/"' in page.content.decode()
+    # when
+    response = client.post(
+        url,
+        {
+            "email": "newbie@example.org",
+            "password": "a-long-unusual-passphrase-77",
+            "display_name": "New Bie",
+            "timezone": "Asia/Manila",
+            "next": "/invitations/abc/",
+        },
+    )
+    # then
+    assert response.status_code == 302
+    assert response["Location"] == "/invitations/abc/"
+
+
+@pytest.mark.django_db
+def test_sign_up_ignores_a_next_address_on_another_site(client):
+    response = client.post(
+        reverse("members:signup"),
+        {
+            "email": "newbie@example.org",
+            "password": "a-long-unusual-passphrase-77",
+            "display_name": "New Bie",
+            "timezone": "Asia/Manila",
+            "next": "https://evil.example.com/",
+        },
+    )
+    assert response["Location"] == reverse("members:profile_edit")

@@ -257,7 +257,9 @@ def test_new_york_and_london_overlap_an_hour_more_in_the_weeks_between_their_clo
 def test_a_night_shift_over_a_clock_change_lasts_the_real_hours(week_start, expected):
     night = [w(SAT, "22:00", "06:00")]
 
-    hours = overlap_hours(night, "America/New_York", night, "America/New_York", week_start=week_start)
+    hours = overlap_hours(
+        night, "America/New_York", night, "America/New_York", week_start=week_start
+    )
 
     assert weekly_hours(night) == Decimal("8.00")
     assert hours == expected

@@ -102,7 +102,11 @@ def test_it_updates_every_editable_field_and_normalises_codes(cast):
 
     # then the stored profile holds the cleaned values
     profile.refresh_from_db()
-    assert (profile.display_name, profile.headline, profile.bio) == ("Ben O.", "Bookkeeper", "Numbers.")
+    assert (profile.display_name, profile.headline, profile.bio) == (
+        "Ben O.",
+        "Bookkeeper",
+        "Numbers.",
+    )
     assert (profile.country, profile.city, profile.timezone) == ("NG", "Abuja", "Africa/Lagos")
     assert (profile.rate_minor, profile.rate_currency) == (1250, "USD")
     assert profile.weekly_capacity_hours == 20

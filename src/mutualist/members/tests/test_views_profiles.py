@@ -26,8 +26,14 @@ from mutualist.members.services.profiles import (
 CAST_EMAILS = ("ana@example.org", "ben@example.org", "carla@example.org", "olga@example.org")
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # The cast signs up four people per test; Argon2 would dominate the run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def text_of(response) -> str:
-    return response.content.decode()
+    return str(response.content.decode())
 
 
 def shows(response, text: str) -> bool:
@@ -290,9 +296,7 @@ def test_it_refuses_a_skill_level_outside_the_list(cast: Cast, client_for):
     profile_set_skills(user=cast.ben, skills={"bookkeeping": 2})
 
     # when
-    response = client_for(cast.ben).post(
-        reverse("members:skills_edit"), {"skill_bookkeeping": "7"}
-    )
+    response = client_for(cast.ben).post(reverse("members:skills_edit"), {"skill_bookkeeping": "7"})
 
     # then
     assert response.status_code == 200
@@ -315,9 +319,7 @@ def test_the_skills_page_sends_anonymous_visitors_to_log_in(cast: Cast, client: 
 # --- availability_edit ----------------------------------------------------------------
 
 
-def test_a_member_sets_weekly_availability_including_a_night_past_midnight(
-    cast: Cast, client_for
-):
+def test_a_member_sets_weekly_availability_including_a_night_past_midnight(cast: Cast, client_for):
     # when
     response = client_for(cast.ben).post(
         reverse("members:availability_edit"),
@@ -391,9 +393,7 @@ def test_it_refuses_overlapping_windows_and_shows_why_above_the_rows(cast: Cast,
     ) == [2]
 
 
-def test_it_refuses_a_night_window_that_runs_into_the_next_mornings_window(
-    cast: Cast, client_for
-):
+def test_it_refuses_a_night_window_that_runs_into_the_next_mornings_window(cast: Cast, client_for):
     response = client_for(cast.ben).post(
         reverse("members:availability_edit"),
         availability_data([("6", "22:00", "06:00"), ("0", "05:00", "09:00")]),
@@ -560,9 +560,8 @@ def test_the_directory_filter_form_updates_results_with_htmx_and_pushes_the_url(
     assert 'method="get" action="/people/"' in page  # and it works without JavaScript
 
 
-def test_the_directory_shows_24_people_a_page(cast: Cast, client: Client, settings):
+def test_the_directory_shows_24_people_a_page(cast: Cast, client: Client):
     # given: 26 people in all (the cast and 22 more)
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     for i in range(22):
         make_member(f"person{i:02d}@example.org", f"Person {i:02d}")
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from mutualist.core.errors import DomainError
@@ -65,8 +66,15 @@ def signup(request: HttpRequest) -> HttpResponse:
                 request,
                 "Welcome to Mutualist! Tell other members what you do: fill in your profile.",
             )
+            # Someone who signed up from an invitation link goes back to it.
+            next_url = request.POST.get("next") or request.GET.get("next", "")
+            if next_url and url_has_allowed_host_and_scheme(
+                next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                return redirect(next_url)
             return redirect("members:profile_edit")
-    return render(request, f"{_TEMPLATES}/signup.html", {"form": form})
+    next_value = request.GET.get("next", "")
+    return render(request, f"{_TEMPLATES}/signup.html", {"form": form, "next": next_value})
 
 
 class _LoginView(auth_views.LoginView):
