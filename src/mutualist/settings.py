@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves the interactive API docs' assets locally, not from a CDN
     "axes",
     "mutualist.core",
     "mutualist.members",

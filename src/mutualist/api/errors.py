@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -156,6 +157,14 @@ def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem_response(request, status=404, code="not_found", detail=detail)
 
 
+def on_object_does_not_exist(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
+    # An unscoped .get() that found nothing, e.g. the profile of an account made
+    # with `createsuperuser`. A 404, not a 500; the model name stays out of it.
+    return problem_response(
+        request, status=404, code="not_found", detail="Nothing here has that address."
+    )
+
+
 def on_permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
     detail = str(exc) or "You may not do that."
     return problem_response(request, status=403, code="permission_denied", detail=detail)
@@ -214,6 +223,7 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     api.exception_handler(DomainError)(on_domain_error)
     api.exception_handler(ValidationError)(on_validation_error)
     api.exception_handler(Http404)(on_not_found)
+    api.exception_handler(ObjectDoesNotExist)(on_object_does_not_exist)
     api.exception_handler(DjangoPermissionDenied)(on_permission_denied)
     api.exception_handler(AuthenticationError)(on_authentication_error)
     api.exception_handler(AuthorizationError)(on_authorization_error)

@@ -5,13 +5,23 @@ OpenAPI document: /api/v1/openapi.json; interactive docs: /api/v1/docs.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import URLPattern, URLResolver, re_path
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
 
 from mutualist.api.auth import AUTHENTICATED
-from mutualist.api.errors import install_problem_handlers, unknown_route, with_problem_fallbacks
+from mutualist.api.errors import (
+    PROBLEM_CONTENT_TYPE,
+    install_problem_handlers,
+    unknown_route,
+    with_problem_fallbacks,
+)
 from mutualist.api.routers.collectives import router as collectives_router
+from mutualist.api.routers.invitations import router as invitations_router
 from mutualist.api.routers.members import router as members_router
 from mutualist.api.routers.tokens import router as tokens_router
 
@@ -43,6 +53,25 @@ class MutualistAPI(NinjaAPI):
             namespace,
         )
 
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        """``me_profile_update`` rather than ``mutualist_api_routers_members_me_profile_update``:
+        view names are unique across the routers (a test checks)."""
+        return str(operation.view_func.__name__)
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        """Document error responses with the media type they are served as."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for response in operation.get("responses", {}).values():
+                    content = response.get("content", {})
+                    body = content.get("application/json")
+                    if body and body.get("schema", {}).get("$ref", "").endswith("/ProblemOut"):
+                        content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+        return schema
+
 
 api = MutualistAPI(
     title="Mutualist API",
@@ -54,4 +83,5 @@ api = MutualistAPI(
 install_problem_handlers(api)
 api.add_router("", members_router)
 api.add_router("", collectives_router)
+api.add_router("", invitations_router)
 api.add_router("", tokens_router)

@@ -100,3 +100,14 @@ def client_for(db: None) -> Callable[[User], Client]:
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(request: pytest.FixtureRequest, settings: Any) -> None:
+    """Argon2 is deliberately slow, and the cast signs up four people per test.
+
+    Tests about password storage itself are marked ``@pytest.mark.argon2`` and
+    keep the production hashers.
+    """
+    if request.node.get_closest_marker("argon2") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

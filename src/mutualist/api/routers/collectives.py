@@ -1,8 +1,8 @@
-"""Collectives: the directory, pages, bylaws, memberships, applications and invitations.
+"""Collectives: the directory, pages, edits, bylaws, members, applications, leaving, roles.
 
 Reads go through the permission-scoped selectors: an outsider gets 404 for
 anything members-only, a member who is not a coordinator gets 403 for
-coordinator-only actions.
+coordinator-only actions. Invitations live in `invitations.py`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from ninja import Query, Router, Status
 
 from mutualist.api.auth import OPTIONAL, request_user, request_viewer
 from mutualist.api.pagination import Page, PageParams, paginate
-from mutualist.api.routers import responses
+from mutualist.api.routers import anonymous_allowed, responses
 from mutualist.api.schemas.collectives import (
     ApplicationIn,
     ApplicationOut,
@@ -26,13 +26,8 @@ from mutualist.api.schemas.collectives import (
     CollectiveSummaryOut,
     CollectiveUpdateIn,
     CoworkingIn,
-    InvitationAnswerOut,
-    InvitationIn,
-    InvitationOut,
-    InvitationTokenIn,
     MemberOut,
     MembershipOut,
-    MyInvitationOut,
     RoleIn,
 )
 from mutualist.collectives.models import Collective, CoworkingSpace
@@ -43,9 +38,6 @@ from mutualist.collectives.selectors import (
     collective_get_for_member,
     collective_get_public,
     collective_list_directory,
-    invitation_get_for_coordinator,
-    invitation_list_for_user,
-    invitation_list_pending,
     membership_get_for_coordinator,
     membership_list_active,
     membership_list_applications,
@@ -56,11 +48,6 @@ from mutualist.collectives.services import (
     bylaws_adopt,
     collective_create,
     collective_update,
-    invitation_accept,
-    invitation_create,
-    invitation_decline,
-    invitation_revoke,
-    invitation_token,
     membership_apply,
     membership_approve,
     membership_leave,
@@ -96,6 +83,7 @@ def _page(request: HttpRequest, slug: str) -> CollectiveOut:
     "/collectives",
     response=responses({200: Page[CollectiveSummaryOut]}),
     auth=OPTIONAL,
+    openapi_extra=anonymous_allowed(),
     summary="Collective directory",
 )
 def collectives(
@@ -136,6 +124,7 @@ def collective_new(request: HttpRequest, payload: CollectiveCreateIn) -> Status[
     "/collectives/{slug}",
     response=responses({200: CollectiveOut}),
     auth=OPTIONAL,
+    openapi_extra=anonymous_allowed(),
     summary="A collective's page",
 )
 def collective_detail(request: HttpRequest, slug: str) -> CollectiveOut:
@@ -212,6 +201,7 @@ def collective_patch(request: HttpRequest, slug: str, payload: CollectivePatchIn
     "/collectives/{slug}/bylaws",
     response=responses({200: Page[BylawsOut]}),
     auth=OPTIONAL,
+    openapi_extra=anonymous_allowed(),
     summary="Every version of the bylaws, newest first",
 )
 def bylaws_list(request: HttpRequest, slug: str, page: Query[PageParams]) -> Page[BylawsOut]:
@@ -247,6 +237,7 @@ def bylaws_new(request: HttpRequest, slug: str, payload: BylawsIn) -> Status[Byl
     "/collectives/{slug}/members",
     response=responses({200: Page[MemberOut]}),
     auth=OPTIONAL,
+    openapi_extra=anonymous_allowed(),
     summary="Active members, as you may see them",
 )
 def members_list(request: HttpRequest, slug: str, page: Query[PageParams]) -> Page[MemberOut]:
@@ -350,96 +341,3 @@ def member_role(
         )
         membership = membership_set_role(membership=membership, actor=user, role=payload.role)
     return MembershipOut.from_model(membership)
-
-
-# --- Invitations ------------------------------------------------------------------
-
-
-@router.post(
-    "/collectives/{slug}/invitations",
-    response=responses({201: InvitationOut}),
-    summary="Invite someone by email (coordinators)",
-)
-def invitation_new(request: HttpRequest, slug: str, payload: InvitationIn) -> Status[InvitationOut]:
-    """The invitation link goes only to the invited address, by email; the
-    response never carries it."""
-    user = request_user(request)
-    with transaction.atomic(durable=True):
-        collective, _ = collective_get_for_coordinator(user=user, slug=slug)
-        invitation = invitation_create(
-            collective=collective,
-            inviter=user,
-            email=payload.email,
-            role=payload.role,
-            message=payload.message,
-        )
-    return Status(201, InvitationOut.from_model(invitation))
-
-
-@router.get(
-    "/collectives/{slug}/invitations",
-    response=responses({200: Page[InvitationOut]}),
-    summary="Open invitations (coordinators)",
-)
-def invitations_list(
-    request: HttpRequest, slug: str, page: Query[PageParams]
-) -> Page[InvitationOut]:
-    collective = collective_get_public(slug=slug)
-    rows = invitation_list_pending(collective=collective, viewer=request_user(request)).order_by(
-        "-created_at", "-pk"
-    )
-    return paginate(rows, page, InvitationOut.from_model)
-
-
-@router.delete(
-    "/collectives/{slug}/invitations/{int:invitation_id}",
-    response=responses({204: None}),
-    summary="Revoke an invitation (coordinators)",
-)
-def invitation_delete(request: HttpRequest, slug: str, invitation_id: int) -> Status[None]:
-    user = request_user(request)
-    with transaction.atomic(durable=True):
-        collective = collective_get_public(slug=slug)
-        invitation = invitation_get_for_coordinator(
-            collective=collective, viewer=user, invitation_id=invitation_id
-        )
-        invitation_revoke(invitation=invitation, actor=user)
-    return Status(204, None)
-
-
-@router.get(
-    "/invitations",
-    response=responses({200: Page[MyInvitationOut]}),
-    summary="Open invitations to your email address",
-)
-def my_invitations(request: HttpRequest, page: Query[PageParams]) -> Page[MyInvitationOut]:
-    """Each carries its token, as your dashboard's accept and decline buttons do:
-    the invitation was addressed to you."""
-    rows = invitation_list_for_user(user=request_user(request)).order_by("-created_at", "-pk")
-    return paginate(rows, page, lambda inv: MyInvitationOut.build(inv, token=invitation_token(inv)))
-
-
-@router.post(
-    "/invitations/accept",
-    response=responses({200: MembershipOut}),
-    summary="Accept an invitation",
-)
-def invitation_accept_view(request: HttpRequest, payload: InvitationTokenIn) -> MembershipOut:
-    user = request_user(request)
-    with transaction.atomic(durable=True):
-        membership = invitation_accept(token=payload.token, user=user)
-    return MembershipOut.from_model(membership)
-
-
-@router.post(
-    "/invitations/decline",
-    response=responses({200: InvitationAnswerOut}),
-    summary="Decline an invitation",
-)
-def invitation_decline_view(
-    request: HttpRequest, payload: InvitationTokenIn
-) -> InvitationAnswerOut:
-    user = request_user(request)
-    with transaction.atomic(durable=True):
-        invitation = invitation_decline(token=payload.token, user=user)
-    return InvitationAnswerOut.from_model(invitation)

@@ -9,7 +9,7 @@ from ninja import Query, Router, Status
 
 from mutualist.api.auth import OPTIONAL, request_user, request_viewer
 from mutualist.api.pagination import Page, PageParams, paginate
-from mutualist.api.routers import responses
+from mutualist.api.routers import anonymous_allowed, responses
 from mutualist.api.schemas.members import (
     AvailabilityIn,
     DirectoryEntryOut,
@@ -120,7 +120,11 @@ def me_email_change(request: HttpRequest, payload: EmailChangeIn) -> Status[Emai
 
 
 @router.get(
-    "/skills", response=responses({200: Page[SkillOut]}), auth=OPTIONAL, summary="Skill taxonomy"
+    "/skills",
+    response=responses({200: Page[SkillOut]}),
+    auth=OPTIONAL,
+    openapi_extra=anonymous_allowed(),
+    summary="Skill taxonomy",
 )
 def skills(request: HttpRequest, page: Query[PageParams]) -> Page[SkillOut]:
     return paginate(skill_list(), page, SkillOut.from_model)
@@ -130,6 +134,7 @@ def skills(request: HttpRequest, page: Query[PageParams]) -> Page[SkillOut]:
     "/members",
     response=responses({200: Page[DirectoryEntryOut]}),
     auth=OPTIONAL,
+    openapi_extra=anonymous_allowed(),
     summary="People directory",
 )
 def members(
@@ -151,7 +156,11 @@ def members(
 
 
 @router.get(
-    "/members/{handle}", response=responses({200: ProfileOut}), auth=OPTIONAL, summary="A profile"
+    "/members/{handle}",
+    response=responses({200: ProfileOut}),
+    auth=OPTIONAL,
+    openapi_extra=anonymous_allowed(),
+    summary="A profile",
 )
 def member_detail(request: HttpRequest, handle: str) -> ProfileOut:
     return ProfileOut.from_model(

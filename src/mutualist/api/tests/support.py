@@ -18,7 +18,7 @@ def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
     """The response is an RFC 9457 problem document with this status and code."""
     assert response.status_code == status, response.content
     assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
-    body: dict[str, Any] = response.json()
+    body: dict[str, Any] = json.loads(response.content)
     assert body["status"] == status
     assert body["code"] == code
     assert body["type"] in {"about:blank", f"https://mutualist.coop/problems/{code}"}

@@ -60,7 +60,9 @@ def test_making_a_token_on_the_page_shows_it_once_and_then_never_again(cast, cli
 
 def test_a_token_made_on_the_page_works_as_a_bearer_token(cast, client_for):
     page = client_for(cast.ana).post(TOKENS_PAGE, {"name": "laptop"})
-    secret = TOKEN_RE.search(page.content.decode()).group(0)
+    match = TOKEN_RE.search(page.content.decode())
+    assert match is not None
+    secret = match.group(0)
 
     response = Client(headers={"Authorization": f"Bearer {secret}"}).get("/api/v1/me")
 
@@ -153,9 +155,7 @@ def test_a_bearer_token_authenticates_as_its_owner(cast):
 
 def test_a_bearer_request_needs_no_csrf_token(cast):
     issued = api_token_create(user=cast.ana, name="x")
-    client = Client(
-        enforce_csrf_checks=True, headers={"Authorization": f"Bearer {issued.secret}"}
-    )
+    client = Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {issued.secret}"})
 
     response = post_json(client, "/api/v1/tokens", {"name": "made by a script"})
 

@@ -127,10 +127,12 @@ def invitation_create(
                     state=Membership.State.INVITED,
                     created_at=now,
                 )
-            elif existing.state == Membership.State.LEFT:
-                Membership.objects.filter(pk=existing.pk, state=Membership.State.LEFT).update(
-                    state=Membership.State.INVITED, role=role
-                )
+            else:
+                # A former member, or someone whose earlier invitation ran out
+                # unanswered: the row shows the new invitation's role.
+                Membership.objects.filter(
+                    pk=existing.pk, state__in=[Membership.State.LEFT, Membership.State.INVITED]
+                ).update(state=Membership.State.INVITED, role=role)
         invitation_id = invitation.pk
         transaction.on_commit(lambda: _send_invitation_email(invitation_id))
     return invitation

@@ -44,10 +44,12 @@ def membership_apply(*, collective: Collective, user: User, note: str = "") -> M
         "state": state,
         "role": Membership.Role.MEMBER,
         "application_note": note.strip(),
-        "left_at": None,
     }
     if state == Membership.State.ACTIVE:
         fields["joined_at"] = now
+        fields["left_at"] = None
+    # A returning applicant keeps joined_at and left_at until admitted: if they
+    # are turned down, their row goes back to "left" with its dates intact.
     try:
         with transaction.atomic():
             if existing is None:
@@ -71,7 +73,7 @@ def membership_apply(*, collective: Collective, user: User, note: str = "") -> M
 def membership_approve(*, membership: Membership, actor: User) -> Membership:
     require_coordinator(collective=membership.collective, actor=actor)
     updated = Membership.objects.filter(pk=membership.pk, state=Membership.State.APPLIED).update(
-        state=Membership.State.ACTIVE, joined_at=timezone.now()
+        state=Membership.State.ACTIVE, joined_at=timezone.now(), left_at=None
     )
     if updated != 1:
         raise Conflict("That application is no longer waiting for a decision.", code="not_applied")

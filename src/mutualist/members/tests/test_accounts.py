@@ -62,6 +62,7 @@ def link_in(body: str) -> str:
 
 
 @pytest.mark.django_db
+@pytest.mark.argon2
 def test_signup_creates_the_member_logs_them_in_and_sends_them_to_their_profile(client):
     # when
     response = client.post(reverse("members:signup"), signup_data(email="Ben@Example.org"))
@@ -310,6 +311,7 @@ def test_logout_by_post_logs_out_and_goes_home(client, ana):
 
 
 @pytest.mark.django_db
+@pytest.mark.argon2
 def test_password_reset_mails_a_link_that_sets_a_new_password(client, ana, mailoutbox):
     # when: ana asks for a reset, typing her address in capitals
     response = client.post(reverse("members:password_reset"), {"email": "ANA@EXAMPLE.ORG"})

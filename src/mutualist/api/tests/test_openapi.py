@@ -1,0 +1,106 @@
+"""The OpenAPI document, the docs page, and problem documents outside the operations."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from mutualist.api.tests.support import assert_problem
+
+EXPECTED_PATHS = {
+    "/api/v1/me": {"get"},
+    "/api/v1/me/profile": {"put"},
+    "/api/v1/me/skills": {"put"},
+    "/api/v1/me/availability": {"put"},
+    "/api/v1/me/email-change": {"post"},
+    "/api/v1/skills": {"get"},
+    "/api/v1/members": {"get"},
+    "/api/v1/members/{handle}": {"get"},
+    "/api/v1/collectives": {"get", "post"},
+    "/api/v1/collectives/{slug}": {"get", "put", "patch"},
+    "/api/v1/collectives/{slug}/bylaws": {"get", "post"},
+    "/api/v1/collectives/{slug}/members": {"get"},
+    "/api/v1/collectives/{slug}/applications": {"get", "post"},
+    "/api/v1/collectives/{slug}/applications/{membership_id}/approve": {"post"},
+    "/api/v1/collectives/{slug}/applications/{membership_id}/reject": {"post"},
+    "/api/v1/collectives/{slug}/leave": {"post"},
+    "/api/v1/collectives/{slug}/members/{membership_id}/role": {"put"},
+    "/api/v1/collectives/{slug}/invitations": {"get", "post"},
+    "/api/v1/collectives/{slug}/invitations/{invitation_id}": {"delete"},
+    "/api/v1/invitations": {"get"},
+    "/api/v1/invitations/accept": {"post"},
+    "/api/v1/invitations/decline": {"post"},
+    "/api/v1/tokens": {"get", "post"},
+    "/api/v1/tokens/{token_id}": {"delete"},
+}
+
+
+def test_the_openapi_document_loads_and_lists_every_endpoint(db):
+    response = Client().get("/api/v1/openapi.json")
+
+    assert response.status_code == 200
+    document = response.json()
+    assert document["info"]["title"] == "Mutualist API"
+    assert document["info"]["version"] == "1"
+    assert {path: set(ops) for path, ops in document["paths"].items()} == EXPECTED_PATHS
+
+
+def test_the_openapi_document_describes_both_ways_to_authenticate(db):
+    document = Client().get("/api/v1/openapi.json").json()
+
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["PersonalTokenAuth"] == {"type": "http", "scheme": "bearer"}
+    assert schemes["SessionAuth"]["in"] == "cookie"
+
+
+def test_every_operation_documents_its_problem_responses(db):
+    document = Client().get("/api/v1/openapi.json").json()
+
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            assert "422" in operation["responses"], (method, path)
+            assert "401" in operation["responses"], (method, path)
+
+
+def test_the_interactive_docs_page_loads(db):
+    response = Client().get("/api/v1/docs")
+
+    assert response.status_code == 200
+    assert b"openapi.json" in response.content
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/", "/api/v1/nothing-here", "/api/v1/members/ana/extra", "/api/v1/me/"]
+)
+def test_an_unknown_path_under_the_api_is_a_404_problem(db, path):
+    body = assert_problem(Client().get(path), 404, "not_found")
+    assert body["type"] == "about:blank"
+    assert body["instance"] == path
+
+
+def test_an_unknown_path_refuses_unsafe_methods_with_a_problem_too(db):
+    assert_problem(Client().post("/api/v1/nothing-here"), 404, "not_found")
+
+
+def test_a_wrong_method_is_a_405_problem_naming_the_allowed_ones(db):
+    response = Client().delete("/api/v1/skills")
+
+    assert_problem(response, 405, "method_not_allowed")
+    assert response["Allow"] == "GET"
+
+
+def test_operation_ids_are_short_and_unique(db):
+    document = Client().get("/api/v1/openapi.json").json()
+
+    ids = [op["operationId"] for ops in document["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids))
+    assert "me_profile_update" in ids
+    assert "invitation_accept" in ids
+
+
+def test_problem_responses_are_documented_as_problem_json(db):
+    document = Client().get("/api/v1/openapi.json").json()
+
+    responses = document["paths"]["/api/v1/me/profile"]["put"]["responses"]
+    assert set(responses["422"]["content"]) == {"application/problem+json"}
+    assert set(responses["200"]["content"]) == {"application/json"}

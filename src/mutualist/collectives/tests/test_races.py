@@ -1,0 +1,207 @@
+"""Races on collectives: two requests at the same moment, on PostgreSQL.
+
+Each test runs two threads that meet at a barrier and then call a service at
+once, each on its own database connection. SQLite serialises every write
+transaction ("IMMEDIATE"), so these races cannot happen there; the tests run
+where they can (CI sets DATABASE_URL to PostgreSQL) and are skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from mutualist.collectives.models import Bylaws, Invitation, Membership
+from mutualist.collectives.services import (
+    bylaws_adopt,
+    invitation_accept,
+    invitation_create,
+    invitation_token,
+    membership_apply,
+    membership_leave,
+    membership_set_role,
+)
+from mutualist.core.errors import Conflict, DomainError, PermissionDenied
+from mutualist.core.testing import make_member
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="row-lock races need PostgreSQL (set DATABASE_URL); SQLite serialises writers",
+    ),
+    # Real commits, so each thread sees the others' work; serialized_rollback
+    # puts the seeded skills back for the tests that run after these.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 takes most of the cast's set-up time; these tests never log in.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Outcome:
+    results: list[Any] = field(default_factory=list)
+    refusals: list[DomainError] = field(default_factory=list)
+    crashes: list[BaseException] = field(default_factory=list)
+
+
+def race(*calls: Callable[[], Any]) -> Outcome:
+    """Run the calls at the same moment, one thread and connection each."""
+    barrier = threading.Barrier(len(calls))
+    outcome = Outcome()
+    lock = threading.Lock()
+
+    def run(call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            result = call()
+        except DomainError as refusal:
+            with lock:
+                outcome.refusals.append(refusal)
+        except BaseException as crash:  # an IntegrityError leaking out is a failure
+            with lock:
+                outcome.crashes.append(crash)
+        else:
+            with lock:
+                outcome.results.append(result)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads), "a thread is stuck (deadlock?)"
+    assert outcome.crashes == []
+    return outcome
+
+
+def test_two_bylaws_adopted_at_once_get_versions_2_and_3(cast):
+    today = cast.collective_a.created_at.date()
+
+    def adopt(percent: str) -> Callable[[], Bylaws]:
+        return lambda: bylaws_adopt(
+            collective=cast.collective_a,
+            actor=cast.ana,
+            effective_from=today,
+            treasury_percent=percent,
+            admission_rule="coordinator",
+        )
+
+    outcome = race(adopt("11"), adopt("12"))
+
+    assert sorted(bylaws.version for bylaws in outcome.results) == [2, 3]
+    assert sorted(
+        Bylaws.objects.filter(collective=cast.collective_a).values_list("version", flat=True)
+    ) == [1, 2, 3]
+
+
+@pytest.mark.parametrize("has_account", [True, False])
+def test_one_invitation_accepted_twice_at_once_admits_once(cast, has_account):
+    # given an invitation to Olga (an account, so an "invited" row exists) or
+    # to a newcomer who signs up after being invited (no row yet)
+    email = "olga@example.org" if has_account else "newcomer@example.org"
+    invitation = invitation_create(collective=cast.collective_a, inviter=cast.ana, email=email)
+    invitee = cast.olga if has_account else make_member(email, "Nia Newcomer")
+    token = invitation_token(invitation)
+
+    # when the link is opened twice at once (a double click)
+    outcome = race(
+        lambda: invitation_accept(token=token, user=invitee),
+        lambda: invitation_accept(token=token, user=invitee),
+    )
+
+    # then one acceptance wins and the other is refused
+    assert len(outcome.results) == 1
+    assert [type(refusal) for refusal in outcome.refusals] == [Conflict]
+    assert outcome.refusals[0].code in {"invitation_used", "already_member"}
+    memberships = Membership.objects.filter(collective=cast.collective_a, user=invitee)
+    assert [(m.state, m.role) for m in memberships] == [("active", "member")]
+    invitation.refresh_from_db()
+    assert (invitation.state, invitation.accepted_by) == (Invitation.State.ACCEPTED, invitee)
+
+
+def test_applying_twice_at_once_records_one_application(cast):
+    outcome = race(
+        lambda: membership_apply(collective=cast.collective_a, user=cast.olga),
+        lambda: membership_apply(collective=cast.collective_a, user=cast.olga),
+    )
+
+    assert len(outcome.results) == 1
+    assert [(type(r), r.code) for r in outcome.refusals] == [(Conflict, "already_applied")]
+    assert Membership.objects.filter(collective=cast.collective_a, user=cast.olga).count() == 1
+
+
+def coordinators(collective) -> list[str]:
+    return sorted(
+        Membership.objects.filter(
+            collective=collective, state="active", role="coordinator"
+        ).values_list("user__email", flat=True)
+    )
+
+
+def test_two_coordinators_demoting_each_other_at_once_leave_one_coordinator(cast):
+    # given Ana and Ben both coordinate collective A
+    ana = Membership.objects.get(collective=cast.collective_a, user=cast.ana)
+    ben = membership_set_role(
+        membership=Membership.objects.get(collective=cast.collective_a, user=cast.ben),
+        actor=cast.ana,
+        role="coordinator",
+    )
+
+    # when each demotes the other at the same moment
+    outcome = race(
+        lambda: membership_set_role(membership=ben, actor=cast.ana, role="member"),
+        lambda: membership_set_role(membership=ana, actor=cast.ben, role="member"),
+    )
+
+    # then the first demotion stands; the second is refused, because its actor
+    # is no longer a coordinator (or the target is the last one)
+    assert len(outcome.results) == 1
+    assert len(outcome.refusals) == 1
+    assert isinstance(outcome.refusals[0], PermissionDenied | Conflict)
+    assert len(coordinators(cast.collective_a)) == 1
+
+
+def test_two_coordinators_leaving_at_once_leave_one_coordinator_behind(cast):
+    # given Ana and Ben coordinate collective A, and Dan is a plain member
+    dan = make_member("dan@example.org", "Dan Cruz")
+    Membership.objects.create(
+        collective=cast.collective_a,
+        user=dan,
+        state="active",
+        joined_at=cast.collective_a.created_at,
+    )
+    ana = Membership.objects.get(collective=cast.collective_a, user=cast.ana)
+    ben = membership_set_role(
+        membership=Membership.objects.get(collective=cast.collective_a, user=cast.ben),
+        actor=cast.ana,
+        role="coordinator",
+    )
+
+    # when both coordinators leave at the same moment
+    outcome = race(
+        lambda: membership_leave(membership=ana, actor=cast.ana),
+        lambda: membership_leave(membership=ben, actor=cast.ben),
+    )
+
+    # then one leaves and the other is refused as the last coordinator
+    assert len(outcome.results) == 1
+    assert [(type(r), r.code) for r in outcome.refusals] == [(Conflict, "last_coordinator")]
+    assert len(coordinators(cast.collective_a)) == 1
+    assert Membership.objects.filter(collective=cast.collective_a, state="active").count() == 2
+
+
+def test_the_database_under_test_is_the_one_the_threads_use():
+    # guards the tests above against silently racing on another database
+    assert connection.settings_dict["NAME"] == settings.DATABASES["default"]["NAME"]
