@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from mutualist.collectives.models import Bylaws, Collective, Invitation, Membership
 from mutualist.core.errors import PermissionDenied
-from mutualist.members.models import User
+from mutualist.members.models import Profile, User
 
 Viewer = User | AnonymousUser
 
@@ -97,9 +97,11 @@ def membership_list_active(*, collective: Collective, viewer: Viewer) -> QuerySe
 
 def membership_list_applications(*, collective: Collective, viewer: Viewer) -> QuerySet[Membership]:
     _require_coordinator(collective=collective, viewer=viewer)
-    return Membership.objects.filter(
-        collective=collective, state=Membership.State.APPLIED
-    ).select_related("user__profile")
+    return (
+        Membership.objects.filter(collective=collective, state=Membership.State.APPLIED)
+        .select_related("user__profile")
+        .order_by("created_at", "pk")
+    )
 
 
 def membership_get_for_coordinator(
@@ -116,9 +118,13 @@ def membership_get_for_coordinator(
 
 def invitation_list_pending(*, collective: Collective, viewer: Viewer) -> QuerySet[Invitation]:
     _require_coordinator(collective=collective, viewer=viewer)
-    return Invitation.objects.filter(
-        collective=collective, state=Invitation.State.PENDING, expires_at__gt=timezone.now()
-    ).select_related("invited_by__profile")
+    return (
+        Invitation.objects.filter(
+            collective=collective, state=Invitation.State.PENDING, expires_at__gt=timezone.now()
+        )
+        .select_related("invited_by__profile")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def invitation_get_for_coordinator(
@@ -132,10 +138,41 @@ def invitation_get_for_coordinator(
 
 
 def invitation_list_for_user(*, user: User) -> QuerySet[Invitation]:
-    """Open invitations addressed to the user's own email."""
-    return Invitation.objects.filter(
-        email__iexact=user.email, state=Invitation.State.PENDING, expires_at__gt=timezone.now()
-    ).select_related("collective", "invited_by__profile")
+    """Open invitations addressed to the user's own email, once they have
+    confirmed it: anyone can sign up with someone else's address, and must
+    not see (or take) the invitations sent to it."""
+    if user.email_verified_at is None:
+        return Invitation.objects.none()
+    return (
+        Invitation.objects.filter(
+            email__iexact=user.email, state=Invitation.State.PENDING, expires_at__gt=timezone.now()
+        )
+        .select_related("collective", "invited_by__profile")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def membership_list_active_for_profile(*, profile: Profile, viewer: Viewer) -> list[Membership]:
+    """The collectives a profile's owner is active in, as ``viewer`` may see them.
+
+    A published profile's collectives are public (their member lists show the
+    person too). An unpublished profile is visible only to fellow members (the
+    profile selector has already checked that), who see only the collectives
+    they share with the person.
+    """
+    active = Membership.objects.filter(
+        user_id=profile.user_id, state=Membership.State.ACTIVE
+    ).select_related("collective")
+    if profile.is_public or (
+        viewer.is_authenticated and (viewer.pk == profile.user_id or viewer.is_staff)
+    ):
+        return list(active.order_by("collective__name", "pk"))
+    if not viewer.is_authenticated:
+        return []
+    shared = Membership.objects.filter(user=viewer, state=Membership.State.ACTIVE).values(
+        "collective_id"
+    )
+    return list(active.filter(collective_id__in=shared).order_by("collective__name", "pk"))
 
 
 def membership_list_for_user(*, user: User) -> QuerySet[Membership]:

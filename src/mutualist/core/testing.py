@@ -5,8 +5,9 @@
 - Carla is a member of collective B (Remote Crew); she is not in A.
 - Olga is an outsider: logged in, in no collective.
 
-Everyone's password is ``PASSWORD``. Use the ``cast`` fixture; ``client_for``
-logs a Django test client in as one of them.
+Everyone's password is ``PASSWORD`` and everyone's email address is verified.
+Use the ``cast`` fixture; ``client_for`` logs a Django test client in as one
+of them.
 """
 
 from __future__ import annotations
@@ -35,9 +36,11 @@ class Cast:
 
 
 def make_member(email: str, display_name: str, *, timezone: str = "UTC", **profile: Any) -> User:
-    from mutualist.members.services.accounts import user_signup
+    """A member who signed up and confirmed their address, as most members have."""
+    from mutualist.members.services.accounts import email_mark_verified, user_signup
 
     user = user_signup(email=email, password=PASSWORD, display_name=display_name, timezone=timezone)
+    email_mark_verified(user=user)
     if profile:
         for key, value in profile.items():
             setattr(user.profile, key, value)

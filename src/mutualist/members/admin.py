@@ -66,7 +66,7 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
             "Permissions",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
-        ("Important dates", {"fields": ("last_login", "date_joined")}),
+        ("Important dates", {"fields": ("last_login", "date_joined", "email_verified_at")}),
     )
     add_fieldsets = (
         (
@@ -82,7 +82,7 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
     list_select_related = ("profile",)
     search_fields = ("email", "profile__display_name", "profile__handle")
     ordering = ("email",)
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("last_login", "date_joined", "email_verified_at")
 
     def save_form(self, request: HttpRequest, form: Any, change: bool) -> Any:
         if change:
@@ -97,6 +97,10 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change:  # on add, save_form() has already saved everything
+            if "email" in form.changed_data:
+                # No one has proved they read mail at the address an operator
+                # typed in; the owner confirms it like any new sign-up.
+                obj.email_verified_at = None
             super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:

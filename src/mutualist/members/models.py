@@ -36,9 +36,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person who logs in with their email address.
 
     The email is private: only its owner and administrators ever see it.
+
+    ``email_verified_at`` is when the owner last proved they read mail at
+    ``email`` (a verification link, a confirmed email change, an accepted
+    invitation). Sign-up alone proves nothing, so anything matched to a person
+    by address (pending invitations) must wait for it.
     """
 
     email = models.EmailField("email address", max_length=254)
+    email_verified_at = models.DateTimeField("email verified at", null=True, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -56,6 +62,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.display_name
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def display_name(self) -> str:

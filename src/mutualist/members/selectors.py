@@ -8,8 +8,10 @@ own. Email addresses are never part of what these return for display.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import overload
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -72,6 +74,35 @@ class DirectoryEntry:
     overlap_hours: Decimal | None
 
 
+class _LazyDirectory(Sequence[DirectoryEntry]):
+    """The unfiltered-by-overlap directory, paged in SQL.
+
+    Paginators (Django's and the API's) ask for ``len()`` and one slice; only
+    that slice's profiles are loaded, not the whole directory.
+    """
+
+    def __init__(self, profiles: QuerySet[Profile]) -> None:
+        self._profiles = profiles
+        self._count: int | None = None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = self._profiles.count()
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> DirectoryEntry: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[DirectoryEntry]: ...
+    def __getitem__(self, index: int | slice) -> DirectoryEntry | list[DirectoryEntry]:
+        if isinstance(index, slice):
+            return [DirectoryEntry(profile, None) for profile in self._profiles[index]]
+        return DirectoryEntry(self._profiles[index], None)
+
+    def __iter__(self) -> Iterator[DirectoryEntry]:
+        return (DirectoryEntry(profile, None) for profile in self._profiles)
+
+
 def profile_list_directory(
     *,
     viewer: Viewer,
@@ -82,13 +113,14 @@ def profile_list_directory(
     overlap_timezone: str | None = None,
     min_overlap_hours: Decimal | None = None,
     today: dt.date | None = None,
-) -> list[DirectoryEntry]:
+) -> Sequence[DirectoryEntry]:
     """Profiles ``viewer`` may see, filtered.
 
     With ``overlap_timezone``, each entry carries how many hours of the
     member's availability fall inside Monday-Friday 09:00-17:00 in that zone
     (this week, daylight saving included), and ``min_overlap_hours`` keeps only
-    those with at least that many.
+    those with at least that many. Without it, the result is paged in SQL:
+    take ``len()`` and a slice rather than iterating over all of it.
     """
     profiles = _visible_profiles(viewer)
     if skill:
@@ -102,7 +134,7 @@ def profile_list_directory(
     profiles = _with_details(profiles.distinct()).order_by("display_name", "pk")
 
     if not overlap_timezone:
-        return [DirectoryEntry(profile, None) for profile in profiles]
+        return _LazyDirectory(profiles)
 
     tz = validate_timezone(overlap_timezone, field="overlap_timezone")
     week_start = monday_of(today or timezone.localdate())

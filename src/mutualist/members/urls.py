@@ -7,7 +7,7 @@ from mutualist.members.views import accounts, profiles
 app_name = "members"
 
 urlpatterns = [
-    # accounts: sign-up, login, password reset, email change
+    # accounts: sign-up, login, password reset, email verification and change
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/login/", accounts.login, name="login"),
     path("accounts/logout/", accounts.logout, name="logout"),
@@ -30,6 +30,8 @@ urlpatterns = [
         accounts.email_change_confirm,
         name="email_change_confirm",
     ),
+    path("accounts/email/verify/<str:token>/", accounts.email_verify, name="email_verify"),
+    path("accounts/email/verify-resend/", accounts.email_verify_resend, name="email_verify_resend"),
     # the member's own pages
     path("me/", profiles.dashboard, name="dashboard"),
     path("me/profile/", profiles.profile_edit, name="profile_edit"),

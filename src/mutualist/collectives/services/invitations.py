@@ -21,6 +21,7 @@ from mutualist.collectives.services._common import require_coordinator
 from mutualist.collectives.services.memberships import _refuse_existing
 from mutualist.core.errors import Conflict, PermissionDenied, ValidationFailed
 from mutualist.members.models import User
+from mutualist.members.services.accounts import email_mark_verified
 
 INVITATION_SALT = "collectives.invitation"
 
@@ -118,7 +119,9 @@ def invitation_create(
             raise Conflict(
                 f"{address} already has an open invitation.", code="already_invited", field="email"
             ) from None
-        if invitee is not None:
+        # Only a confirmed address is shown its invitation as a membership row:
+        # an account holding someone else's address must not learn of it.
+        if invitee is not None and invitee.email_verified_at is not None:
             if existing is None:
                 Membership.objects.create(
                     collective=collective,
@@ -241,6 +244,9 @@ def invitation_accept(*, token: str, user: User) -> Membership:
                     state=Membership.State.ACTIVE, role=invitation.role, joined_at=now, left_at=None
                 )
                 membership.refresh_from_db()
+            # The link was mailed to this address and _check_invitee matched
+            # it to the user's login email: that proves they read its mail.
+            email_mark_verified(user=user)
     except IntegrityError:
         # The user applied to the same collective while accepting: the unique
         # (collective, user) index decided; nothing of this acceptance was kept.

@@ -23,12 +23,6 @@ def _frozen_time(time_machine):
     time_machine.move_to(dt.datetime(2025, 6, 2, 9, 30, tzinfo=dt.UTC), tick=False)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Argon2 takes most of the cast's set-up time; these tests never log in.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def history(collective) -> list[dict[str, Any]]:
     """Every version with its shares, read fresh."""
     return [

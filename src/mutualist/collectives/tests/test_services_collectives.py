@@ -28,12 +28,6 @@ def _frozen_time(time_machine):
     time_machine.move_to(NOW, tick=False)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Argon2 takes most of the cast's set-up time; these tests never log in.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def row_counts() -> dict[str, int]:
     return {
         model.__name__: model.objects.count()

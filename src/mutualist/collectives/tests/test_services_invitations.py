@@ -37,12 +37,6 @@ def _frozen_time(time_machine):
     time_machine.move_to(NOW, tick=False)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Argon2 takes most of the cast's set-up time; these tests never log in.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def state(collective) -> dict[str, Any]:
     """Invitations and memberships of a collective, read fresh."""
     return {

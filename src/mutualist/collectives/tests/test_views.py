@@ -34,12 +34,6 @@ from mutualist.members.services.profiles import profile_set_skills
 CAST_EMAILS = ("ana@example.org", "ben@example.org", "carla@example.org", "olga@example.org")
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The cast signs up four people per test; Argon2 would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def text_of(response) -> str:
     return str(response.content.decode())
 

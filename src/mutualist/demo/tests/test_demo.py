@@ -41,13 +41,6 @@ MODELS = (
 )
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    # Argon2 costs ~0.1 s per account and the demo has 26; the hasher is not
-    # what these tests are about, and a login works the same with any of them.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def row_counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in MODELS}
 

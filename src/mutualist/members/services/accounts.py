@@ -1,4 +1,4 @@
-"""Member accounts: sign-up and change of login email.
+"""Member accounts: sign-up, verification of the login email, and its change.
 
 Every function here validates first and writes second, so a raised
 ``DomainError`` always means nothing was written. Emails go out through
@@ -27,6 +27,9 @@ from mutualist.core.reference import validate_timezone
 from mutualist.members.models import EmailChange, Profile, User
 
 EMAIL_CHANGE_SALT = "members.email_change"
+EMAIL_VERIFY_SALT = "members.email_verify"
+# Used until settings.py defines EMAIL_VERIFY_MAX_AGE_HOURS.
+_EMAIL_VERIFY_MAX_AGE_HOURS_DEFAULT = 72
 
 _HANDLE_MAX_LENGTH = 60
 # Room left for a "-<n>" suffix when the handle is already taken.
@@ -87,13 +90,24 @@ def _handle_candidates(base: str) -> list[str]:
 
 
 @transaction.atomic
-def user_signup(*, email: str, password: str, display_name: str, timezone: str = "UTC") -> User:
+def user_signup(
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    timezone: str = "UTC",
+    request_base_url: str | None = None,
+) -> User:
     """Create a member's login and public profile.
 
     The email is stored lower-case and must not belong to anyone yet, in any
     case. The password must pass every validator in AUTH_PASSWORD_VALIDATORS.
     The profile gets a unique ``handle`` made from the display name
     ("Ana Cruz" -> "ana-cruz", then "ana-cruz-2", ...).
+
+    The address starts unverified: once the transaction commits, a
+    verification link goes to it (see ``email_verification_send``; the link
+    points at ``request_base_url``, default ``settings.SITE_URL``).
 
     Raises ``ValidationFailed`` (fields ``email``, ``display_name``,
     ``timezone``, ``password``) or ``Conflict`` (``email_taken``).
@@ -145,7 +159,135 @@ def user_signup(*, email: str, password: str, display_name: str, timezone: str =
             code="handle_unavailable",
             field="display_name",
         )
+    email_verification_send(user=user, request_base_url=request_base_url)
     return user
+
+
+# --- verification of the login email -------------------------------------------------
+
+
+def _email_verify_max_age_hours() -> int:
+    return int(getattr(settings, "EMAIL_VERIFY_MAX_AGE_HOURS", _EMAIL_VERIFY_MAX_AGE_HOURS_DEFAULT))
+
+
+def email_verification_token(*, user: User) -> str:
+    """A signed token naming ``user`` and the address it is mailed to.
+
+    It carries the address, so a link mailed before an email change stops
+    working once the login email is different: it proves control of the old
+    mailbox, not the new one.
+    """
+    return signing.dumps({"u": user.pk, "e": user.email}, salt=EMAIL_VERIFY_SALT)
+
+
+def email_verification_send(*, user: User, request_base_url: str | None = None) -> None:
+    """Mail ``user`` a link that verifies their current login email.
+
+    The mail goes out when the surrounding transaction commits (at once
+    outside one); a new link does not revoke earlier ones, each works within
+    ``EMAIL_VERIFY_MAX_AGE_HOURS``. ``request_base_url`` is the scheme and host
+    the link points at, e.g. ``https://mutualist.example``; default
+    ``settings.SITE_URL``.
+
+    Raises ``Conflict`` (``already_verified``) if the address is verified.
+    """
+    if user.email_verified:
+        raise Conflict("Your email address is already confirmed.", code="already_verified")
+
+    base_url = request_base_url or settings.SITE_URL
+    verify_url = base_url.rstrip("/") + reverse(
+        "members:email_verify", kwargs={"token": email_verification_token(user=user)}
+    )
+    context = {
+        "user": user,
+        "email": user.email,
+        "verify_url": verify_url,
+        "max_age_hours": _email_verify_max_age_hours(),
+        "site_name": settings.SITE_NAME,
+    }
+    user_id, email = user.pk, user.email
+
+    def send_unless_verified_meanwhile() -> None:
+        # Whoever creates an account and proves the address in one transaction
+        # (an accepted invitation, the demo loader, test fixtures) has no use
+        # for the link; mailing it anyway would be noise, or mail to made-up
+        # addresses.
+        if User.objects.filter(pk=user_id, email=email, email_verified_at__isnull=True).exists():
+            _send(template="email_verify", to=email, context=context)
+
+    transaction.on_commit(send_unless_verified_meanwhile)
+
+
+def email_verify(*, token: str) -> User:
+    """Mark the login email the token was mailed to as verified; return the user.
+
+    Works within ``EMAIL_VERIFY_MAX_AGE_HOURS`` of the token being made, and
+    only while the login email is still the address it was mailed to. Using a
+    token again once verified is harmless: the user comes back unchanged.
+
+    Raises ``ValidationFailed`` (``invalid_token``, ``expired_token``).
+    """
+    invalid = ValidationFailed(
+        "This confirmation link is not valid. Log in to ask for a new one.",
+        code="invalid_token",
+    )
+    try:
+        payload = signing.loads(
+            token,
+            salt=EMAIL_VERIFY_SALT,
+            max_age=timedelta(hours=_email_verify_max_age_hours()),
+        )
+    except signing.SignatureExpired:  # a subclass of BadSignature: catch it first
+        raise ValidationFailed(
+            "This confirmation link has expired. Log in to ask for a new one.",
+            code="expired_token",
+        ) from None
+    except signing.BadSignature:
+        raise invalid from None
+    user_id = payload.get("u") if isinstance(payload, dict) else None
+    email = payload.get("e") if isinstance(payload, dict) else None
+    if not isinstance(user_id, int) or not isinstance(email, str):
+        raise invalid
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or user.email != email:
+        # The account is gone, or its login email changed since the link went out.
+        raise invalid
+    if user.email_verified:
+        return user
+
+    now = django_timezone.now()
+    # Conditional update: an email change committed since the read above
+    # leaves the row unmatched, so the token never verifies an address it was
+    # not mailed to.
+    verified = User.objects.filter(pk=user.pk, email=email, email_verified_at__isnull=True).update(
+        email_verified_at=now
+    )
+    if verified == 1:
+        user.email_verified_at = now
+        return user
+    user.refresh_from_db(fields=["email", "email_verified_at"])
+    if user.email == email and user.email_verified:
+        return user  # verified meanwhile by a concurrent request: same outcome
+    raise invalid
+
+
+def email_mark_verified(*, user: User) -> None:
+    """Record that ``user`` controls the mailbox at ``user.email``.
+
+    For callers that hold other proof than a verification token, such as a
+    link mailed to that exact address being followed (an invitation). The
+    caller must check the proof is for ``user.email``. Idempotent: an
+    address verified earlier keeps its first time. If the login email changed
+    since ``user`` was read, nothing is marked: the proof was for the old one.
+    """
+    now = django_timezone.now()
+    verified = User.objects.filter(
+        pk=user.pk, email=user.email, email_verified_at__isnull=True
+    ).update(email_verified_at=now)
+    if verified == 1:
+        user.email_verified_at = now
+    else:
+        user.refresh_from_db(fields=["email_verified_at"])
 
 
 def _email_change_token(change: EmailChange) -> str:
@@ -211,10 +353,12 @@ def email_change_request(*, user: User, new_email: str, request_base_url: str) -
 
 
 def email_change_confirm(*, token: str) -> User:
-    """Switch the login email to the address the token was sent to.
+    """Switch the login email to the address the token was sent to, verified.
 
-    Each token works once, within ``EMAIL_CHANGE_MAX_AGE_HOURS`` of the
-    request. The address must still be free at the moment of confirming.
+    Following the link proves control of the new mailbox, so the new address
+    counts as verified from the same moment. Each token works once, within
+    ``EMAIL_CHANGE_MAX_AGE_HOURS`` of the request. The address must still be
+    free at the moment of confirming.
 
     Raises ``ValidationFailed`` (``invalid_token``, ``expired_token``) or
     ``Conflict`` (``token_used``, ``email_taken``).
@@ -253,13 +397,15 @@ def email_change_confirm(*, token: str) -> User:
         with transaction.atomic():
             # Conditional update: of two concurrent confirmations only one
             # matches the row, so the token is spent exactly once.
+            now = django_timezone.now()
             claimed = EmailChange.objects.filter(pk=change.pk, confirmed_at__isnull=True).update(
-                confirmed_at=django_timezone.now()
+                confirmed_at=now
             )
             if claimed != 1:
                 raise _token_used_error()
             user.email = change.new_email
-            user.save(update_fields=["email"])
+            user.email_verified_at = now
+            user.save(update_fields=["email", "email_verified_at"])
     except IntegrityError:
         # Someone signed up with the address after our check above.
         raise _email_taken_error("new_email") from None

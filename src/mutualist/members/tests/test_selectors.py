@@ -27,12 +27,6 @@ pytestmark = pytest.mark.django_db
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Argon2 takes most of the cast's set-up time; these tests never log in.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def unpublish(user: User) -> None:
     Profile.objects.filter(user=user).update(is_public=False)
 

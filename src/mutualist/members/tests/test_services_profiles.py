@@ -23,12 +23,6 @@ from mutualist.members.services.profiles import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Argon2 takes most of the cast's set-up time; these tests never log in.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def snapshot(user) -> dict[str, Any]:
     """Everything a profile service may write, read fresh from the database."""
     profile = Profile.objects.get(user=user)

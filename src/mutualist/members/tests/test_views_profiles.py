@@ -26,12 +26,6 @@ from mutualist.members.services.profiles import (
 CAST_EMAILS = ("ana@example.org", "ben@example.org", "carla@example.org", "olga@example.org")
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The cast signs up four people per test; Argon2 would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def text_of(response) -> str:
     return str(response.content.decode())
 
@@ -696,3 +690,22 @@ def test_my_dashboard_is_the_one_page_that_shows_my_own_email(cast: Cast, client
     assert "olga@example.org" not in text_of(
         olga.get(reverse("members:profile", kwargs={"handle": "olga-petrova"}))
     )
+
+
+def test_the_directory_loads_one_page_of_people_in_a_fixed_number_of_queries(
+    db, client, django_assert_max_num_queries
+):
+    # given: more people than fit on a page
+    from mutualist.core.testing import make_member
+
+    for n in range(30):
+        make_member(f"p{n}@example.org", f"Person {n:02d}")
+    # when / then: the unfiltered directory is paged in SQL
+    with django_assert_max_num_queries(10):
+        first = client.get("/people/")
+    with django_assert_max_num_queries(10):
+        second = client.get("/people/?page=2")
+    assert first.context["page_obj"].paginator.count == 30
+    assert [card.profile.display_name for card in second.context["cards"]] == [
+        f"Person {n:02d}" for n in range(24, 30)
+    ]

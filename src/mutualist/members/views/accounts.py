@@ -1,4 +1,5 @@
-"""Account pages: sign-up, login, logout, password reset and change, email change.
+"""Account pages: sign-up, login, logout, password reset and change, email
+verification and change.
 
 Thin views: a form, one service call, a redirect with a message. A service's
 ``DomainError`` becomes an error on the form field it names.
@@ -31,7 +32,12 @@ from mutualist.members.models import User
 from mutualist.members.services.accounts import (
     email_change_confirm as email_change_confirm_service,
 )
-from mutualist.members.services.accounts import email_change_request, user_signup
+from mutualist.members.services.accounts import (
+    email_change_request,
+    email_verification_send,
+    user_signup,
+)
+from mutualist.members.services.accounts import email_verify as email_verify_service
 
 _TEMPLATES = "members/accounts"
 # Several authentication backends are configured (django-axes first); a user
@@ -57,6 +63,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                     password=form.cleaned_data["password"],
                     display_name=form.cleaned_data["display_name"],
                     timezone=form.cleaned_data["timezone"],
+                    request_base_url=request.build_absolute_uri("/"),
                 )
         except DomainError as exc:
             _add_domain_error(form, exc)
@@ -181,3 +188,41 @@ def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(request, "Your login email address has been changed.")
         return redirect("members:dashboard" if request.user.is_authenticated else "members:login")
     return render(request, f"{_TEMPLATES}/email_change_confirm.html", {})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def email_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button; POST verifies the address the link was mailed to.
+
+    Mail scanners that prefetch links only ever GET, so an address is never
+    verified without a person choosing to.
+    """
+    if request.method == "POST":
+        try:
+            with transaction.atomic(durable=True):
+                email_verify_service(token=token)
+        except DomainError as exc:
+            return render(
+                request,
+                f"{_TEMPLATES}/email_verify.html",
+                {"error": exc.message},
+                status=exc.status,
+            )
+        messages.success(request, "Thank you: your email address is confirmed.")
+        return redirect("members:dashboard" if request.user.is_authenticated else "members:login")
+    return render(request, f"{_TEMPLATES}/email_verify.html", {})
+
+
+@login_required
+@require_http_methods(["POST"])
+def email_verify_resend(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 -- login_required guarantees it; narrows the type
+    try:
+        with transaction.atomic(durable=True):
+            email_verification_send(user=user, request_base_url=request.build_absolute_uri("/"))
+    except DomainError as exc:
+        messages.info(request, exc.message)
+    else:
+        messages.success(request, f"We sent a new link to {user.email}.")
+    return redirect("members:dashboard")

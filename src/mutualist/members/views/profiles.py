@@ -9,6 +9,7 @@ except the dashboard, which shows its owner their own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -25,9 +26,6 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
 
-from mutualist.collectives.models import Membership
-from mutualist.collectives.selectors import invitation_list_for_user, membership_list_for_user
-from mutualist.collectives.services import invitation_token
 from mutualist.core.errors import DomainError
 from mutualist.core.reference import (
     country_names,
@@ -44,7 +42,9 @@ from mutualist.members.forms.profiles import (
     SkillsForm,
 )
 from mutualist.members.models import Profile, User
+from mutualist.members.panels import dashboard_panels, profile_panels
 from mutualist.members.selectors import (
+    DirectoryEntry,
     Viewer,
     profile_get_for_user,
     profile_get_own,
@@ -129,20 +129,14 @@ def _timezone_datalist() -> dict[str, Any]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = _current_user(request)
     profile = profile_get_own(user=user)
-    invitations = [
-        (invitation, invitation_token(invitation))
-        for invitation in invitation_list_for_user(user=user)
-    ]
     return render(
         request,
         "members/dashboard.html",
         {
             "profile": profile,
             "card": PersonCard.of(profile),
-            "memberships": membership_list_for_user(user=user),
-            "invitations": invitations,
             "weekly_hours": weekly_hours(profile_windows(profile)),
-            "Membership": Membership,
+            "panels": dashboard_panels(request),
         },
     )
 
@@ -257,7 +251,7 @@ def _is_htmx_partial(request: HttpRequest) -> bool:
 @require_GET
 def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET or None, skills=list(skill_list()))
-    cards: list[PersonCard] = []
+    entries: Sequence[DirectoryEntry] = []
     data: dict[str, Any] = {}
     if not form.is_bound or form.is_valid():
         data = form.cleaned_data if form.is_bound else {}
@@ -273,12 +267,14 @@ def directory(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             _add_domain_error(form, exc)
-        else:
-            cards = [PersonCard.of(entry.profile, entry.overlap_hours) for entry in entries]
-    page = Paginator(cards, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Page first, then build cards for that page only: without the overlap
+    # filter the entries are paged in SQL.
+    page = Paginator(entries, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    cards = [PersonCard.of(entry.profile, entry.overlap_hours) for entry in page.object_list]
     context = {
         "form": form,
         "page_obj": page,
+        "cards": cards,
         "overlap_timezone": data.get("overlap_timezone") if form.is_valid() else "",
         **_timezone_datalist(),
     }
@@ -289,30 +285,6 @@ def directory(request: HttpRequest) -> HttpResponse:
     response = render(request, f"{_TEMPLATES}/{template}", {**context, "partial": partial})
     patch_vary_headers(response, ("HX-Request",))
     return response
-
-
-def _active_collectives(profile: Profile, viewer: Viewer) -> list[Membership]:
-    """The collectives the profile's owner is active in, as ``viewer`` may see them.
-
-    A published profile's collectives are public (their member lists show the
-    person too). An unpublished profile is visible only to fellow members, who
-    see only the collectives they share with the person.
-    """
-    active = [
-        membership
-        for membership in membership_list_for_user(user=profile.user)
-        if membership.state == Membership.State.ACTIVE
-    ]
-    if profile.is_public or not isinstance(viewer, User):
-        return active
-    if viewer.pk == profile.user_id or viewer.is_staff:
-        return active
-    shared = {
-        membership.collective_id
-        for membership in membership_list_for_user(user=viewer)
-        if membership.state == Membership.State.ACTIVE
-    }
-    return [membership for membership in active if membership.collective_id in shared]
 
 
 @require_GET
@@ -329,7 +301,7 @@ def profile_detail(request: HttpRequest, handle: str) -> HttpResponse:
             "skills": list(profile.skills.all()),
             "windows": windows,
             "weekly_hours": weekly_hours(windows),
-            "memberships": _active_collectives(profile, viewer),
+            "panels": profile_panels(request, profile),
             "is_own": viewer.pk == profile.user_id,
         },
     )
