@@ -87,6 +87,10 @@ class Membership(models.Model):
                 condition=~models.Q(state="active") | models.Q(joined_at__isnull=False),
                 name="collectives_membership_active_has_joined_at",
             ),
+            models.CheckConstraint(
+                condition=~models.Q(state="left") | models.Q(left_at__isnull=False),
+                name="collectives_membership_left_has_left_at",
+            ),
         ]
 
     def __str__(self) -> str:

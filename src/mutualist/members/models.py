@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.text import slugify
 
 
 class UserManager(BaseUserManager["User"]):
@@ -27,9 +28,22 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email__iexact=username)
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        """For ``mutualist createsuperuser``. Members sign up through
+        ``members.services.accounts.user_signup``; an operator's account gets a
+        minimal, unpublished profile here so every page that expects one works."""
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
-        return self.create_user(email, password, **extra)
+        extra.setdefault("email_verified_at", timezone.now())
+        user = self.create_user(email, password, **extra)
+        base = slugify(user.email.split("@")[0])[:50] or "admin"
+        handle, n = base, 1
+        while Profile.objects.filter(handle=handle).exists():
+            n += 1
+            handle = f"{base}-{n}"
+        Profile.objects.create(
+            user=user, handle=handle, display_name=user.email.split("@")[0], is_public=False
+        )
+        return user
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -166,6 +166,12 @@ class MeOut(ProfileOut):
     """The caller's own profile, with what only they see."""
 
     email: str = Field(description="Your login email; no one else's output ever has one")
+    email_verified: bool = Field(
+        description=(
+            "Whether you followed the confirmation link mailed to that address; "
+            "invitations sent to it reach you only once it is verified"
+        )
+    )
     is_public: bool
     memberships: list[MyMembershipOut]
 
@@ -175,6 +181,7 @@ class MeOut(ProfileOut):
             {
                 **cls.profile_fields(profile),
                 "email": profile.user.email,
+                "email_verified": profile.user.email_verified,
                 "is_public": profile.is_public,
                 "memberships": [MyMembershipOut.from_model(m) for m in memberships],
             }

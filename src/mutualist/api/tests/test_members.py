@@ -17,7 +17,9 @@ from mutualist.api.tests.support import (
     post_json,
     put_json,
 )
+from mutualist.core.testing import PASSWORD
 from mutualist.members.models import AvailabilityWindow, EmailChange, MemberSkill, Profile, User
+from mutualist.members.services.accounts import user_signup
 from mutualist.members.services.profiles import profile_set_availability, profile_set_skills
 
 PROFILE = {
@@ -89,6 +91,15 @@ def test_me_shows_the_callers_own_profile_email_and_memberships(cast, client_for
             "joined_at": body["memberships"][0]["joined_at"],
         }
     ]
+
+
+def test_me_says_whether_the_callers_email_is_verified(cast, client_for):
+    # given: Ana confirmed her address (the cast all have); Nia just signed up
+    nia = user_signup(email="nia@example.org", password=PASSWORD, display_name="Nia Newcomer")
+
+    # when / then
+    assert client_for(cast.ana).get("/api/v1/me").json()["email_verified"] is True
+    assert client_for(nia).get("/api/v1/me").json()["email_verified"] is False
 
 
 def test_me_is_always_the_caller_never_anyone_else(cast, client_for):

@@ -63,3 +63,17 @@ def test_it_refuses_bad_input_in_one_line_and_changes_nothing(cast, args, messag
     assert (
         list(AvailabilityWindow.objects.filter(profile__user=cast.ben).values()) == windows_before
     )
+
+
+def test_an_operator_made_with_createsuperuser_can_open_their_dashboard(db, client):
+    # given
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("root@example.org", "a-long-passphrase-9")
+    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    # when
+    response = client.get("/me/")
+    # then
+    assert response.status_code == 200
+    assert admin.profile.is_public is False
+    assert admin.email_verified_at is not None
