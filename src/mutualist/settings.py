@@ -281,6 +281,7 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # --- Domain settings -------------------------------------------------------------
 INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 14)
 EMAIL_CHANGE_MAX_AGE_HOURS = env_int("EMAIL_CHANGE_MAX_AGE_HOURS", 48)
+EMAIL_VERIFY_MAX_AGE_HOURS = env_int("EMAIL_VERIFY_MAX_AGE_HOURS", 72)
 API_PAGE_SIZE_MAX = 100
 
 LOGGING = {

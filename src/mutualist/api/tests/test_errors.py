@@ -112,10 +112,10 @@ def test_problem_documents_are_json_with_the_problem_media_type():
 
 
 def test_an_account_without_a_profile_gets_a_404_problem_not_a_500(client_for):
-    # `createsuperuser` makes a login without a profile.
+    # A login made in the shell with create_user has no profile.
     from mutualist.members.models import User
 
-    admin = User.objects.create_superuser("root@example.org", "pw-for-root-123")
+    admin = User.objects.create_user("root@example.org", "pw-for-root-123")
 
     response = client_for(admin).get("/api/v1/me")
 

@@ -448,3 +448,42 @@ def test_marking_verified_does_nothing_if_the_address_changed_meanwhile(ana):
     # then
     assert verified_at(ana) is None
     assert stale.email_verified_at is None
+
+
+@pytest.mark.django_db
+def test_demo_logins_are_verified_and_no_link_is_mailed(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    from mutualist.demo.data import demo_load
+
+    with django_capture_on_commit_callbacks(execute=True):
+        demo_load()
+
+    assert User.objects.count() > 0
+    assert not User.objects.filter(email_verified_at__isnull=True).exists()
+    # (Invitation mails appear here only because the test runs the commit
+    # callbacks after demo_load() has left its no-email backend.)
+    assert "Confirm your Mutualist email address" not in {m.subject for m in mailoutbox}
+
+
+@pytest.mark.django_db
+def test_an_operator_changing_the_email_in_the_admin_makes_it_unverified(client, ben):
+    # given: Ben's address is verified; an operator edits his account
+    admin_user = User.objects.create_superuser("root@example.org", PASSWORD)
+    client.force_login(admin_user)
+    url = reverse("admin:members_user_change", args=[ben.pk])
+    form = {"email": "ben@example.org", "is_active": "on"}
+    before = verified_at(ben)
+
+    # when: something other than the email changes, the proof stands
+    assert client.post(url, {**form, "is_staff": "on"}).status_code == 302
+    assert User.objects.get(pk=ben.pk).is_staff is True
+    assert verified_at(ben) == before
+
+    # when: the email changes, no one has proved the new address
+    response = client.post(url, {**form, "email": "Ben@Elsewhere.example"})
+
+    # then
+    assert response.status_code == 302
+    ben.refresh_from_db()
+    assert (ben.email, ben.email_verified_at) == ("ben@elsewhere.example", None)
