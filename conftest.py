@@ -1,5 +1,5 @@
-"""Fixtures shared by every app's tests live in mutualist.core.testing."""
+"""Fixtures shared by every app's tests live in mutualist.testing."""
 
 from __future__ import annotations
 
-pytest_plugins = ["mutualist.core.testing"]
+pytest_plugins = ["mutualist.testing"]

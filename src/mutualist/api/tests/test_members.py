@@ -17,10 +17,10 @@ from mutualist.api.tests.support import (
     post_json,
     put_json,
 )
-from mutualist.core.testing import PASSWORD
 from mutualist.members.models import AvailabilityWindow, EmailChange, MemberSkill, Profile, User
 from mutualist.members.services.accounts import user_signup
 from mutualist.members.services.profiles import profile_set_availability, profile_set_skills
+from mutualist.testing import PASSWORD
 
 PROFILE = {
     "display_name": "Ana R.",

@@ -11,9 +11,9 @@ import pytest
 
 from mutualist.collectives.selectors import invitation_list_for_user
 from mutualist.collectives.services import invitation_accept, invitation_create, invitation_token
-from mutualist.core.testing import PASSWORD
 from mutualist.members.models import User
 from mutualist.members.services.accounts import user_signup
+from mutualist.testing import PASSWORD
 
 
 @pytest.fixture

@@ -32,9 +32,9 @@ from mutualist.collectives.services import (
     membership_leave,
 )
 from mutualist.core.errors import PermissionDenied
-from mutualist.core.testing import make_member
 from mutualist.members.models import Profile, User
 from mutualist.members.services.profiles import profile_set_skills
+from mutualist.testing import make_member
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ from mutualist.collectives.services import (
 )
 from mutualist.collectives.services.invitations import INVITATION_SALT
 from mutualist.core.errors import Conflict, PermissionDenied, ValidationFailed
-from mutualist.core.testing import make_member
+from mutualist.testing import make_member
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from mutualist.collectives.services import (
     membership_set_role,
 )
 from mutualist.core.errors import Conflict, PermissionDenied, ValidationFailed
-from mutualist.core.testing import make_member
+from mutualist.testing import make_member
 
 pytestmark = pytest.mark.django_db
 

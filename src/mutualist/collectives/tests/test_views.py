@@ -1,7 +1,7 @@
 """Collective pages through the web UI: directory, page, create and edit,
 membership, invitations and bylaws.
 
-The cast (see ``mutualist.core.testing``): Ana coordinates collective A
+The cast (see ``mutualist.testing``): Ana coordinates collective A
 (manila-va), Ben is a member of A, Carla coordinates B (remote-crew), Olga is
 in no collective.
 """
@@ -28,8 +28,8 @@ from mutualist.collectives.services import (
     membership_apply,
 )
 from mutualist.collectives.services.invitations import INVITATION_SALT
-from mutualist.core.testing import Cast
 from mutualist.members.services.profiles import profile_set_skills
+from mutualist.testing import Cast
 
 CAST_EMAILS = ("ana@example.org", "ben@example.org", "carla@example.org", "olga@example.org")
 

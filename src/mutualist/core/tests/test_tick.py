@@ -14,7 +14,7 @@ from django.utils import timezone
 from mutualist.collectives.models import Invitation, Membership
 from mutualist.collectives.services import invitation_create, invitation_expire_overdue
 from mutualist.core import tick
-from mutualist.core.testing import make_member
+from mutualist.testing import make_member
 
 JOB = "collectives.expire_invitations"
 

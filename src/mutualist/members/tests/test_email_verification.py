@@ -19,7 +19,6 @@ from django.test import Client
 from django.urls import reverse
 
 from mutualist.core.errors import Conflict, ValidationFailed
-from mutualist.core.testing import make_member
 from mutualist.members.models import User
 from mutualist.members.services.accounts import (
     email_change_confirm,
@@ -30,6 +29,7 @@ from mutualist.members.services.accounts import (
     email_verify,
     user_signup,
 )
+from mutualist.testing import make_member
 
 PASSWORD = "correct-horse-battery-staple-42"
 NOTICE = "Please confirm your email address: we sent a link to"

@@ -14,13 +14,13 @@ from django.test.utils import CaptureQueriesContext
 from mutualist.collectives.models import Membership
 from mutualist.collectives.services import membership_apply, membership_leave
 from mutualist.core.errors import ValidationFailed
-from mutualist.core.testing import make_member
 from mutualist.members.models import Profile, User
 from mutualist.members.selectors import profile_get_for_user, profile_list_directory
 from mutualist.members.services.profiles import (
     profile_set_availability,
     profile_set_skills,
 )
+from mutualist.testing import make_member
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 """The member's own pages and the public people pages, through the web UI.
 
-The cast (see ``mutualist.core.testing``): Ana coordinates collective A
+The cast (see ``mutualist.testing``): Ana coordinates collective A
 (manila-va), Ben is a member of A, Carla coordinates B (remote-crew), Olga is
 in no collective.
 """
@@ -15,13 +15,13 @@ from django.test import Client
 from django.urls import reverse
 
 from mutualist.collectives.services import invitation_create, invitation_token
-from mutualist.core.testing import Cast, make_member
 from mutualist.members.models import AvailabilityWindow, MemberSkill, Profile, User
 from mutualist.members.services.profiles import (
     profile_set_availability,
     profile_set_skills,
     profile_update,
 )
+from mutualist.testing import Cast, make_member
 
 CAST_EMAILS = ("ana@example.org", "ben@example.org", "carla@example.org", "olga@example.org")
 
@@ -696,7 +696,7 @@ def test_the_directory_loads_one_page_of_people_in_a_fixed_number_of_queries(
     db, client, django_assert_max_num_queries
 ):
     # given: more people than fit on a page
-    from mutualist.core.testing import make_member
+    from mutualist.testing import make_member
 
     for n in range(30):
         make_member(f"p{n}@example.org", f"Person {n:02d}")

@@ -1,5 +1,9 @@
 """The test base: a small cast of named people, built once per test.
 
+It lives at the top of the package, not in ``core``: it builds collectives and
+members through their services, and core must know nothing of the apps
+(DESIGN.md's arrows). Only tests import it.
+
 - Ana coordinates collective A (Manila Virtual Assistants).
 - Ben is a member of collective A.
 - Carla is a member of collective B (Remote Crew); she is not in A.
