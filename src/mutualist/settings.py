@@ -74,6 +74,12 @@ def email_settings_from_url(url: str) -> dict[str, Any]:
         )
     result: dict[str, Any] = {"EMAIL_BACKEND": backends[parts.scheme]}
     if parts.scheme in {"smtp", "smtps"}:
+        try:
+            port = parts.port
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"EMAIL_URL has a port that is not a number: {url!r}"
+            ) from None
         if not parts.hostname:
             raise ImproperlyConfigured(
                 "EMAIL_URL for smtp needs a host, e.g. smtp://user:pw@host:587"
@@ -81,7 +87,7 @@ def email_settings_from_url(url: str) -> dict[str, Any]:
         query = parse_qs(parts.query)
         result.update(
             EMAIL_HOST=parts.hostname,
-            EMAIL_PORT=parts.port or (465 if parts.scheme == "smtps" else 587),
+            EMAIL_PORT=port or (465 if parts.scheme == "smtps" else 587),
             EMAIL_HOST_USER=unquote(parts.username or ""),
             EMAIL_HOST_PASSWORD=unquote(parts.password or ""),
             EMAIL_USE_SSL=parts.scheme == "smtps",
@@ -105,7 +111,18 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address, for links in emails (invitations, confirmations). In
+# production a wrong default would mail links to 127.0.0.1, so it is required.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+if not SITE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SITE_URL is required when DEBUG is off: the public address that links in "
+            "emails point at, e.g. https://mutualist.example.org"
+        )
+    SITE_URL = "http://127.0.0.1:8000"
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"SITE_URL must start with http:// or https://; got {SITE_URL!r}")
 SITE_NAME = "Mutualist"
 
 INSTALLED_APPS = [

@@ -41,6 +41,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),  # 67 characters
         "ALLOWED_HOSTS": "mutualist.example.org",
+        "SITE_URL": "https://mutualist.example.org",
         # Without DATABASE_URL the SQLite file and collected static files land here.
         "MUTUALIST_VAR_DIR": str(tmp_path / "var"),
     }
@@ -90,3 +91,27 @@ def test_it_refuses_a_debug_value_it_cannot_read(
     assert result.returncode != 0
     assert "ImproperlyConfigured: DEBUG must be one of" in result.stderr
     assert "got 'maybe'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"SITE_URL": ""}, "SITE_URL is required when DEBUG is off"),
+        ({"SITE_URL": "mutualist.example.org"}, "SITE_URL must start with http:// or https://"),
+        (
+            {"EMAIL_URL": "smtp://user:pw@mail.example.org:abc"},
+            "EMAIL_URL has a port that is not a number",
+        ),
+        ({"EMAIL_URL": "carrier-pigeon://loft"}, "EMAIL_URL scheme must be one of"),
+    ],
+)
+def test_a_misconfigured_deployment_is_refused_at_start_with_a_clear_message(
+    production_env: dict[str, str], tmp_path: Path, override: dict[str, str], message: str
+) -> None:
+    # Given a production environment with one setting wrong
+    env = {**production_env, **override}
+    # When the operator runs any command
+    result = run_mutualist("check", env=env, cwd=tmp_path)
+    # Then it refuses to start and says what is wrong
+    assert result.returncode != 0
+    assert message in result.stderr
