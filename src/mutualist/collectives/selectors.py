@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,6 +20,18 @@ from mutualist.core.errors import PermissionDenied
 from mutualist.members.models import Profile, User
 
 Viewer = User | AnonymousUser
+
+
+def profiles_of_fellow_members(viewer: User) -> Q:
+    """Profiles of people who share an active collective with ``viewer``
+    (registered with members' visibility rules; see members/visibility.py)."""
+    shares_collective = Membership.objects.filter(
+        user=OuterRef("user"),
+        state=Membership.State.ACTIVE,
+        collective__memberships__user=viewer,
+        collective__memberships__state=Membership.State.ACTIVE,
+    )
+    return Q(Exists(shares_collective))
 
 
 def collective_get_public(*, slug: str) -> Collective:
@@ -75,8 +87,13 @@ def collective_list_directory(
     if query:
         collectives = collectives.filter(Q(name__icontains=query) | Q(description__icontains=query))
     if skill:
+        # Only published profiles count: the directory is public, and an
+        # unpublished profile's skills are not the public's to search.
         offering = Membership.objects.filter(
-            state=Membership.State.ACTIVE, user__profile__skills__skill__slug=skill
+            state=Membership.State.ACTIVE,
+            user__is_active=True,
+            user__profile__is_public=True,
+            user__profile__skills__skill__slug=skill,
         ).values("collective_id")
         collectives = collectives.filter(pk__in=offering)
     return collectives.order_by("name", "pk")
@@ -86,7 +103,7 @@ def membership_list_active(*, collective: Collective, viewer: Viewer) -> QuerySe
     """Active members the viewer may see: fellow members see everyone active,
     others see only those with a published profile."""
     memberships = Membership.objects.filter(
-        collective=collective, state=Membership.State.ACTIVE
+        collective=collective, state=Membership.State.ACTIVE, user__is_active=True
     ).select_related("user__profile")
     mine = membership_of(user=viewer, collective=collective)
     is_member = mine is not None and mine.state == Membership.State.ACTIVE

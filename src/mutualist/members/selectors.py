@@ -14,13 +14,14 @@ from decimal import Decimal
 from typing import overload
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from mutualist.core.reference import validate_timezone
 from mutualist.members.availability import Window, business_hours, monday_of, overlap_hours
 from mutualist.members.models import AvailabilityWindow, MemberSkill, Profile, Skill, User
+from mutualist.members.visibility import profiles_shared_with
 
 Viewer = User | AnonymousUser
 
@@ -31,17 +32,7 @@ def _visible_profiles(viewer: Viewer) -> QuerySet[Profile]:
         return profiles.filter(is_public=True)
     if viewer.is_staff:
         return profiles
-    # Imported here: collectives depends on members, not the other way round,
-    # and this is the one read that needs the membership table.
-    from mutualist.collectives.models import Membership
-
-    shares_collective = Membership.objects.filter(
-        user=OuterRef("user"),
-        state=Membership.State.ACTIVE,
-        collective__memberships__user=viewer,
-        collective__memberships__state=Membership.State.ACTIVE,
-    )
-    return profiles.filter(Q(is_public=True) | Q(user=viewer) | Exists(shares_collective))
+    return profiles.filter(Q(is_public=True) | Q(user=viewer) | profiles_shared_with(viewer))
 
 
 def _with_details(profiles: QuerySet[Profile]) -> QuerySet[Profile]:

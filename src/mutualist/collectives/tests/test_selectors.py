@@ -283,3 +283,28 @@ def test_the_directory_filters_by_country_city_remote_and_text(cast, third):
 def test_the_directory_filters_by_a_skill_an_active_member_offers(cast, third):
     assert slugs(collective_list_directory(skill="bookkeeping")) == ["nairobi-books"]
     assert slugs(collective_list_directory(skill="payroll")) == []
+
+
+def test_the_skill_filter_ignores_skills_on_unpublished_profiles(cast):
+    # given: Ben, the only bookkeeper in collective A, unpublishes his profile
+    from mutualist.collectives.selectors import collective_list_directory
+    from mutualist.members.services.profiles import profile_set_skills
+
+    profile_set_skills(user=cast.ben, skills={"bookkeeping": 3})
+    assert [c.slug for c in collective_list_directory(skill="bookkeeping")] == ["manila-va"]
+    Profile.objects.filter(user=cast.ben).update(is_public=False)
+    # when / then: the public directory no longer finds A by that skill
+    assert list(collective_list_directory(skill="bookkeeping")) == []
+
+
+def test_a_deactivated_account_is_not_listed_among_active_members(cast):
+    from django.contrib.auth.models import AnonymousUser
+
+    from mutualist.collectives.selectors import membership_list_active
+
+    User.objects.filter(pk=cast.ben.pk).update(is_active=False)
+    names = [
+        m.user.profile.display_name
+        for m in membership_list_active(collective=cast.collective_a, viewer=AnonymousUser())
+    ]
+    assert names == ["Ana Reyes"]
