@@ -1,0 +1,201 @@
+"""Every web page, probed by people who have no business there.
+
+The table below names, for every URL pattern of the web UI, what an anonymous
+visitor and Olga (logged in, in no collective) get for GET and for POST. A new
+page without a line here fails the test: each view needs a decision. Whatever
+the status, the response must not leak anyone else's email address or the
+collective's private data, and a refused POST must change nothing.
+
+The Django admin and the REST API are covered elsewhere (the API by its own
+outsider tests in api/tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from mutualist.api.models import ApiToken
+from mutualist.api.services import api_token_create
+from mutualist.collectives.models import Bylaws, Collective, Invitation, Membership
+from mutualist.collectives.services import invitation_create, invitation_token
+from mutualist.members.models import EmailChange, Profile, User
+
+LOGIN = "login"  # a redirect to the login page
+
+# name: (anonymous GET, anonymous POST, Olga GET, Olga POST), with Olga logged
+# in and in no collective. 404 hides that a private thing exists; 405 is a
+# method the page does not take; LOGIN is a redirect to the login page.
+EXPECTED: dict[str, tuple[int | str, int | str, int | str, int | str]] = {
+    "home": (200, 200, 200, 200),
+    # accounts
+    "members:signup": (200, 200, 302, 302),  # a logged-in visitor goes to the dashboard
+    "members:login": (200, 200, 302, 302),
+    "members:logout": (405, 302, 405, 302),  # POST only
+    "members:password_reset": (200, 200, 200, 200),  # never says whether an address exists
+    "members:password_reset_done": (200, 405, 200, 405),
+    "members:password_reset_confirm": (
+        302,
+        302,
+        302,
+        302,
+    ),  # Django moves the token into the session
+    "members:password_reset_complete": (200, 405, 200, 405),
+    "members:password_change": (LOGIN, LOGIN, 200, 200),  # Olga's own password
+    "members:email_change": (LOGIN, LOGIN, 200, 200),  # Olga's own address
+    "members:email_change_confirm": (200, 422, 200, 422),  # GET only shows a button
+    "members:email_verify": (200, 422, 200, 422),
+    "members:email_verify_resend": (LOGIN, LOGIN, 405, 302),
+    # the member's own pages
+    "members:dashboard": (LOGIN, LOGIN, 200, 405),
+    "members:profile_edit": (LOGIN, LOGIN, 200, 200),
+    "members:skills_edit": (LOGIN, LOGIN, 200, 200),
+    "members:availability_edit": (LOGIN, LOGIN, 200, 200),
+    "api_tokens:list": (LOGIN, LOGIN, 200, 200),
+    "api_tokens:revoke": (LOGIN, LOGIN, 405, 404),  # Ben's token is not Olga's
+    # people
+    "members:directory": (200, 405, 200, 405),
+    "members:profile": (404, 405, 404, 405),  # Ben's profile is unpublished
+    # collectives: public pages
+    "collectives:directory": (200, 405, 200, 405),
+    "collectives:detail": (200, 405, 200, 405),
+    "collectives:bylaws": (200, LOGIN, 200, 404),  # history is public; adopting is not
+    "collectives:create": (LOGIN, LOGIN, 200, 200),  # anyone logged in may start one
+    "collectives:apply": (LOGIN, LOGIN, 405, 302),  # anyone logged in may apply
+    # collectives: members and coordinators only
+    "collectives:edit": (LOGIN, LOGIN, 404, 404),
+    "collectives:invite": (LOGIN, LOGIN, 404, 404),
+    "collectives:leave": (LOGIN, LOGIN, 405, 404),
+    "collectives:application_decide": (LOGIN, LOGIN, 405, 404),
+    "collectives:membership_role": (LOGIN, LOGIN, 405, 404),
+    "collectives:invitation_revoke": (LOGIN, LOGIN, 405, 404),
+    # whoever holds the mailed link sees whom it is from; only the invited
+    # address can accept (tested in collectives/tests/test_views.py)
+    "collectives:invitation": (200, LOGIN, 200, 302),
+}
+
+
+def walk(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or ""
+            if ns in {"admin", "api"}:
+                continue
+            prefix = f"{namespace}{ns}:" if ns else namespace
+            yield from walk(entry.url_patterns, prefix)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", entry
+
+
+def web_url_names() -> list[str]:
+    return sorted({name for name, _ in walk(get_resolver().url_patterns)})
+
+
+@pytest.fixture
+def world(cast) -> dict[str, Any]:
+    """Collective A with something private in every corner."""
+    Profile.objects.filter(user=cast.ben).update(is_public=False)
+    invitation = invitation_create(
+        collective=cast.collective_a, inviter=cast.ana, email="secret-invitee@example.org"
+    )
+    applicant = User.objects.create_user("applicant@example.org", "pw-applicant-123")
+    Profile.objects.create(
+        user=applicant, handle="applicant", display_name="Appli Cant", is_public=False
+    )
+    Membership.objects.create(
+        collective=cast.collective_a, user=applicant, state=Membership.State.APPLIED
+    )
+    ben_membership = Membership.objects.get(collective=cast.collective_a, user=cast.ben)
+    ben_token = api_token_create(user=cast.ben, name="Ben's laptop")
+    return {
+        "slug": cast.collective_a.slug,
+        "handle": cast.ben.profile.handle,
+        "membership_id": ben_membership.pk,
+        "invitation_id": invitation.pk,
+        "invitation_token": invitation_token(invitation),
+        "uidb64": urlsafe_base64_encode(force_bytes(cast.ben.pk)),
+        "reset_token": default_token_generator.make_token(cast.ben),
+        "token_id": ben_token.token.pk,
+    }
+
+
+def url_for(name: str, pattern: URLPattern, world: dict[str, Any]) -> str:
+    kwargs = {}
+    for key in pattern.pattern.converters:
+        if key == "token":
+            kwargs[key] = (
+                world["reset_token"] if "password_reset" in name else world["invitation_token"]
+            )
+        else:
+            kwargs[key] = world[key]
+    return reverse(name, kwargs=kwargs)
+
+
+def snapshot(outsider: User) -> dict[str, Any]:
+    """Everything but the outsider's own rows (Olga may apply to join, say)."""
+    return {
+        "collectives": list(Collective.objects.values()),
+        "memberships": list(Membership.objects.exclude(user=outsider).order_by("pk").values()),
+        "invitations": list(Invitation.objects.order_by("pk").values()),
+        "bylaws": Bylaws.objects.count(),
+        "profiles": list(Profile.objects.exclude(user=outsider).order_by("pk").values()),
+        "users": list(
+            User.objects.exclude(pk=outsider.pk).order_by("pk").values_list("email", "password")
+        ),
+        "email_changes": EmailChange.objects.count(),
+        "api_tokens": list(ApiToken.objects.order_by("pk").values()),
+    }
+
+
+PRIVATE = (
+    "ana@example.org",
+    "ben@example.org",
+    "carla@example.org",
+    "secret-invitee@example.org",
+    "applicant@example.org",
+    "Appli Cant",
+    "Ben Okafor",  # unpublished: only fellow members may see him
+    "Ben's laptop",
+)
+
+
+def status_of(response: Any) -> int | str:
+    if response.status_code == 302 and "/accounts/login/" in response["Location"]:
+        return LOGIN
+    return int(response.status_code)
+
+
+def test_every_web_page_has_an_outsider_decision():
+    assert sorted(EXPECTED) == web_url_names()
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_outsiders_get_what_the_table_says_and_nothing_private(
+    name, world, cast, client, client_for
+):
+    pattern = dict(walk(get_resolver().url_patterns))[name]
+    url = url_for(name, pattern, world)
+    olga = client_for(cast.olga)
+    before = snapshot(cast.olga)
+
+    seen = {
+        "anonymous GET": client.get(url),
+        "anonymous POST": client.post(url, {}),
+        "Olga GET": olga.get(url),
+        "Olga POST": olga.post(url, {}),
+    }
+
+    got = tuple(status_of(response) for response in seen.values())
+    assert got == EXPECTED[name], f"{name}: {dict(zip(seen, got, strict=True))}"
+    for label, response in seen.items():
+        body = response.content.decode(errors="replace")
+        leaked = [text for text in PRIVATE if text in body]
+        assert leaked == [], f"{name} {label} shows {leaked}"
+    # Whatever Olga posts, no one else's data changed.
+    assert snapshot(cast.olga) == before
