@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+import pytest_django
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -58,3 +59,27 @@ def screenshots(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
     folder = Path(base) / request.node.name if base else tmp_path / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_connections_closed(
+    django_db_setup: None, django_db_blocker: pytest_django.DjangoDbBlocker
+) -> Iterator[None]:
+    """Close what the live server's request threads left open on PostgreSQL.
+
+    The live server handles each browser connection in a daemon thread; one
+    still parked on a keep-alive socket at the end of the session keeps its
+    database session, and PostgreSQL then refuses to drop the test database
+    ("being accessed by other users"). This runs before the database is torn
+    down (it depends on ``django_db_setup``).
+    """
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )

@@ -15,17 +15,42 @@ from mutualist.collectives.services.bylaws import _admission_rule_now
 from mutualist.core.errors import Conflict, PermissionDenied, ValidationFailed
 from mutualist.members.models import User
 
+# What a membership already there says to a second one, by state: (code, said
+# to a coordinator about the person they invite, said to the applicant).
+_ALREADY_THERE = {
+    Membership.State.ACTIVE: (
+        "already_member",
+        "{name} is already a member of this collective.",
+        "You are already a member of this collective.",
+    ),
+    Membership.State.APPLIED: (
+        "already_applied",
+        "{name} has already applied to join.",
+        "You have already applied to join.",
+    ),
+    Membership.State.INVITED: (
+        "already_invited",
+        "{name} has already been invited.",
+        "You have already been invited to this collective: "
+        "accept the invitation from your dashboard.",
+    ),
+}
 
-def _refuse_existing(membership: Membership | None, *, field: str | None = "email") -> None:
+
+def _refuse_existing(
+    membership: Membership | None, *, field: str | None = "email", to_applicant: bool = False
+) -> None:
+    """Refuse a new invitation or application where ``membership`` still stands.
+
+    A coordinator inviting someone is told about that person by name; with
+    ``to_applicant`` the message speaks to the person applying, who would not
+    expect to read their own name.
+    """
     if membership is None or membership.state == Membership.State.LEFT:
         return
-    messages = {
-        Membership.State.ACTIVE: ("is already a member of this collective.", "already_member"),
-        Membership.State.APPLIED: ("has already applied to join.", "already_applied"),
-        Membership.State.INVITED: ("has already been invited.", "already_invited"),
-    }
-    text, code = messages[Membership.State(membership.state)]
-    raise Conflict(f"{membership.user.display_name} {text}", code=code, field=field)
+    code, about_them, to_them = _ALREADY_THERE[Membership.State(membership.state)]
+    text = to_them if to_applicant else about_them.format(name=membership.user.display_name)
+    raise Conflict(text, code=code, field=field)
 
 
 def membership_apply(*, collective: Collective, user: User, note: str = "") -> Membership:
@@ -34,7 +59,7 @@ def membership_apply(*, collective: Collective, user: User, note: str = "") -> M
     existing = Membership.objects.filter(collective=collective, user=user).first()
     # No field: the applicant typed nothing that is at fault (a view that puts
     # the error on an "email" field would fail, the apply form has none).
-    _refuse_existing(existing, field=None)
+    _refuse_existing(existing, field=None, to_applicant=True)
     rule = _admission_rule_now(collective)
     now = timezone.now()
     state = (

@@ -91,10 +91,19 @@ def test_an_open_rule_adopted_for_next_month_does_not_admit_anyone_yet(cast):
 
 
 @pytest.mark.parametrize(
-    ("given", "error_code"),
-    [("applied", "already_applied"), ("active", "already_member"), ("invited", "already_invited")],
+    ("given", "error_code", "message"),
+    [
+        ("applied", "already_applied", "You have already applied to join."),
+        ("active", "already_member", "You are already a member of this collective."),
+        (
+            "invited",
+            "already_invited",
+            "You have already been invited to this collective: "
+            "accept the invitation from your dashboard.",
+        ),
+    ],
 )
-def test_it_refuses_an_application_from_someone_already_there(cast, given, error_code):
+def test_it_refuses_an_application_from_someone_already_there(cast, given, error_code, message):
     # given Olga has applied, is a member, or is invited
     if given == "applied":
         membership_apply(collective=cast.collective_a, user=cast.olga)
@@ -110,8 +119,12 @@ def test_it_refuses_an_application_from_someone_already_there(cast, given, error
     with pytest.raises(Conflict) as refused:
         membership_apply(collective=cast.collective_a, user=cast.olga, note="again")
 
-    # then it is refused, naming no input field, and nothing changed
-    assert (refused.value.code, refused.value.field) == (error_code, None)
+    # then it is refused, speaking to her and naming no input field, and nothing changed
+    assert (refused.value.code, refused.value.message, refused.value.field) == (
+        error_code,
+        message,
+        None,
+    )
     assert rows(cast.collective_a) == before
 
 

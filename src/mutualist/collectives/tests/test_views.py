@@ -491,6 +491,34 @@ def test_it_refuses_a_second_open_invitation_to_the_same_address(
     assert Invitation.objects.count() == 1
 
 
+def test_only_a_coordinator_sees_the_invite_form(
+    cast: Cast, client: Client, client_for, zoe_invited
+):
+    # given Ana has a pending invitation out to zoe@example.org
+    invite_url = url("invite", slug="manila-va")
+    form_action = f'action="{invite_url}"'
+    assert form_action in text_of(client_for(cast.ana).get(invite_url))
+
+    # when a member, an outsider and the public ask for the invite form
+    member = client_for(cast.ben).get(invite_url)
+    outsider = client_for(cast.olga).get(invite_url)
+    public = client.get(invite_url)
+
+    # then the member lacks the role (403), the outsider learns nothing (404),
+    # the public is asked to log in; none of them sees the form or who is invited
+    assert member.status_code == 403
+    assert outsider.status_code == 404
+    assert_login_redirect(public)
+    for response in (member, outsider, public):
+        assert form_action not in text_of(response)
+        assert "Send invitation" not in text_of(response)
+        assert "zoe@example.org" not in text_of(response)
+        assert_no_cast_email(response)
+    assert list(Invitation.objects.values_list("email", "state")) == [
+        ("zoe@example.org", "pending")
+    ]
+
+
 def test_only_a_coordinator_may_invite(cast: Cast, client: Client, client_for):
     invite_url = url("invite", slug="manila-va")
     data = {"email": "mallory@example.org", "role": "coordinator"}
@@ -536,11 +564,33 @@ def test_it_refuses_an_application_from_someone_already_a_member(cast: Cast, cli
     # when
     response = client_for(cast.ben).post(url("apply", slug="manila-va"), follow=True)
 
-    # then
-    message = "Ben Okafor is already a member of this collective."
+    # then it speaks to Ben, not about him
+    message = "You are already a member of this collective."
     assert messages_of(response) == [message]
     assert shows(response, message)
     assert memberships_of(cast.collective_a) == before
+
+
+def test_an_invitee_who_applies_is_pointed_to_their_invitation(
+    cast: Cast, client_for, olga_invited
+):
+    # given Olga is invited to A
+    before = memberships_of(cast.collective_a)
+
+    # when she applies to A anyway
+    response = client_for(cast.olga).post(url("apply", slug="manila-va"), follow=True)
+
+    # then she is told, in her own terms, where her invitation waits, and nothing changed
+    message = (
+        "You have already been invited to this collective: "
+        "accept the invitation from your dashboard."
+    )
+    assert messages_of(response) == [message]
+    assert shows(response, message)
+    assert memberships_of(cast.collective_a) == before
+    assert list(Invitation.objects.values_list("email", "state")) == [
+        ("olga@example.org", "pending")
+    ]
 
 
 def test_applying_needs_an_account_and_a_post(cast: Cast, client: Client, client_for):
