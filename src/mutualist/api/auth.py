@@ -16,9 +16,14 @@ from django.http import HttpRequest
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, SessionAuth
 
+from mutualist.api.models import ApiToken
 from mutualist.api.selectors import api_token_find_active
 from mutualist.api.services import api_token_record_use
+from mutualist.core.errors import PermissionDenied
 from mutualist.members.models import User
+
+# Where PersonalTokenAuth leaves the token a request authenticated with.
+_API_TOKEN_ATTRIBUTE = "mutualist_api_token"  # noqa: S105 -- an attribute name
 
 REFUSED_BEARER_DETAIL = (
     "This API token is not valid: it is unknown, it has been revoked, or its account "
@@ -34,6 +39,7 @@ class PersonalTokenAuth(HttpBearer):
         if api_token is None:
             raise AuthenticationError(message=REFUSED_BEARER_DETAIL)
         api_token_record_use(token=api_token)
+        setattr(request, _API_TOKEN_ATTRIBUTE, api_token)
         user = api_token.user
         # Code that reads request.user (templates, logging) sees the token's owner.
         request.user = user
@@ -66,3 +72,24 @@ def request_viewer(request: HttpRequest) -> User | AnonymousUser:
     """Whoever is looking, possibly nobody (public reads)."""
     user = getattr(request, "auth", None)
     return user if isinstance(user, User) else AnonymousUser()
+
+
+def request_api_token(request: HttpRequest) -> ApiToken | None:
+    """The API token the request authenticated with; ``None`` for a session or nobody."""
+    token = getattr(request, _API_TOKEN_ATTRIBUTE, None)
+    return token if isinstance(token, ApiToken) else None
+
+
+def request_session_user(request: HttpRequest) -> User:
+    """The member, for operations that a logged-in browser session may do but a
+    token may not (making tokens: a leaked token must not mint its own replacement).
+
+    Raises ``PermissionDenied`` (``session_required``) for a token request.
+    """
+    user = request_user(request)
+    if request_api_token(request) is not None:
+        raise PermissionDenied(
+            "An API token cannot do this; log in and use the API tokens page (/me/tokens/).",
+            code="session_required",
+        )
+    return user

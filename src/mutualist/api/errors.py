@@ -2,31 +2,40 @@
 
 Each error becomes ``application/problem+json``::
 
-    {"type": "https://mutualist.coop/problems/invalid_timezone",
-     "title": "Invalid timezone", "status": 422,
+    {"type": "about:blank", "title": "Unprocessable Entity", "status": 422,
      "detail": "Unknown time zone 'Mars/Olympus'; use an IANA name such as Asia/Manila.",
      "code": "invalid_timezone", "instance": "/api/v1/me/profile",
      "errors": [{"field": "timezone", "message": "...", "code": "invalid_timezone"}]}
 
 ``code`` is the stable, machine-readable part: clients branch on it, never on
-``detail``. A problem that is nothing more than its HTTP status (a plain 404,
-405 or 401) has ``type`` ``about:blank`` and the status phrase as ``title``,
-as RFC 9457 section 4.2.1 asks.
+``detail`` (docs/api.md lists every code). ``type`` is always ``about:blank``,
+with the status phrase as ``title`` (RFC 9457 section 4.2.1): a problem type
+URI should resolve to its documentation, and the project has no address of its
+own to publish one at; an invented domain would be an identifier someone else
+may own. Should the project get one, ``problem_response`` is the one place to
+change.
+
+Anything an operation raises that no handler here knows becomes a 500 problem
+that says nothing of the internals; the traceback goes to the log.
 """
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.conf import settings
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.urls import URLPattern, URLResolver
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja.errors import (
     AuthenticationError,
     AuthorizationError,
@@ -40,11 +49,12 @@ from mutualist.core.errors import DomainError
 if TYPE_CHECKING:
     from ninja import NinjaAPI
 
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-PROBLEM_TYPE_BASE = "https://mutualist.coop/problems/"
+logger = logging.getLogger(__name__)
 
-# The code a bare HTTP status maps to. A problem with exactly this code is
-# "about:blank"; anything more specific gets its own type URL.
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE = "about:blank"
+
+# The code for an error that carries nothing more specific than its HTTP status.
 STATUS_CODES: dict[int, str] = {
     400: "bad_request",
     401: "not_authenticated",
@@ -52,8 +62,10 @@ STATUS_CODES: dict[int, str] = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    413: "payload_too_large",
     422: "validation_failed",
     429: "throttled",
+    500: "server_error",
 }
 
 # ninja raises HttpError(403, "CSRF check Failed") from its session auth.
@@ -66,18 +78,6 @@ class FieldError(TypedDict):
     code: str
 
 
-def problem_type(code: str, status: int) -> str:
-    if STATUS_CODES.get(status) == code:
-        return "about:blank"
-    return f"{PROBLEM_TYPE_BASE}{code}"
-
-
-def problem_title(code: str, status: int) -> str:
-    if STATUS_CODES.get(status) == code:
-        return HTTPStatus(status).phrase
-    return code.replace("_", " ").capitalize()
-
-
 def problem_response(
     request: HttpRequest | None,
     *,
@@ -88,8 +88,8 @@ def problem_response(
     headers: dict[str, str] | None = None,
 ) -> HttpResponse:
     body: dict[str, Any] = {
-        "type": problem_type(code, status),
-        "title": problem_title(code, status),
+        "type": PROBLEM_TYPE,
+        "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
         "code": code,
@@ -214,6 +214,38 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return problem_response(request, status=exc.status_code, code=code, detail=exc.message)
 
 
+def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Whatever no other handler knows: never Django's HTML page, never a traceback.
+
+    Two of Django's own refusals arrive here too, raised while the body or the
+    query string is read: a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (413) and
+    any other ``SuspiciousOperation``, such as too many query parameters (400).
+    They are logged where Django logs them, on ``django.security.<name>``.
+    """
+    if isinstance(exc, SuspiciousOperation):
+        logging.getLogger(f"django.security.{type(exc).__name__}").error(str(exc))
+        if isinstance(exc, RequestDataTooBig):
+            return problem_response(
+                request,
+                status=413,
+                code="payload_too_large",
+                detail=(
+                    f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} "
+                    "bytes, the most the API accepts."
+                ),
+            )
+        return problem_response(
+            request, status=400, code="bad_request", detail="The request could not be read."
+        )
+    logger.exception("Unhandled error answering %s %s", request.method, request.path)
+    return problem_response(
+        request,
+        status=500,
+        code="server_error",
+        detail="Something went wrong on our side. It has been logged; please try again later.",
+    )
+
+
 def install_problem_handlers(api: NinjaAPI) -> None:
     """Replace ninja's default error bodies with problem documents.
 
@@ -229,52 +261,6 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     api.exception_handler(AuthorizationError)(on_authorization_error)
     api.exception_handler(Throttled)(on_throttled)
     api.exception_handler(HttpError)(on_http_error)
-
-
-# --- Outside the operations: unknown paths and wrong methods ---------------------
-
-
-def unknown_route(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    """Every path under the API prefix that no operation matches."""
-    return problem_response(
-        request,
-        status=404,
-        code="not_found",
-        detail=f"There is no API endpoint at {request.path}; see the OpenAPI document.",
-    )
-
-
-def _with_problem_fallbacks(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Turn what ninja answers outside its operations into problem documents:
-    the 405 of a known path with an unknown method, and the 404 its root view raises.
-    (``functools.wraps`` also carries over ninja's ``csrf_exempt`` flag.)"""
-
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            response = view(request, *args, **kwargs)
-        except Http404:
-            return unknown_route(request)
-        if isinstance(response, HttpResponseNotAllowed):
-            allowed = response["Allow"]
-            return problem_response(
-                request,
-                status=405,
-                code="method_not_allowed",
-                detail=f"{request.method} is not allowed here; use {allowed}.",
-                headers={"Allow": allowed},
-            )
-        return response
-
-    return wrapped
-
-
-def with_problem_fallbacks(
-    patterns: Sequence[URLPattern | URLResolver],
-) -> list[URLPattern | URLResolver]:
-    result: list[URLPattern | URLResolver] = []
-    for pattern in patterns:
-        if isinstance(pattern, URLPattern):
-            pattern.callback = _with_problem_fallbacks(pattern.callback)
-        result.append(pattern)
-    return result
+    # Replaces ninja's own fallback, which re-raises (Django's HTML 500 page) or,
+    # with DEBUG on, answers with the traceback as text.
+    api.exception_handler(Exception)(on_unexpected_error)

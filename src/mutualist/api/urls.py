@@ -7,19 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import URLPattern, URLResolver, re_path
-from django.views.decorators.csrf import csrf_exempt
+from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 
 from mutualist.api.auth import AUTHENTICATED
-from mutualist.api.errors import (
-    PROBLEM_CONTENT_TYPE,
-    install_problem_handlers,
-    unknown_route,
-    with_problem_fallbacks,
-)
+from mutualist.api.boundary import api_url_patterns
+from mutualist.api.errors import PROBLEM_CONTENT_TYPE, install_problem_handlers
 from mutualist.api.routers.collectives import router as collectives_router
 from mutualist.api.routers.invitations import router as invitations_router
 from mutualist.api.routers.members import router as members_router
@@ -41,17 +36,11 @@ stable `code`. **Lists** take `limit` (1-100, default 20) and `offset` and answe
 class MutualistAPI(NinjaAPI):
     @property
     def urls(self) -> tuple[list[URLPattern | URLResolver], str, str]:
-        """ninja's URLs, with problem documents for what falls outside its
-        operations: a wrong method (405) and any unknown path under the prefix (404)."""
+        """ninja's URLs behind the API's edge (``mutualist.api.boundary``): text
+        no database can store is refused, and what falls outside the operations
+        (a wrong method, an unknown path, an exception) is a problem document."""
         patterns, app_name, namespace = super().urls
-        return (
-            [
-                *with_problem_fallbacks(patterns),
-                re_path(r"^.*$", csrf_exempt(unknown_route), name="not-found"),
-            ],
-            app_name,
-            namespace,
-        )
+        return api_url_patterns(patterns), app_name, namespace
 
     def get_openapi_operation_id(self, operation: Operation) -> str:
         """``me_profile_update`` rather than ``mutualist_api_routers_members_me_profile_update``:

@@ -110,11 +110,15 @@ def me_availability_update(request: HttpRequest, payload: AvailabilityIn) -> MeO
     summary="Ask to change your login email",
 )
 def me_email_change(request: HttpRequest, payload: EmailChangeIn) -> Status[EmailChangeOut]:
-    """Nothing changes until you open the link sent to the new address."""
+    """Needs your current password. Nothing changes until you open the link sent
+    to the new address; the current one is told of the request."""
     user = request_user(request)
     with transaction.atomic(durable=True):
         change = email_change_request(
-            user=user, new_email=payload.new_email, request_base_url=settings.SITE_URL
+            user=user,
+            new_email=payload.new_email,
+            current_password=payload.current_password,
+            request_base_url=settings.SITE_URL,
         )
     return Status(202, EmailChangeOut.from_model(change))
 

@@ -1,4 +1,8 @@
-"""Personal API tokens: list, issue (the secret is shown once), revoke."""
+"""Personal API tokens: list, issue (the secret is shown once), revoke.
+
+A token may list and revoke its owner's tokens (a script can retire itself),
+but only a browser session may issue one.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from mutualist.api.auth import request_user
+from mutualist.api.auth import request_session_user, request_user
 from mutualist.api.pagination import Page, PageParams, paginate
 from mutualist.api.routers import responses
 from mutualist.api.schemas.tokens import TokenCreatedOut, TokenIn, TokenOut
@@ -25,8 +29,10 @@ def tokens(request: HttpRequest, page: Query[PageParams]) -> Page[TokenOut]:
 
 @router.post("/tokens", response=responses({201: TokenCreatedOut}), summary="Make an API token")
 def token_new(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
-    """The response carries the token itself, this once: store it now."""
-    user = request_user(request)
+    """Needs a logged-in browser session: a request with a token is refused
+    (``403 session_required``), so a leaked token cannot mint its replacement.
+    The response carries the token itself, this once: store it now."""
+    user = request_session_user(request)
     with transaction.atomic(durable=True):
         issued = api_token_create(user=user, name=payload.name)
     return Status(201, TokenCreatedOut.build(issued.token, secret=issued.secret))

@@ -9,7 +9,7 @@ from mutualist.core.reference import from_minor_units
 from mutualist.members.models import User
 
 # Every status an operation may answer with a problem document (documented in OpenAPI).
-PROBLEM_STATUSES = frozenset({400, 401, 403, 404, 405, 409, 422})
+PROBLEM_STATUSES = frozenset({400, 401, 403, 404, 405, 409, 413, 422, 500})
 
 
 class InputSchema(Schema):
@@ -28,8 +28,10 @@ class ProblemFieldErrorOut(Schema):
 class ProblemOut(Schema):
     """An RFC 9457 problem document (served as application/problem+json)."""
 
-    type: str = Field(examples=["https://mutualist.coop/problems/invalid_timezone"])
-    title: str
+    type: str = Field(
+        description="Always about:blank: `code` says what the problem is", examples=["about:blank"]
+    )
+    title: str = Field(description="The HTTP status phrase", examples=["Unprocessable Entity"])
     status: int
     detail: str
     code: str = Field(description="Stable, machine-readable; branch on this.")

@@ -244,6 +244,12 @@ class AvailabilityIn(InputSchema):
 
 class EmailChangeIn(InputSchema):
     new_email: str
+    current_password: str = Field(
+        description=(
+            "Your password: a token or an open session alone cannot move your account "
+            "to another mailbox"
+        )
+    )
 
 
 class DirectoryFiltersIn(Schema):

@@ -30,8 +30,8 @@ def test_a_domain_error_keeps_its_status_code_and_field():
     body = assert_problem(on_domain_error(REQUEST, exc), 422, "invalid_timezone")
 
     assert body == {
-        "type": "https://mutualist.coop/problems/invalid_timezone",
-        "title": "Invalid timezone",
+        "type": "about:blank",
+        "title": "Unprocessable Entity",
         "status": 422,
         "detail": "Unknown time zone.",
         "code": "invalid_timezone",

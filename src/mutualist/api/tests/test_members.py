@@ -189,7 +189,7 @@ def test_refused_profile_changes_name_the_field_and_change_nothing(
     response = put_json(client_for(cast.ana), "/api/v1/me/profile", {**PROFILE, **change})
 
     body = assert_problem(response, status, code)
-    assert body["type"] == f"https://mutualist.coop/problems/{code}"
+    assert (body["type"], body["title"]) == ("about:blank", "Unprocessable Entity")
     assert body["errors"] == [{"field": field, "message": body["detail"], "code": code}]
     assert _snapshot(cast.ana.profile) == before
 
@@ -342,7 +342,9 @@ def test_asking_to_change_email_sends_a_link_and_changes_nothing_yet(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = post_json(
-            client_for(cast.ana), "/api/v1/me/email-change", {"new_email": "ana@new.example"}
+            client_for(cast.ana),
+            "/api/v1/me/email-change",
+            {"new_email": "ana@new.example", "current_password": PASSWORD},
         )
 
     assert response.status_code == 202
@@ -365,12 +367,62 @@ def test_asking_to_change_email_sends_a_link_and_changes_nothing_yet(
     ],
 )
 def test_refused_email_changes_write_nothing(cast, client_for, new_email, status, code):
-    response = post_json(client_for(cast.ana), "/api/v1/me/email-change", {"new_email": new_email})
+    response = post_json(
+        client_for(cast.ana),
+        "/api/v1/me/email-change",
+        {"new_email": new_email, "current_password": PASSWORD},
+    )
 
     body = assert_problem(response, status, code)
     assert body["errors"][0]["field"] == "new_email"
     assert EmailChange.objects.count() == 0
     assert mail.outbox == []
+
+
+def test_an_email_change_without_the_password_is_refused(
+    cast, client_for, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_json(
+            bearer_client(cast.ana), "/api/v1/me/email-change", {"new_email": "ana@new.example"}
+        )
+
+    body = assert_problem(response, 422, "validation_failed")
+    assert body["errors"] == [
+        {"field": "current_password", "message": "Field required", "code": "missing"}
+    ]
+    assert EmailChange.objects.count() == 0
+    assert mail.outbox == []
+    cast.ana.refresh_from_db()
+    assert cast.ana.email == "ana@example.org"
+
+
+@pytest.mark.parametrize("client_kind", ["token", "session"])
+def test_an_email_change_with_a_wrong_password_is_refused(
+    cast, client_for, django_capture_on_commit_callbacks, client_kind
+):
+    # given: someone holding Ana's token or her open session, but not her password
+    client = bearer_client(cast.ana) if client_kind == "token" else client_for(cast.ana)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_json(
+            client,
+            "/api/v1/me/email-change",
+            {"new_email": "thief@example.net", "current_password": "a-guess"},
+        )
+
+    body = assert_problem(response, 422, "wrong_password")
+    assert body["errors"] == [
+        {
+            "field": "current_password",
+            "message": "Your password is not correct.",
+            "code": "wrong_password",
+        }
+    ]
+    assert EmailChange.objects.count() == 0
+    assert mail.outbox == []
+    cast.ana.refresh_from_db()
+    assert cast.ana.email == "ana@example.org"
 
 
 # --- GET /skills ----------------------------------------------------------------------------

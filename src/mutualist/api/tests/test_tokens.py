@@ -157,9 +157,10 @@ def test_a_bearer_request_needs_no_csrf_token(cast):
     issued = api_token_create(user=cast.ana, name="x")
     client = Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {issued.secret}"})
 
-    response = post_json(client, "/api/v1/tokens", {"name": "made by a script"})
+    response = post_json(client, "/api/v1/collectives/manila-va/applications/0/reject")
 
-    assert response.status_code == 201
+    # Past authentication and CSRF to the operation itself: no such application.
+    assert_problem(response, 404, "not_found")
 
 
 def test_an_unknown_bearer_token_is_refused_with_401(db):
@@ -264,6 +265,49 @@ def test_creating_a_token_through_the_api_returns_the_secret_once(cast, client_f
     assert [item["name"] for item in listed.json()["items"]] == ["ci"]
     assert "token" not in listed.json()["items"][0]
     assert "hash" not in listed.json()["items"][0]
+
+
+def test_a_token_cannot_make_a_token(cast):
+    # given: a script's token, perhaps leaked
+    issued = api_token_create(user=cast.ana, name="invoice script")
+    client = Client(headers={"Authorization": f"Bearer {issued.secret}"})
+
+    response = post_json(client, "/api/v1/tokens", {"name": "replacement"})
+
+    body = assert_problem(response, 403, "session_required")
+    assert "/me/tokens/" in body["detail"]
+    assert list(ApiToken.objects.values_list("name", flat=True)) == ["invoice script"]
+
+
+def test_a_token_cannot_make_a_token_even_alongside_a_session(cast, client_for):
+    # The token is what the request authenticated with (it is tried first).
+    issued = api_token_create(user=cast.ana, name="invoice script")
+    client = client_for(cast.ana)
+
+    response = client.post(
+        "/api/v1/tokens",
+        data={"name": "replacement"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {issued.secret}"},
+    )
+
+    assert_problem(response, 403, "session_required")
+    assert ApiToken.objects.count() == 1
+
+
+def test_a_token_may_list_and_revoke_its_owners_tokens(cast):
+    other = api_token_create(user=cast.ana, name="old laptop")
+    issued = api_token_create(user=cast.ana, name="invoice script")
+    client = Client(headers={"Authorization": f"Bearer {issued.secret}"})
+
+    listed = client.get("/api/v1/tokens")
+    revoked = client.delete(f"/api/v1/tokens/{other.token.pk}")
+
+    assert listed.status_code == 200
+    assert [item["name"] for item in listed.json()["items"]] == ["invoice script", "old laptop"]
+    assert revoked.status_code == 204
+    other.token.refresh_from_db()
+    assert other.token.revoked_at is not None
 
 
 def test_creating_a_token_without_a_name_is_refused(cast, client_for):

@@ -14,7 +14,6 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 
 from mutualist.core.reference import timezone_choices
-from mutualist.members.models import User
 
 
 class SignupForm(forms.Form):
@@ -73,19 +72,11 @@ class EmailChangeForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
         help_text="We send a confirmation link there. Your login stays the same until you follow it.",
     )
-    password = forms.CharField(
+    # Named as the service's argument, so its wrong_password refusal lands here.
+    # The service checks it (one rule for this form and the API alike).
+    current_password = forms.CharField(
         label="Current password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         help_text="So that no one else at this computer can take over your account.",
     )
-
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def clean_password(self) -> str:
-        password = str(self.cleaned_data["password"])
-        if not self.user.check_password(password):
-            raise forms.ValidationError("Your password is not correct.", code="password_incorrect")
-        return password

@@ -35,6 +35,7 @@ _HANDLE_MAX_LENGTH = 60
 # Room left for a "-<n>" suffix when the handle is already taken.
 _HANDLE_BASE_MAX_LENGTH = _HANDLE_MAX_LENGTH - 8
 _DISPLAY_NAME_MAX_LENGTH = 80
+_EMAIL_MAX_LENGTH = 254
 # A handle collides only when two sign-ups race for the same name; a few retries
 # with a fresh suffix absorb that without failing the sign-up.
 _HANDLE_ATTEMPTS = 5
@@ -53,6 +54,12 @@ def _email_normalize(*, email: str, field: str = "email") -> str:
         raise ValidationFailed(
             "Enter a valid email address.", code="invalid_email", field=field
         ) from None
+    # validate_email accepts up to 320 characters, the columns hold 254 (RFC 5321's
+    # limit): PostgreSQL would fail the INSERT (a 500), SQLite would store it.
+    if len(value) > _EMAIL_MAX_LENGTH:
+        raise ValidationFailed(
+            f"Use at most {_EMAIL_MAX_LENGTH} characters.", code="too_long", field=field
+        )
     return value
 
 
@@ -306,8 +313,15 @@ def _send(*, template: str, to: str, context: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def email_change_request(*, user: User, new_email: str, request_base_url: str) -> EmailChange:
+def email_change_request(
+    *, user: User, new_email: str, current_password: str, request_base_url: str
+) -> EmailChange:
     """Start a change of ``user``'s login email; nothing changes until it is confirmed.
+
+    ``current_password`` must be the user's password: whoever holds only a
+    session left open or an API token cannot move the account to a mailbox of
+    theirs (and then reset the password through it). It is checked before
+    anything else, so a wrong one learns nothing about other accounts' addresses.
 
     Sends, once the transaction commits, a confirmation link (a signed token,
     valid for ``EMAIL_CHANGE_MAX_AGE_HOURS``) to the new address and a notice
@@ -318,9 +332,14 @@ def email_change_request(*, user: User, new_email: str, request_base_url: str) -
     ``request_base_url`` is the scheme and host the link points at,
     e.g. ``https://mutualist.example``.
 
-    Raises ``ValidationFailed`` (``invalid_email``, ``same_email``) or
-    ``Conflict`` (``email_taken``), all on field ``new_email``.
+    Raises ``ValidationFailed`` (``wrong_password`` on field
+    ``current_password``; ``invalid_email``, ``too_long``, ``same_email`` on
+    ``new_email``) or ``Conflict`` (``email_taken``, on ``new_email``).
     """
+    if not user.check_password(current_password):
+        raise ValidationFailed(
+            "Your password is not correct.", code="wrong_password", field="current_password"
+        )
     new_email = _email_normalize(email=new_email, field="new_email")
     if new_email == user.email.lower():
         raise ValidationFailed(

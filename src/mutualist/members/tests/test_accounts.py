@@ -407,7 +407,8 @@ def test_password_change_sets_the_new_password_and_keeps_the_session(client, ana
 def request_change(client, user: User, new_email: str, capture):
     with capture(execute=True):
         return client.post(
-            reverse("members:email_change"), {"new_email": new_email, "password": PASSWORD}
+            reverse("members:email_change"),
+            {"new_email": new_email, "current_password": PASSWORD},
         )
 
 
@@ -434,17 +435,115 @@ def test_email_change_mails_a_link_to_the_new_address_and_a_notice_to_the_old(
 
 
 @pytest.mark.django_db
-def test_email_change_needs_the_current_password(client, ana, mailoutbox):
+def test_email_change_needs_the_current_password(
+    client, ana, mailoutbox, django_capture_on_commit_callbacks
+):
     client.force_login(ana)
 
-    response = client.post(
-        reverse("members:email_change"), {"new_email": "x@example.org", "password": "wrong"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("members:email_change"),
+            {"new_email": "x@example.org", "current_password": "wrong"},
+        )
 
     assert response.status_code == 200
-    assert response.context["form"].errors == {"password": ["Your password is not correct."]}
+    assert response.context["form"].errors == {
+        "current_password": ["Your password is not correct."]
+    }
+    assert "Your password is not correct." in response.content.decode()
     assert EmailChange.objects.count() == 0
     assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_the_email_change_form_asks_for_the_password_with_the_current_password_hint(client, ana):
+    client.force_login(ana)
+
+    page = client.get(reverse("members:email_change")).content.decode()
+
+    assert 'name="current_password"' in page
+    assert 'autocomplete="current-password"' in page
+
+
+# --- email change: the service, which the page and the API share ----------------------
+
+
+@pytest.mark.django_db
+def test_the_email_change_service_refuses_a_wrong_password_and_changes_nothing(
+    ana, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationFailed) as e:
+        email_change_request(
+            user=ana,
+            new_email="ana@new.example",
+            current_password="not-her-password",
+            request_base_url="http://testserver",
+        )
+
+    assert (e.value.code, e.value.field, e.value.message) == (
+        "wrong_password",
+        "current_password",
+        "Your password is not correct.",
+    )
+    assert EmailChange.objects.count() == 0
+    assert mailoutbox == []
+    ana.refresh_from_db()
+    assert ana.email == "ana@example.org"
+
+
+@pytest.mark.django_db
+def test_the_email_change_service_refuses_an_empty_password(ana):
+    with pytest.raises(ValidationFailed) as refused:
+        email_change_request(
+            user=ana, new_email="ana@new.example", current_password="", request_base_url="http://x"
+        )
+
+    assert refused.value.code == "wrong_password"
+    assert EmailChange.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_without_the_password_the_email_change_says_nothing_about_other_accounts(ana):
+    # given: Ben's address is taken; whoever has Ana's session but not her password
+    user_signup(email="ben@example.org", password=PASSWORD, display_name="Ben")
+
+    with pytest.raises(ValidationFailed) as refused:
+        email_change_request(
+            user=ana,
+            new_email="ben@example.org",
+            current_password="a-guess",
+            request_base_url="http://x",
+        )
+
+    # then: the password is checked first, so "email_taken" never answers them
+    assert refused.value.code == "wrong_password"
+
+
+# 260 characters: validate_email accepts it, the email columns hold 254.
+TOO_LONG_EMAIL = "a" * 64 + "@" + ".".join(["b" * 63] * 3) + ".org"
+
+
+@pytest.mark.django_db
+def test_sign_up_refuses_an_address_longer_than_the_column(db):
+    with pytest.raises(ValidationFailed) as refused:
+        user_signup(email=TOO_LONG_EMAIL, password=PASSWORD, display_name="Long")
+
+    assert (refused.value.code, refused.value.field) == ("too_long", "email")
+    assert User.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_email_change_service_refuses_an_address_longer_than_the_column(ana):
+    too_long = TOO_LONG_EMAIL
+    assert len(too_long) == 260
+
+    with pytest.raises(ValidationFailed) as refused:
+        email_change_request(
+            user=ana, new_email=too_long, current_password=PASSWORD, request_base_url="http://x"
+        )
+
+    assert (refused.value.code, refused.value.field) == ("too_long", "new_email")
+    assert EmailChange.objects.count() == 0
 
 
 @pytest.mark.django_db
@@ -453,7 +552,8 @@ def test_email_change_refuses_an_address_someone_else_uses(client, ana, mailoutb
     client.force_login(ana)
 
     response = client.post(
-        reverse("members:email_change"), {"new_email": "BEN@example.org", "password": PASSWORD}
+        reverse("members:email_change"),
+        {"new_email": "BEN@example.org", "current_password": PASSWORD},
     )
 
     assert response.status_code == 200
@@ -512,7 +612,10 @@ def test_a_confirmation_link_works_only_once(
 @pytest.mark.django_db
 def test_confirm_service_refuses_a_spent_token_with_a_conflict(ana):
     change = email_change_request(
-        user=ana, new_email="ana@new.example", request_base_url="http://testserver"
+        user=ana,
+        new_email="ana@new.example",
+        current_password=PASSWORD,
+        request_base_url="http://testserver",
     )
     token = signing.dumps({"change": change.pk}, salt="members.email_change")
     email_change_confirm(token=token)
@@ -526,7 +629,10 @@ def test_confirm_service_refuses_a_spent_token_with_a_conflict(ana):
 @pytest.mark.django_db
 def test_a_forged_token_is_refused(client, ana):
     change = email_change_request(
-        user=ana, new_email="ana@new.example", request_base_url="http://testserver"
+        user=ana,
+        new_email="ana@new.example",
+        current_password=PASSWORD,
+        request_base_url="http://testserver",
     )
     # signed with another salt: the same key, but not a token this page issued
     forged = signing.dumps({"change": change.pk}, salt="something.else")
@@ -552,7 +658,10 @@ def test_an_expired_token_is_refused(ana, settings):
     requested_at = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
     with time_machine.travel(requested_at, tick=False):
         change = email_change_request(
-            user=ana, new_email="ana@new.example", request_base_url="http://testserver"
+            user=ana,
+            new_email="ana@new.example",
+            current_password=PASSWORD,
+            request_base_url="http://testserver",
         )
         token = signing.dumps({"change": change.pk}, salt="members.email_change")
 
@@ -572,7 +681,10 @@ def test_an_expired_token_is_refused(ana, settings):
 @pytest.mark.django_db
 def test_confirming_refuses_an_address_taken_since_the_request(ana):
     change = email_change_request(
-        user=ana, new_email="ana@new.example", request_base_url="http://testserver"
+        user=ana,
+        new_email="ana@new.example",
+        current_password=PASSWORD,
+        request_base_url="http://testserver",
     )
     token = signing.dumps({"change": change.pk}, salt="members.email_change")
     user_signup(email="ANA@new.example", password=PASSWORD, display_name="Someone Else")
@@ -589,10 +701,18 @@ def test_confirming_refuses_an_address_taken_since_the_request(ana):
 @pytest.mark.django_db
 def test_a_new_request_makes_the_earlier_link_stop_working(ana):
     first = email_change_request(
-        user=ana, new_email="first@new.example", request_base_url="http://testserver"
+        user=ana,
+        new_email="first@new.example",
+        current_password=PASSWORD,
+        request_base_url="http://testserver",
     )
     first_token = signing.dumps({"change": first.pk}, salt="members.email_change")
-    email_change_request(user=ana, new_email="second@new.example", request_base_url="http://x")
+    email_change_request(
+        user=ana,
+        new_email="second@new.example",
+        current_password=PASSWORD,
+        request_base_url="http://x",
+    )
 
     with pytest.raises(ValidationFailed) as refused:
         email_change_confirm(token=first_token)

@@ -272,7 +272,10 @@ def test_a_token_mailed_before_a_confirmed_email_change_no_longer_works(ana):
     # given: Ana changed her email (confirming verifies the new address)
     token = email_verification_token(user=ana)
     change = email_change_request(
-        user=ana, new_email="ana@new.example", request_base_url="http://testserver"
+        user=ana,
+        new_email="ana@new.example",
+        current_password=PASSWORD,
+        request_base_url="http://testserver",
     )
     email_change_confirm(token=signing.dumps({"change": change.pk}, salt="members.email_change"))
     new_address_verified_at = verified_at(ana)
@@ -410,7 +413,10 @@ def test_a_verified_member_and_a_visitor_see_no_reminder(ben):
 def test_confirming_an_email_change_verifies_the_new_address(ana):
     # given: Ana never verified her sign-up address
     change = email_change_request(
-        user=ana, new_email="ana@new.example", request_base_url="http://testserver"
+        user=ana,
+        new_email="ana@new.example",
+        current_password=PASSWORD,
+        request_base_url="http://testserver",
     )
     token = signing.dumps({"change": change.pk}, salt="members.email_change")
 

@@ -146,13 +146,14 @@ password_change = _PasswordChangeView.as_view()
 def email_change(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)  # noqa: S101 -- login_required guarantees it; narrows the type
-    form = EmailChangeForm(request.POST or None, user=user)
+    form = EmailChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic(durable=True):
                 change = email_change_request(
                     user=user,
                     new_email=form.cleaned_data["new_email"],
+                    current_password=form.cleaned_data["current_password"],
                     request_base_url=request.build_absolute_uri("/"),
                 )
         except DomainError as exc:

@@ -1,0 +1,74 @@
+"""docs/api.md lists every problem code the API can answer with, and no other."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from mutualist.api.errors import STATUS_CODES
+
+SRC = Path(__file__).resolve().parents[2]  # src/mutualist
+DOCS = SRC.parents[1] / "docs" / "api.md"
+
+# The code the API answers with: its own modules, and the services, selectors and
+# validators its routers call.
+API_SOURCES = [
+    *sorted((SRC / "api").rglob("*.py")),
+    SRC / "core" / "reference.py",
+    SRC / "members" / "availability.py",
+    *sorted((SRC / "members" / "services").glob("*.py")),
+    SRC / "collectives" / "selectors.py",
+    *sorted((SRC / "collectives" / "services").glob("*.py")),
+]
+
+# Raised by functions the API never calls: sign-up, and the web pages that
+# verify an address or confirm an email change from a mailed link.
+WEB_ONLY = {
+    "weak_password",
+    "handle_unavailable",
+    "already_verified",
+    "invalid_token",
+    "expired_token",
+    "token_used",
+}
+
+_CODE = re.compile(r"""\bcode=["']([a-z0-9_]+)["']""")
+_TABLE_ROW = re.compile(r"^\| (\d{3}) \| (.+?) \| .+ \|$", re.MULTILINE)
+
+
+def _codes_in_source() -> set[str]:
+    codes: set[str] = set(STATUS_CODES.values())
+    for path in API_SOURCES:
+        if "tests" not in path.parts:
+            codes |= set(_CODE.findall(path.read_text()))
+    return codes - WEB_ONLY
+
+
+def _documented() -> dict[str, set[int]]:
+    text = DOCS.read_text()
+    table = text[text.index("### Codes") : text.index("## Endpoints")]
+    documented: dict[str, set[int]] = {}
+    for status, cell in _TABLE_ROW.findall(table):
+        for code in re.findall(r"`([a-z0-9_]+)`", cell):
+            documented.setdefault(code, set()).add(int(status))
+    return documented
+
+
+def test_every_code_the_api_can_answer_with_is_documented():
+    missing = _codes_in_source() - set(_documented())
+
+    assert not missing, f"add these to the Codes table in docs/api.md: {sorted(missing)}"
+
+
+def test_the_docs_list_no_code_the_api_does_not_have():
+    stale = set(_documented()) - _codes_in_source()
+
+    assert not stale, f"docs/api.md lists codes nothing raises: {sorted(stale)}"
+
+
+def test_each_documented_code_has_one_status_and_the_bare_statuses_theirs():
+    documented = _documented()
+    bare = {status: code for code, [status] in documented.items() if code in STATUS_CODES.values()}
+
+    assert {code: statuses for code, statuses in documented.items() if len(statuses) > 1} == {}
+    assert bare == STATUS_CODES
