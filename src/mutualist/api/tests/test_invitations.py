@@ -4,6 +4,7 @@ person lists theirs and accepts or declines with the token from the email."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -12,7 +13,8 @@ from django.test import Client
 
 from mutualist.api.tests.support import assert_leaks_nothing, assert_problem, post_json
 from mutualist.collectives.models import Invitation, Membership
-from mutualist.collectives.services import invitation_create, invitation_token
+from mutualist.collectives.services import invitation_create, invitation_resolve, invitation_token
+from mutualist.testing import invitation_token_payload
 
 A = "/api/v1/collectives/manila-va"
 
@@ -83,9 +85,11 @@ def test_a_coordinator_invites_by_email_and_the_token_goes_only_by_email(
     assert body["invited_by"] == {"handle": "ana-reyes", "display_name": "Ana Reyes"}
     assert "token" not in body
     invitation = Invitation.objects.get()
-    assert invitation_token(invitation) not in response.content.decode()
+    assert invitation_token_payload(invitation) not in response.content.decode()
     assert [message.to for message in mail.outbox] == [["olga@example.org"]]
-    assert invitation_token(invitation) in mail.outbox[0].body
+    mailed = re.search(r"/invitations/([^/\s]+)/", str(mail.outbox[0].body))
+    assert mailed is not None
+    assert invitation_resolve(token=mailed.group(1)) == invitation
     # Olga has an account: her membership shows as invited until she answers.
     assert Membership.objects.get(user=cast.olga).state == Membership.State.INVITED
 
@@ -150,7 +154,7 @@ def test_a_coordinator_lists_open_invitations_without_tokens(cast, client_for):
     assert response.status_code == 200
     assert [item["id"] for item in response.json()["items"]] == [invitation.pk]
     assert response.json()["items"][0]["message"] == "Welcome"
-    assert invitation_token(invitation) not in response.content.decode()
+    assert invitation_token_payload(invitation) not in response.content.decode()
     assert "token" not in response.json()["items"][0]
 
 
@@ -276,7 +280,7 @@ def test_nobody_else_sees_an_invitation_to_someone_else(cast, client_for):
     response = client_for(cast.olga).get("/api/v1/invitations")
 
     assert response.json()["items"] == []
-    assert invitation_token(invitation) not in response.content.decode()
+    assert invitation_token_payload(invitation) not in response.content.decode()
 
 
 def test_my_invitations_refuses_a_bad_limit(cast, client_for):

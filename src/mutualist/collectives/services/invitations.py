@@ -77,6 +77,10 @@ def invitation_create(
         raise ValidationFailed(
             f"{email!r} is not an email address.", code="invalid_email", field="email"
         ) from None
+    if len(address) > 254:  # the column, and RFC 5321's limit on an address
+        raise ValidationFailed(
+            "An email address has at most 254 characters.", code="too_long", field="email"
+        )
     if role not in Membership.Role.values:
         raise ValidationFailed(
             "Role must be coordinator or member.", code="invalid_role", field="role"

@@ -13,7 +13,7 @@ from mutualist.collectives.selectors import invitation_list_for_user
 from mutualist.collectives.services import invitation_accept, invitation_create, invitation_token
 from mutualist.members.models import User
 from mutualist.members.services.accounts import user_signup
-from mutualist.testing import PASSWORD
+from mutualist.testing import PASSWORD, invitation_token_payload
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_the_dashboard_of_an_unconfirmed_address_shows_no_invitation_link(
         collective=cast.collective_a, inviter=cast.ana, email="dana@example.org"
     )
     page = client_for(squatter).get("/me/").content.decode()
-    assert invitation_token(invitation) not in page
+    assert invitation_token_payload(invitation) not in page
     assert "Manila Virtual Assistants" not in page
     assert "show here once you have confirmed it" in page
 

@@ -410,3 +410,14 @@ def test_the_expiry_job_closes_overdue_invitations_once(cast, time_machine):
     fresh.refresh_from_db()
     assert fresh.state == "pending"
     assert Membership.objects.get(collective=cast.collective_a, user=cast.carla).state == "invited"
+
+
+def test_it_refuses_an_address_longer_than_254_characters(cast):
+    # given: an address validate_email accepts but no column (or mail server) holds
+    address = "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".org"
+    assert len(address) > 254
+    # when / then
+    with pytest.raises(ValidationFailed) as refused:
+        invitation_create(collective=cast.collective_a, inviter=cast.ana, email=address)
+    assert (refused.value.code, refused.value.field) == ("too_long", "email")
+    assert not Invitation.objects.exists()
