@@ -49,7 +49,7 @@ bench: install
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock: install
-	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/python -m pip install --quiet pip-tools==7.6.2
 	$(BIN)/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 clean:
