@@ -56,3 +56,10 @@ class NotFound(DomainError):
 
     status = 404
     default_code = "not_found"
+
+
+class TooManyAttempts(DomainError):
+    """Refused for now: too many recent failures (wrong passwords)."""
+
+    status = 429
+    default_code = "too_many_attempts"

@@ -37,6 +37,7 @@ from mutualist.members.services.profiles import (
     profile_set_skills,
     profile_update,
 )
+from mutualist.members.throttle import password_attempt
 
 router = Router(tags=["members"])
 
@@ -113,7 +114,7 @@ def me_email_change(request: HttpRequest, payload: EmailChangeIn) -> Status[Emai
     """Needs your current password. Nothing changes until you open the link sent
     to the new address; the current one is told of the request."""
     user = request_user(request)
-    with transaction.atomic(durable=True):
+    with password_attempt(request=request, user=user), transaction.atomic(durable=True):
         change = email_change_request(
             user=user,
             new_email=payload.new_email,

@@ -14,7 +14,9 @@ DOCS = SRC.parents[1] / "docs" / "api.md"
 # validators its routers call.
 API_SOURCES = [
     *sorted((SRC / "api").rglob("*.py")),
+    SRC / "core" / "errors.py",
     SRC / "core" / "reference.py",
+    SRC / "members" / "throttle.py",
     SRC / "members" / "availability.py",
     *sorted((SRC / "members" / "services").glob("*.py")),
     SRC / "collectives" / "selectors.py",
@@ -32,7 +34,7 @@ WEB_ONLY = {
     "token_used",
 }
 
-_CODE = re.compile(r"""\bcode=["']([a-z0-9_]+)["']""")
+_CODE = re.compile(r"""\b(?:default_)?code\s*=\s*["']([a-z0-9_]+)["']""")
 _TABLE_ROW = re.compile(r"^\| (\d{3}) \| (.+?) \| .+ \|$", re.MULTILINE)
 
 

@@ -38,6 +38,7 @@ from mutualist.members.services.accounts import (
     user_signup,
 )
 from mutualist.members.services.accounts import email_verify as email_verify_service
+from mutualist.members.throttle import password_attempt
 
 _TEMPLATES = "members/accounts"
 # Several authentication backends are configured (django-axes first); a user
@@ -149,7 +150,7 @@ def email_change(request: HttpRequest) -> HttpResponse:
     form = EmailChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic(durable=True):
+            with password_attempt(request=request, user=user), transaction.atomic(durable=True):
                 change = email_change_request(
                     user=user,
                     new_email=form.cleaned_data["new_email"],
