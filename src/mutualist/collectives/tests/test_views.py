@@ -548,8 +548,18 @@ def test_an_outsider_applies_to_join_and_waits_for_a_coordinator(cast: Cast, cli
 
 
 def test_under_an_open_admission_rule_applying_admits_at_once(cast: Cast, client_for):
-    # given: Remote Crew is open to anyone
-    Bylaws.objects.filter(collective=cast.collective_b).update(admission_rule="open")
+    # given: Remote Crew adopts bylaws that open it to anyone, from today
+    from django.utils import timezone
+
+    from mutualist.collectives.services import bylaws_adopt
+
+    bylaws_adopt(
+        collective=cast.collective_b,
+        actor=cast.carla,
+        effective_from=timezone.localdate(),
+        treasury_percent="10",
+        admission_rule="open",
+    )
 
     response = client_for(cast.olga).post(url("apply", slug="remote-crew"), follow=True)
 
