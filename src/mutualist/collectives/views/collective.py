@@ -39,9 +39,9 @@ from mutualist.collectives.views._common import (
     _current_user,
     _home_label,
     _viewer,
-    forbidden_as_403,
 )
 from mutualist.core.errors import DomainError
+from mutualist.core.web import forbidden_as_403
 from mutualist.members.models import User
 
 HUNDRED = Decimal(100)

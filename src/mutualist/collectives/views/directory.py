@@ -8,21 +8,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
-from django_htmx.middleware import HtmxDetails
 
 from mutualist.collectives.forms import CollectiveFilterForm
 from mutualist.collectives.models import Collective
 from mutualist.collectives.selectors import collective_list_directory
 from mutualist.collectives.views._common import _TEMPLATES, _home_label
+from mutualist.core.web import is_htmx_partial
 from mutualist.members.selectors import skill_list
 
 DIRECTORY_PAGE_SIZE = 24
 
 
-def _is_htmx_partial(request: HttpRequest) -> bool:
-    """An htmx request for a fragment (not a history restore, which needs a page)."""
-    htmx = getattr(request, "htmx", None)
-    return isinstance(htmx, HtmxDetails) and bool(htmx) and not htmx.history_restore_request
+_is_htmx_partial = is_htmx_partial
 
 
 @require_GET

@@ -29,9 +29,9 @@ from mutualist.collectives.views._common import (
     _back_to_detail,
     _current_user,
     _viewer,
-    forbidden_as_403,
 )
 from mutualist.core.errors import DomainError
+from mutualist.core.web import forbidden_as_403
 from mutualist.members.models import User
 
 # --- Inviting and revoking -------------------------------------------------------------

@@ -24,8 +24,9 @@ from mutualist.collectives.services import (
     membership_reject,
     membership_set_role,
 )
-from mutualist.collectives.views._common import _back_to_detail, _current_user, forbidden_as_403
+from mutualist.collectives.views._common import _back_to_detail, _current_user
 from mutualist.core.errors import DomainError
+from mutualist.core.web import forbidden_as_403
 
 
 @login_required

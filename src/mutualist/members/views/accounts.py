@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from axes.utils import reset as axes_reset
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
@@ -23,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from mutualist.core.errors import DomainError
+from mutualist.core.web import add_domain_error
 from mutualist.members.forms.accounts import (
     EmailAuthenticationForm,
     EmailChangeForm,
@@ -46,9 +46,7 @@ _TEMPLATES = "members/accounts"
 _MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def _add_domain_error(form: forms.Form, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
+_add_domain_error = add_domain_error
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -14,17 +14,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.middleware import HtmxDetails
 
 from mutualist.core.errors import DomainError
 from mutualist.core.reference import (
@@ -33,6 +30,7 @@ from mutualist.core.reference import (
     language_names,
     timezone_choices,
 )
+from mutualist.core.web import add_domain_error, is_htmx_partial
 from mutualist.members.availability import Window, weekly_hours
 from mutualist.members.forms.profiles import (
     TIMEZONE_DATALIST_ID,
@@ -41,11 +39,10 @@ from mutualist.members.forms.profiles import (
     ProfileForm,
     SkillsForm,
 )
-from mutualist.members.models import Profile, User
+from mutualist.members.models import Profile
 from mutualist.members.panels import dashboard_panels, profile_panels
 from mutualist.members.selectors import (
     DirectoryEntry,
-    Viewer,
     profile_get_for_user,
     profile_get_own,
     profile_list_directory,
@@ -57,26 +54,19 @@ from mutualist.members.services.profiles import (
     profile_set_skills,
     profile_update,
 )
+from mutualist.members.web import request_member, request_viewer
 
 _TEMPLATES = "members/profiles"
 DIRECTORY_PAGE_SIZE = 24
 
 
-def _add_domain_error(form: forms.Form, exc: DomainError) -> None:
-    """Show a service's refusal on the field it names, else above the form."""
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
+_add_domain_error = add_domain_error
 
 
-def _viewer(request: HttpRequest) -> Viewer:
-    user = request.user
-    return user if isinstance(user, User) else AnonymousUser()
+_viewer = request_viewer
 
 
-def _current_user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 -- login_required guarantees it; narrows the type
-    return user
+_current_user = request_member
 
 
 # --- What the templates show about a person ----------------------------------------
@@ -242,10 +232,7 @@ def availability_edit(request: HttpRequest) -> HttpResponse:
 # --- Public pages ------------------------------------------------------------------------
 
 
-def _is_htmx_partial(request: HttpRequest) -> bool:
-    """An htmx request for a fragment (not a history restore, which needs a page)."""
-    htmx = getattr(request, "htmx", None)
-    return isinstance(htmx, HtmxDetails) and bool(htmx) and not htmx.history_restore_request
+_is_htmx_partial = is_htmx_partial
 
 
 @require_GET
