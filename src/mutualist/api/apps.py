@@ -7,3 +7,9 @@ class ApiConfig(AppConfig):
     name = "mutualist.api"
     label = "api"
     verbose_name = "API"
+
+    def ready(self) -> None:
+        from mutualist.api import panels
+        from mutualist.members.panels import register_dashboard_panel
+
+        register_dashboard_panel("api.tokens", panels.dashboard_api_access)

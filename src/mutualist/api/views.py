@@ -30,7 +30,7 @@ def _member(request: HttpRequest) -> User:
 @require_http_methods(["GET", "HEAD", "POST"])
 def token_list(request: HttpRequest) -> HttpResponse:
     user = _member(request)
-    form = TokenCreateForm(request.POST or None)
+    form = TokenCreateForm(request.POST if request.method == "POST" else None)
     issued: IssuedToken | None = None
     if request.method == "POST" and form.is_valid():
         try:

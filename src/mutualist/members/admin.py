@@ -15,6 +15,7 @@ from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.http import HttpRequest
 
 from mutualist.core.reference import timezone_choices
+from mutualist.members.forms.accounts import AdminEmailAuthenticationForm
 from mutualist.members.models import (
     AvailabilityWindow,
     MemberSkill,
@@ -140,3 +141,7 @@ class SkillAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ("category",)
     search_fields = ("name", "slug", "category")
     prepopulated_fields = {"slug": ("name",)}
+
+
+# The admin login goes through the same length check as the site's login form.
+admin.site.login_form = AdminEmailAuthenticationForm

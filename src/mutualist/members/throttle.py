@@ -1,6 +1,6 @@
 """Password checks outside the login form count towards the login lockout.
 
-Changing the login email asks for the current password. Without a limit, a
+Changing the login email or the password asks for the current password. Without a limit, a
 stolen session or API token could guess that password there as fast as it
 likes, where the login form (django-axes) would have stopped it after five
 tries. So a wrong password here is recorded as a failed login for that
@@ -25,6 +25,24 @@ def _credentials(user: User) -> dict[str, str]:
     return {settings.AXES_USERNAME_FORM_FIELD: user.email}
 
 
+LOCKED_OUT = "Too many wrong passwords: try again in a while."
+
+
+def is_locked_out(*, request: HttpRequest, user: User) -> bool:
+    return bool(AxesProxyHandler.is_locked(request, credentials=_credentials(user)))
+
+
+def record_wrong_password(*, request: HttpRequest, user: User) -> None:
+    """Count a wrong current password as a failed login for ``user``.
+
+    Call it outside any transaction that is about to roll back.
+    """
+    user_login_failed.send(sender=__name__, credentials=_credentials(user), request=request)
+    # Answer the lockout ourselves, as a form error or a problem document;
+    # axes' middleware would swap in its HTML page.
+    request.axes_locked_out = False  # type: ignore[attr-defined]
+
+
 @contextmanager
 def password_attempt(*, request: HttpRequest, user: User) -> Iterator[None]:
     """Wrap a service call that checks ``user``'s current password.
@@ -33,16 +51,11 @@ def password_attempt(*, request: HttpRequest, user: User) -> Iterator[None]:
     ``wrong_password`` refusal as a failed login. Use it outside the
     transaction, so the record survives the rollback of the refused change.
     """
-    if AxesProxyHandler.is_locked(request, credentials=_credentials(user)):
-        raise TooManyAttempts(
-            "Too many wrong passwords: try again in a while.", field="current_password"
-        )
+    if is_locked_out(request=request, user=user):
+        raise TooManyAttempts(LOCKED_OUT, field="current_password")
     try:
         yield
     except ValidationFailed as exc:
         if exc.code == "wrong_password":
-            user_login_failed.send(sender=__name__, credentials=_credentials(user), request=request)
-            # Answer the lockout ourselves, as a form error or a problem
-            # document; axes' middleware would swap in its HTML page.
-            request.axes_locked_out = False  # type: ignore[attr-defined]
+            record_wrong_password(request=request, user=user)
         raise

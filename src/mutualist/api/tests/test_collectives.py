@@ -212,7 +212,10 @@ def test_a_collectives_page_hides_unpublished_members_from_outsiders(cast, clien
     as_olga = client_for(cast.olga).get(A)
     as_ana = client_for(cast.ana).get(A)
 
+    assert as_olga.status_code == 200
+    assert [m["member"]["handle"] for m in as_olga.json()["members"]] == ["ana-reyes"]
     assert "Ben Okafor" not in as_olga.content.decode()
+    assert as_ana.status_code == 200
     assert [m["member"]["handle"] for m in as_ana.json()["members"]] == ["ana-reyes", "ben-okafor"]
 
 

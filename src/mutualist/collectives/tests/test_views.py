@@ -386,6 +386,28 @@ def test_it_refuses_to_create_an_invalid_collective_and_says_why_on_the_field(
     assert not Membership.objects.filter(user=cast.olga).exists()
 
 
+def test_an_empty_post_to_the_create_page_shows_the_required_fields(cast: Cast, client_for):
+    # given
+    collectives_before = list(Collective.objects.values_list("slug", flat=True))
+    bylaws_before = Bylaws.objects.count()
+
+    # when: a POST with no fields at all (it must not pass for a GET)
+    response = client_for(cast.olga).post(url("create"), {})
+
+    # then
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.is_bound
+    assert form.errors == {
+        field: ["This field is required."]
+        for field in ("name", "slug", "base_currency", "treasury_percent", "admission_rule")
+    }
+    assert shows(response, "This field is required.")
+    assert list(Collective.objects.values_list("slug", flat=True)) == collectives_before
+    assert Bylaws.objects.count() == bylaws_before
+    assert not Membership.objects.filter(user=cast.olga).exists()
+
+
 # --- edit -------------------------------------------------------------------------------
 
 

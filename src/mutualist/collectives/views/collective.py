@@ -100,7 +100,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
     user = _current_user(request)
-    form = CollectiveCreateForm(request.POST or None)
+    form = CollectiveCreateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -135,7 +135,8 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
     user = _current_user(request)
     collective, _ = collective_get_for_coordinator(user=user, slug=slug)
     form = CollectiveEditForm(
-        request.POST or None, initial=CollectiveEditForm.initial_for(collective)
+        request.POST if request.method == "POST" else None,
+        initial=CollectiveEditForm.initial_for(collective),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -177,7 +178,10 @@ def bylaws(request: HttpRequest, slug: str) -> HttpResponse:
     current = bylaws_in_force(collective=collective)
     form: BylawsForm | None = None
     if is_coordinator:
-        form = BylawsForm(request.POST or None, initial=BylawsForm.initial_for(current))
+        form = BylawsForm(
+            request.POST if request.method == "POST" else None,
+            initial=BylawsForm.initial_for(current),
+        )
     if request.method == "POST" and form is not None and form.is_valid():
         assert isinstance(viewer, User)  # noqa: S101 -- checked above; narrows the type
         data = form.cleaned_data

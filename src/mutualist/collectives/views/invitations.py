@@ -43,7 +43,7 @@ from mutualist.members.models import User
 def invite(request: HttpRequest, slug: str) -> HttpResponse:
     user = _current_user(request)
     collective, _ = collective_get_for_coordinator(user=user, slug=slug)
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

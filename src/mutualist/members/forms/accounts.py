@@ -10,10 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 
 from mutualist.core.reference import timezone_choices
+
+# RFC 5321's limit, and the width of every email column (members.User.email).
+EMAIL_MAX_LENGTH = 254
 
 
 class SignupForm(forms.Form):
@@ -25,7 +29,7 @@ class SignupForm(forms.Form):
     )
     email = forms.EmailField(
         label="Email address",
-        max_length=254,
+        max_length=EMAIL_MAX_LENGTH,
         help_text="You log in with it. It is never shown to other members.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -53,8 +57,17 @@ class EmailAuthenticationForm(AuthenticationForm):
     It calls ``authenticate(request, ...)``, so django-axes counts failures.
     """
 
+    # max_length must be given here: AuthenticationForm.__init__ sets it on the
+    # field after construction, which renders maxlength="254" but adds no
+    # validator. Without one, a 100,000-character "address" reached the user
+    # lookup (SQLite: "LIKE or GLOB pattern too complex") and django-axes'
+    # AccessAttempt.username (varchar 255 on PostgreSQL): a 500 either way.
     username = UsernameField(
         label="Email address",
+        max_length=EMAIL_MAX_LENGTH,
+        error_messages={
+            "max_length": f"An email address has at most {EMAIL_MAX_LENGTH} characters."
+        },
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
 
@@ -65,10 +78,24 @@ class EmailAuthenticationForm(AuthenticationForm):
         return str(self.cleaned_data["username"]).strip().lower()
 
 
+class AdminEmailAuthenticationForm(AdminAuthenticationForm):
+    """The admin's login form, with the same server-side length check as ours
+    (Django's sets maxlength only as an HTML attribute)."""
+
+    username = UsernameField(
+        label="Email address",
+        max_length=EMAIL_MAX_LENGTH,
+        error_messages={
+            "max_length": f"An email address has at most {EMAIL_MAX_LENGTH} characters."
+        },
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+
 class EmailChangeForm(forms.Form):
     new_email = forms.EmailField(
         label="New email address",
-        max_length=254,
+        max_length=EMAIL_MAX_LENGTH,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
         help_text="We send a confirmation link there. Your login stays the same until you follow it.",
     )

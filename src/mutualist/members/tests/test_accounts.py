@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt
 from django.contrib.messages import get_messages
 from django.core import signing
 from django.template.loader import render_to_string
@@ -280,6 +282,91 @@ def test_lockout_ends_after_the_cool_off_time(client, ana, settings):
         # then
         assert response.status_code == 302
         assert logged_in_user_id(client) == str(ana.pk)
+
+
+# Far past any email column (254) and axes' AccessAttempt.username (varchar 255),
+# and past SQLite's LIKE pattern limit (50,000 bytes) that the lookup by address
+# (email__iexact) runs into.
+HUGE = "x" * 100_000
+
+
+@pytest.mark.django_db
+def test_login_refuses_an_address_longer_than_any_email_and_records_no_attempt(client, ana):
+    # given: a user exists, so the lookup by address would compare against a row
+
+    # when
+    response = client.post(reverse("members:login"), {"username": HUGE, "password": "y"})
+
+    # then: the form says why, and the address never reached authenticate()
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "username": ["An email address has at most 254 characters."]
+    }
+    assert 'id="id_username_error"' in response.content.decode()
+    assert logged_in_user_id(client) is None
+    assert not AccessAttempt.objects.exists()
+
+
+@pytest.mark.django_db
+def test_login_with_the_longest_possible_address_is_an_ordinary_failure(client, ana):
+    # given: 254 characters, the most an email column holds
+    longest = "a" * 64 + "@" + "b" * 185 + ".org"
+    assert len(longest) == 254
+
+    # when
+    response = client.post(reverse("members:login"), {"username": longest, "password": "wrong"})
+
+    # then: what any wrong login gets, and django-axes counts it like one
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "Please enter a correct email address and password. "
+        "Note that both fields may be case-sensitive."
+    ]
+    assert list(AccessAttempt.objects.values_list("username", "failures_since_start")) == [
+        (longest, 1)
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("page", "data", "field"),
+    [
+        ("members:signup", signup_data(email=HUGE), "email"),
+        ("members:signup", signup_data(email=HUGE + "@example.org"), "email"),
+        ("members:password_reset", {"email": HUGE + "@example.org"}, "email"),
+    ],
+    ids=["signup", "signup-with-an-at", "password-reset"],
+)
+def test_the_account_forms_refuse_a_huge_address_on_the_field(
+    client, ana, mailoutbox, page, data, field
+):
+    users_before = list(User.objects.values_list("pk", "email", "password"))
+
+    response = client.post(reverse(page), data)
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert list(errors) == [field]
+    assert "Ensure this value has at most 254 characters (it has" in " ".join(errors[field])
+    assert list(User.objects.values_list("pk", "email", "password")) == users_before
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_email_change_refuses_a_huge_address_on_the_field(client, ana, mailoutbox):
+    client.force_login(ana)
+
+    response = client.post(
+        reverse("members:email_change"),
+        {"new_email": HUGE + "@example.org", "current_password": PASSWORD},
+    )
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert list(errors) == ["new_email"]
+    assert "Ensure this value has at most 254 characters (it has" in " ".join(errors["new_email"])
+    assert not EmailChange.objects.exists()
+    assert mailoutbox == []
 
 
 # --- logout ------------------------------------------------------------------------
@@ -843,3 +930,56 @@ def test_sign_up_ignores_a_next_address_on_another_site(client):
         },
     )
     assert response["Location"] == reverse("members:profile_edit")
+
+
+# --- guessing the old password on the password-change page ----------------------------
+
+
+def _change_password(client: Client, old: str) -> Any:
+    return client.post(
+        reverse("members:password_change"),
+        {"old_password": old, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+
+@pytest.mark.django_db
+def test_wrong_old_passwords_lock_the_password_change_page_and_the_login(ana, client, settings):
+    # given: a stolen session guesses Ana's password up to the limit
+    client.force_login(ana, backend="django.contrib.auth.backends.ModelBackend")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        assert _change_password(client, "not-it").status_code == 200
+    # when: the next try has the right old password
+    response = _change_password(client, PASSWORD)
+    # then: refused on the field, and the password is unchanged
+    assert response.status_code == 200
+    assert response.context["form"].errors["old_password"] == [
+        "Too many wrong passwords: try again in a while."
+    ]
+    ana.refresh_from_db()
+    assert ana.check_password(PASSWORD)
+    # and the login form is locked for her too
+    other = Client()
+    locked = other.post(reverse("members:login"), {"username": ana.email, "password": PASSWORD})
+    assert locked.status_code == 429
+
+
+@pytest.mark.django_db
+def test_below_the_limit_the_password_still_changes(ana, client, settings):
+    client.force_login(ana, backend="django.contrib.auth.backends.ModelBackend")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        _change_password(client, "not-it")
+
+    response = _change_password(client, PASSWORD)
+
+    assert response.status_code == 302
+    ana.refresh_from_db()
+    assert ana.check_password(NEW_PASSWORD)
+
+
+@pytest.mark.django_db
+def test_the_admin_login_refuses_an_absurdly_long_address_without_a_500(ana, client):
+    response = client.post(
+        "/admin/login/", {"username": "x" * 100_000 + "@example.org", "password": "y"}
+    )
+    assert response.status_code == 200
+    assert "An email address has at most 254 characters." in response.content.decode()

@@ -38,7 +38,13 @@ from mutualist.members.services.accounts import (
     user_signup,
 )
 from mutualist.members.services.accounts import email_verify as email_verify_service
-from mutualist.members.throttle import password_attempt
+from mutualist.members.throttle import (
+    LOCKED_OUT,
+    is_locked_out,
+    password_attempt,
+    record_wrong_password,
+)
+from mutualist.members.web import request_member
 
 _TEMPLATES = "members/accounts"
 # Several authentication backends are configured (django-axes first); a user
@@ -53,7 +59,7 @@ _add_domain_error = add_domain_error
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("members:dashboard")
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic(durable=True):
@@ -118,8 +124,25 @@ class _PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 
 class _PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's view, with wrong old passwords counted towards the login lockout
+    (a stolen session could otherwise guess the password here, then change it)."""
+
     template_name = f"{_TEMPLATES}/password_change.html"
     success_url = reverse_lazy("members:dashboard")
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request_member(request)
+        if is_locked_out(request=request, user=user):
+            form = self.get_form()
+            form.is_valid()  # bind and clean, so the page shows the other fields' state
+            form.add_error("old_password", LOCKED_OUT)
+            return self.render_to_response(self.get_context_data(form=form))
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        if form.has_error("old_password", "password_incorrect"):
+            record_wrong_password(request=self.request, user=request_member(self.request))
+        return super().form_invalid(form)
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
@@ -145,7 +168,7 @@ password_change = _PasswordChangeView.as_view()
 def email_change(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)  # noqa: S101 -- login_required guarantees it; narrows the type
-    form = EmailChangeForm(request.POST or None)
+    form = EmailChangeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             with password_attempt(request=request, user=user), transaction.atomic(durable=True):

@@ -136,7 +136,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def profile_edit(request: HttpRequest) -> HttpResponse:
     user = _current_user(request)
     profile = profile_get_own(user=user)
-    form = ProfileForm(request.POST or None, initial=ProfileForm.initial_for(profile))
+    form = ProfileForm(
+        request.POST if request.method == "POST" else None, initial=ProfileForm.initial_for(profile)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -173,7 +175,9 @@ def skills_edit(request: HttpRequest) -> HttpResponse:
     user = _current_user(request)
     profile = profile_get_own(user=user)
     levels = {ms.skill.slug: ms.level for ms in profile.skills.all()}
-    form = SkillsForm(request.POST or None, skills=list(skill_list()), levels=levels)
+    form = SkillsForm(
+        request.POST if request.method == "POST" else None, skills=list(skill_list()), levels=levels
+    )
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic(durable=True):
@@ -199,7 +203,9 @@ def availability_edit(request: HttpRequest) -> HttpResponse:
         {"weekday": w.weekday, "start": f"{w.start:%H:%M}", "end": f"{w.end:%H:%M}"}
         for w in windows
     ]
-    formset = AvailabilityFormSet(request.POST or None, initial=initial, prefix="windows")
+    formset = AvailabilityFormSet(
+        request.POST if request.method == "POST" else None, initial=initial, prefix="windows"
+    )
     service_error = ""
     if request.method == "POST" and formset.is_valid():
         rows = [form.window() for form in formset.forms]

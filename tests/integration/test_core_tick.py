@@ -152,7 +152,6 @@ def test_register_refuses_a_second_function_under_a_taken_name(registry):
     with pytest.raises(ImproperlyConfigured) as refused:
         tick.register("test.job", second)
     assert str(refused.value) == (
-        "Tick job 'test.job' is already registered to "
-        "mutualist.core.tests.test_tick."
+        f"Tick job 'test.job' is already registered to {__name__}."
         "test_register_refuses_a_second_function_under_a_taken_name.<locals>.first."
     )

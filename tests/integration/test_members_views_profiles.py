@@ -251,6 +251,25 @@ def test_it_refuses_an_invalid_profile_and_says_why_on_the_field(
     assert profile_snapshot(cast.ben) == before
 
 
+def test_an_empty_post_to_the_profile_page_shows_the_required_fields(cast: Cast, client_for):
+    # given
+    before = profile_snapshot(cast.ben)
+
+    # when: a POST with no fields at all (it must not pass for a GET)
+    response = client_for(cast.ben).post(reverse("members:profile_edit"), {})
+
+    # then
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.is_bound
+    assert form.errors == {
+        field: ["This field is required."]
+        for field in ("display_name", "timezone", "rate_currency", "weekly_capacity_hours")
+    }
+    assert shows(response, "This field is required.")
+    assert profile_snapshot(cast.ben) == before
+
+
 # --- skills_edit --------------------------------------------------------------------
 
 
@@ -270,6 +289,19 @@ def test_a_member_sets_their_skills_with_levels(cast: Cast, client_for):
         MemberSkill.objects.filter(profile__user=cast.ben).values_list("skill__slug", "level")
     )
     assert levels == {"bookkeeping": 3, "data_entry": 1}
+
+
+def test_an_empty_post_to_the_skills_page_clears_every_skill(cast: Cast, client_for):
+    # given: every level is optional, so posting none of them means "no skills"
+    profile_set_skills(user=cast.ben, skills={"translation": 2, "bookkeeping": 3})
+
+    # when
+    response = client_for(cast.ben).post(reverse("members:skills_edit"), {})
+
+    # then
+    assert response.status_code == 302
+    assert response["Location"] == reverse("members:skills_edit")
+    assert not MemberSkill.objects.filter(profile__user=cast.ben).exists()
 
 
 def test_the_skills_page_groups_the_taxonomy_by_category_with_current_levels(
@@ -455,11 +487,18 @@ def test_the_directory_lists_published_profiles_without_any_email(cast: Cast, cl
 
 
 def test_the_directory_hides_unpublished_profiles_from_the_public(cast: Cast, client: Client):
+    # given: Olga unpublishes; the others stay published
     Profile.objects.filter(user=cast.olga).update(is_public=False)
 
+    # when
     response = client.get(reverse("members:directory"))
 
-    assert "Olga Petrova" not in text_of(response)
+    # then: the page lists people, just not Olga
+    assert response.status_code == 200
+    page = text_of(response)
+    for name in ("Ana Reyes", "Ben Okafor", "Carla Mwangi"):
+        assert name in page
+    assert "Olga Petrova" not in page
 
 
 def test_the_directory_filters_by_skill_country_city_and_language(cast: Cast, client: Client):

@@ -1,0 +1,236 @@
+"""Every REST API operation, probed by people who have no business there.
+
+The table below names, for every operation in the OpenAPI document (method
+and path template), what an anonymous caller and Olga (logged in through the
+browser session, in no collective) get. A new operation without a line here
+fails the test: each one needs a decision. Whatever the status, an error is a
+problem document, no answer shows anyone else's email address or Ben's name
+(his profile is unpublished), and no one else's rows change.
+
+Unsafe methods carry the session's CSRF token, so the answer is the
+operation's and not the CSRF check's, and a JSON body: ``{}``, except where
+the operation reads its body before it checks who is asking. There ``{}``
+would be refused by the schema (422) for anyone, proving nothing about Olga,
+so the body is one a coordinator of collective A could send, and the answer
+is the permission check's.
+
+The web pages have their own table in test_every_page_refuses_outsiders.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from mutualist.api.models import ApiToken
+from mutualist.api.services import api_token_create
+from mutualist.collectives.models import (
+    Bylaws,
+    Collective,
+    CoworkingSpace,
+    Invitation,
+    Membership,
+)
+from mutualist.collectives.services import invitation_create, invitation_token
+from mutualist.members.models import (
+    AvailabilityWindow,
+    EmailChange,
+    MemberSkill,
+    Profile,
+    User,
+)
+
+PROBLEM = "application/problem+json"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+# "METHOD /path": (anonymous, Olga). 401: anonymous callers must log in or send
+# a token. 404 hides that a private thing exists (or that Olga could act on
+# it). 422 is Olga's own resource refusing an empty body.
+EXPECTED: dict[str, tuple[int, int]] = {
+    # Olga's own account
+    "GET /api/v1/me": (401, 200),
+    "PUT /api/v1/me/profile": (401, 422),
+    "PUT /api/v1/me/skills": (401, 422),
+    "PUT /api/v1/me/availability": (401, 422),
+    "POST /api/v1/me/email-change": (401, 422),
+    "GET /api/v1/tokens": (401, 200),  # her own tokens: none
+    "POST /api/v1/tokens": (401, 422),
+    "DELETE /api/v1/tokens/{token_id}": (401, 404),  # Ben's token is not hers
+    "GET /api/v1/invitations": (401, 200),  # invitations to her address: none
+    # public reads
+    "GET /api/v1/skills": (200, 200),
+    "GET /api/v1/members": (200, 200),
+    "GET /api/v1/members/{handle}": (404, 404),  # Ben's profile is unpublished
+    "GET /api/v1/collectives": (200, 200),
+    "GET /api/v1/collectives/{slug}": (200, 200),
+    "GET /api/v1/collectives/{slug}/bylaws": (200, 200),
+    "GET /api/v1/collectives/{slug}/members": (200, 200),  # without Ben
+    # anyone logged in may found a collective (an empty body founds nothing)
+    # or apply to join one
+    "POST /api/v1/collectives": (401, 422),
+    "POST /api/v1/collectives/{slug}/applications": (401, 201),
+    # coordinators of A only
+    "PUT /api/v1/collectives/{slug}": (401, 404),
+    "PATCH /api/v1/collectives/{slug}": (401, 404),
+    "POST /api/v1/collectives/{slug}/bylaws": (401, 404),
+    "GET /api/v1/collectives/{slug}/applications": (401, 404),
+    "POST /api/v1/collectives/{slug}/applications/{membership_id}/approve": (401, 404),
+    "POST /api/v1/collectives/{slug}/applications/{membership_id}/reject": (401, 404),
+    "PUT /api/v1/collectives/{slug}/members/{membership_id}/role": (401, 404),
+    "GET /api/v1/collectives/{slug}/invitations": (401, 404),
+    "POST /api/v1/collectives/{slug}/invitations": (401, 404),
+    "DELETE /api/v1/collectives/{slug}/invitations/{invitation_id}": (401, 404),
+    # members of A only
+    "POST /api/v1/collectives/{slug}/leave": (401, 404),
+    # Olga holds the link of an invitation mailed to someone else: only the
+    # invited address may answer it
+    "POST /api/v1/invitations/accept": (401, 403),
+    "POST /api/v1/invitations/decline": (401, 403),
+}
+
+
+def bodies(world: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Bodies that get past the schema, for the operations that read theirs
+    before checking who asks; every other unsafe operation gets ``{}``."""
+    return {
+        "PUT /api/v1/collectives/{slug}": {"name": "Taken over", "is_remote": True},
+        "PATCH /api/v1/collectives/{slug}": {"name": "Taken over"},
+        "POST /api/v1/collectives/{slug}/bylaws": {
+            "effective_from": "2099-01-01",
+            "treasury_percent": "90",
+            "admission_rule": "open",
+        },
+        "PUT /api/v1/collectives/{slug}/members/{membership_id}/role": {"role": "coordinator"},
+        "POST /api/v1/collectives/{slug}/invitations": {"email": "olgas-friend@example.org"},
+        "POST /api/v1/invitations/accept": {"token": world["invitation_token"]},
+        "POST /api/v1/invitations/decline": {"token": world["invitation_token"]},
+    }
+
+
+def openapi_operations() -> list[tuple[str, str]]:
+    document = Client().get("/api/v1/openapi.json").json()
+    return sorted(
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+    )
+
+
+@pytest.fixture
+def world(cast) -> dict[str, Any]:
+    """Collective A with something private in every corner."""
+    Profile.objects.filter(user=cast.ben).update(is_public=False)
+    invitation = invitation_create(
+        collective=cast.collective_a, inviter=cast.ana, email="secret-invitee@example.org"
+    )
+    applicant = User.objects.create_user("applicant@example.org", "pw-applicant-123")
+    Profile.objects.create(
+        user=applicant, handle="applicant", display_name="Appli Cant", is_public=False
+    )
+    Membership.objects.create(
+        collective=cast.collective_a, user=applicant, state=Membership.State.APPLIED
+    )
+    ben_membership = Membership.objects.get(collective=cast.collective_a, user=cast.ben)
+    ben_token = api_token_create(user=cast.ben, name="Ben's laptop")
+    return {
+        "slug": cast.collective_a.slug,
+        "handle": cast.ben.profile.handle,
+        "membership_id": ben_membership.pk,
+        "invitation_id": invitation.pk,
+        "invitation_token": invitation_token(invitation),
+        "token_id": ben_token.token.pk,
+    }
+
+
+def url_for(path: str, world: dict[str, Any]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda match: str(world[match.group(1)]), path)
+
+
+def session_client(*, user: User | None) -> Client:
+    """A browser: CSRF enforced, with the CSRF cookie a page has set."""
+    client = Client(enforce_csrf_checks=True)
+    if user is not None:
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.get("/me/tokens/")
+    else:
+        client.get("/accounts/login/")
+    assert client.cookies["csrftoken"].value
+    return client
+
+
+def send(client: Client, method: str, url: str, body: dict[str, Any]) -> Any:
+    if method not in UNSAFE:
+        return client.generic(method, url)
+    return client.generic(
+        method,
+        url,
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"X-CSRFToken": client.cookies["csrftoken"].value},
+    )
+
+
+def snapshot(outsider: User) -> dict[str, Any]:
+    """Everything but the outsider's own rows (Olga may apply to join, say)."""
+    return {
+        "collectives": list(Collective.objects.order_by("pk").values()),
+        "coworking_spaces": list(CoworkingSpace.objects.order_by("pk").values()),
+        "memberships": list(Membership.objects.exclude(user=outsider).order_by("pk").values()),
+        "invitations": list(Invitation.objects.order_by("pk").values()),
+        "bylaws": list(Bylaws.objects.order_by("pk").values()),
+        "profiles": list(Profile.objects.exclude(user=outsider).order_by("pk").values()),
+        "skills": list(MemberSkill.objects.exclude(profile__user=outsider).order_by("pk").values()),
+        "availability": list(
+            AvailabilityWindow.objects.exclude(profile__user=outsider).order_by("pk").values()
+        ),
+        "users": list(User.objects.exclude(pk=outsider.pk).order_by("pk").values()),
+        "email_changes": list(EmailChange.objects.order_by("pk").values()),
+        "api_tokens": list(ApiToken.objects.exclude(user=outsider).order_by("pk").values()),
+    }
+
+
+PRIVATE = (
+    "ana@example.org",
+    "ben@example.org",
+    "carla@example.org",
+    "secret-invitee@example.org",
+    "applicant@example.org",
+    "Appli Cant",
+    "Ben Okafor",  # unpublished: only fellow members may see him
+    "Ben's laptop",
+)
+
+
+def test_every_api_operation_has_an_outsider_decision(db):
+    assert sorted(tuple(key.split(" ", 1)) for key in EXPECTED) == openapi_operations()
+
+
+@pytest.mark.parametrize("operation", sorted(EXPECTED))
+def test_outsiders_get_what_the_table_says_and_nothing_private(operation, world, cast):
+    method, path = operation.split(" ", 1)
+    url = url_for(path, world)
+    body = bodies(world).get(operation, {})
+    anonymous = session_client(user=None)
+    olga = session_client(user=cast.olga)
+    before = snapshot(cast.olga)
+
+    seen = {
+        "anonymous": send(anonymous, method, url, body),
+        "Olga": send(olga, method, url, body),
+    }
+
+    got = tuple(response.status_code for response in seen.values())
+    assert got == EXPECTED[operation], f"{operation}: {dict(zip(seen, got, strict=True))}"
+    for label, response in seen.items():
+        if response.status_code >= 400:
+            assert response["Content-Type"] == PROBLEM, f"{operation} {label}"
+            assert json.loads(response.content)["status"] == response.status_code
+        text = response.content.decode(errors="replace")
+        leaked = [secret for secret in PRIVATE if secret.lower() in text.lower()]
+        assert leaked == [], f"{operation} {label} shows {leaked}"
+    # Whatever Olga sends, no one else's data changed.
+    assert snapshot(cast.olga) == before
