@@ -130,6 +130,13 @@ class Invitation(models.Model):
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The verified account holder shown this invitation as an "invited"
+    # membership, if any. Their row is found through this, not through
+    # ``email``: they may change their login email before the invitation is
+    # answered, revoked or expired.
+    invitee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -12,6 +12,7 @@ import datetime as dt
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
 
@@ -42,10 +43,60 @@ def collective_get_public(*, slug: str) -> Collective:
         raise Http404("No such collective.") from None
 
 
+def invitation_list_open_to(
+    *, collective_id: int, email: str, now: dt.datetime | None = None
+) -> QuerySet[Invitation]:
+    """The collective's invitations that ``email`` can still accept: pending and
+    not past their expiry (``mutualist tick`` closes lapsed ones only later)."""
+    return Invitation.objects.filter(
+        collective_id=collective_id,
+        state=Invitation.State.PENDING,
+        expires_at__gt=now or timezone.now(),
+        email__iexact=email,
+    )
+
+
+def _invitation_open_to_member() -> Exists:
+    """For a membership row: an invitation its person can still accept exists.
+
+    Matched by the person's login email now, as the invitation link and the
+    dashboard match it: an invitation to an address they no longer log in
+    with is nothing they can accept.
+    """
+    return Exists(
+        Invitation.objects.filter(
+            collective_id=OuterRef("collective_id"),
+            state=Invitation.State.PENDING,
+            expires_at__gt=timezone.now(),
+        )
+        .alias(address=Lower("email"))
+        .filter(address=Lower(OuterRef("user__email")))
+    )
+
+
+def membership_stands(membership: Membership) -> bool:
+    """Whether ``membership`` stands: an "invited" row stands only while an
+    invitation its person can accept exists (an invitation that lapsed before
+    ``mutualist tick`` closed it, or one to a former address, offers nothing
+    to accept). Every other row stands as it is."""
+    if membership.state != Membership.State.INVITED:
+        return True
+    return invitation_list_open_to(
+        collective_id=membership.collective_id, email=membership.user.email
+    ).exists()
+
+
 def membership_of(*, user: Viewer, collective: Collective) -> Membership | None:
+    """The viewer's membership of ``collective``; none for a stale "invited"
+    row (see ``membership_stands``), which offers nothing to answer."""
     if not user.is_authenticated:
         return None
-    return Membership.objects.filter(user=user, collective=collective).first()
+    membership = (
+        Membership.objects.filter(user=user, collective=collective).select_related("user").first()
+    )
+    if membership is None or not membership_stands(membership):
+        return None
+    return membership
 
 
 def collective_get_for_member(*, user: Viewer, slug: str) -> tuple[Collective, Membership]:
@@ -193,9 +244,12 @@ def membership_list_active_for_profile(*, profile: Profile, viewer: Viewer) -> l
 
 
 def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
+    """The user's memberships that stand: not left, and not an "invited" row
+    whose invitation lapsed or went to an address they no longer use."""
     return (
         Membership.objects.filter(user=user)
         .exclude(state=Membership.State.LEFT)
+        .filter(~Q(state=Membership.State.INVITED) | _invitation_open_to_member())
         .select_related("collective")
         .order_by("collective__name")
     )

@@ -17,7 +17,15 @@ from mutualist.collectives.models import (
     Invitation,
     Membership,
 )
-from mutualist.collectives.services._common import require_coordinator
+from mutualist.collectives.selectors import invitation_list_open_to
+from mutualist.collectives.services._common import (
+    active_members,
+    invitations_close,
+    invitations_to,
+    lock_collective,
+    require_coordinator,
+    withdraw_invited_membership,
+)
 from mutualist.collectives.services.memberships import _refuse_existing
 from mutualist.core.errors import Conflict, PermissionDenied, ValidationFailed
 from mutualist.members.models import User
@@ -52,6 +60,14 @@ def _send_invitation_email(invitation_id: int) -> None:
     )
 
 
+def _membership_of(*, collective: Collective, user: User) -> Membership | None:
+    return (
+        Membership.objects.filter(collective=collective, user=user)
+        .select_related("user__profile")
+        .first()
+    )
+
+
 def invitation_create(
     *,
     collective: Collective,
@@ -63,8 +79,11 @@ def invitation_create(
 ) -> Invitation:
     """Invite someone by email; the email with a signed link goes out after commit.
 
-    If the address belongs to an account, that person's membership shows as
-    invited until they answer.
+    If the address belongs to an account whose owner confirmed it, that person's
+    membership shows as invited until they answer, and the invitation records
+    them as its ``invitee``. Takes the collective row lock: an inviter demoted
+    meanwhile is refused, and a simultaneous application by the same person
+    is answered with a conflict (``state_changed``), with nothing written.
     """
     require_coordinator(collective=collective, actor=inviter)
     address = email.strip().lower()
@@ -85,29 +104,31 @@ def invitation_create(
         raise ValidationFailed(
             "Role must be coordinator or member.", code="invalid_role", field="role"
         )
-    invitee = User.objects.filter(email__iexact=address).first()
-    existing = (
-        Membership.objects.filter(collective=collective, user=invitee)
-        .select_related("user__profile")
-        .first()
-        if invitee
-        else None
-    )
-    if existing is not None and existing.state in (
-        Membership.State.ACTIVE,
-        Membership.State.APPLIED,
-    ):
-        _refuse_existing(existing)
+    account = User.objects.filter(email__iexact=address).first()
+    # Only a confirmed address is shown its invitation as a membership row:
+    # an account holding someone else's address must not learn of it.
+    invitee = account if account is not None and account.email_verified_at is not None else None
     now = now or timezone.now()
-    if Invitation.objects.filter(
-        collective=collective, email=address, state=Invitation.State.PENDING, expires_at__gt=now
-    ).exists():
-        raise Conflict(
-            f"{address} already has an open invitation.", code="already_invited", field="email"
-        )
     with transaction.atomic():
+        lock_collective(collective.pk)
+        # Checked again under the lock: demoting a coordinator revokes the
+        # invitations they sent, so none may be sent after that.
+        require_coordinator(collective=collective, actor=inviter)
+        existing = _membership_of(collective=collective, user=account) if account else None
+        if existing is not None and existing.state in (
+            Membership.State.ACTIVE,
+            Membership.State.APPLIED,
+        ):
+            _refuse_existing(existing)
+        if invitation_list_open_to(collective_id=collective.pk, email=address, now=now).exists():
+            raise Conflict(
+                f"{address} already has an open invitation.", code="already_invited", field="email"
+            )
         # An expired, unanswered invitation makes room for a new one.
-        _expire_pending(collective=collective, email=address, now=now)
+        invitations_close(
+            Invitation.objects.filter(collective=collective, email=address, expires_at__lte=now),
+            now=now,
+        )
         try:
             with transaction.atomic():
                 invitation = Invitation.objects.create(
@@ -116,6 +137,7 @@ def invitation_create(
                     role=role,
                     message=message.strip(),
                     invited_by=inviter,
+                    invitee=invitee,
                     created_at=now,
                     expires_at=now + dt.timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
                 )
@@ -123,9 +145,20 @@ def invitation_create(
             raise Conflict(
                 f"{address} already has an open invitation.", code="already_invited", field="email"
             ) from None
-        # Only a confirmed address is shown its invitation as a membership row:
-        # an account holding someone else's address must not learn of it.
-        if invitee is not None and invitee.email_verified_at is not None:
+        if invitee is not None:
+            _show_as_invited(collective=collective, invitee=invitee, role=role, now=now)
+        invitation_id = invitation.pk
+        transaction.on_commit(lambda: _send_invitation_email(invitation_id))
+    return invitation
+
+
+def _show_as_invited(*, collective: Collective, invitee: User, role: str, now: dt.datetime) -> None:
+    """Create or update the invitee's row as "invited"; call holding the
+    collective lock. Read again here: closing a lapsed invitation just now
+    may have withdrawn the row read before."""
+    existing = _membership_of(collective=collective, user=invitee)
+    try:
+        with transaction.atomic():
             if existing is None:
                 Membership.objects.create(
                     collective=collective,
@@ -134,21 +167,20 @@ def invitation_create(
                     state=Membership.State.INVITED,
                     created_at=now,
                 )
-            else:
-                # A former member, or someone whose earlier invitation ran out
-                # unanswered: the row shows the new invitation's role.
-                Membership.objects.filter(
-                    pk=existing.pk, state__in=[Membership.State.LEFT, Membership.State.INVITED]
-                ).update(state=Membership.State.INVITED, role=role)
-        invitation_id = invitation.pk
-        transaction.on_commit(lambda: _send_invitation_email(invitation_id))
-    return invitation
-
-
-def _expire_pending(*, collective: Collective, email: str, now: dt.datetime) -> None:
-    Invitation.objects.filter(
-        collective=collective, email=email, state=Invitation.State.PENDING, expires_at__lte=now
-    ).update(state=Invitation.State.EXPIRED, responded_at=now)
+                return
+            # A former member, or someone whose earlier invitation ran out
+            # unanswered: the row shows the new invitation's role.
+            updated = Membership.objects.filter(
+                pk=existing.pk, state__in=[Membership.State.LEFT, Membership.State.INVITED]
+            ).update(state=Membership.State.INVITED, role=role)
+            if updated == 1:
+                return
+    except IntegrityError:
+        # The person applied, or joined, between our read and this write (a
+        # writer that did not take the collective lock): the unique
+        # (collective, user) index decided.
+        pass
+    raise Conflict("This person's membership changed meanwhile; try again.", code="state_changed")
 
 
 def invitation_resolve(*, token: str) -> Invitation:
@@ -216,14 +248,19 @@ def _check_invitee(invitation: Invitation, user: User) -> None:
 
 
 def invitation_accept(*, token: str, user: User) -> Membership:
+    """Join with the invitation's role. In an empty collective (no member
+    left who can act) the person joins as its coordinator: a collective
+    nobody is in is revived by whoever joins first. Closes any other pending invitation to them there. Takes the
+    collective row lock."""
     invitation = invitation_resolve(token=token)
     _check_invitee(invitation, user)
     now = timezone.now()
     try:
         with transaction.atomic():
+            lock_collective(invitation.collective_id)
             membership = (
-                Membership.objects.select_for_update()
-                .filter(collective=invitation.collective, user=user)
+                Membership.objects.filter(collective=invitation.collective, user=user)
+                .select_for_update()
                 .first()
             )
             if membership is not None and membership.state == Membership.State.ACTIVE:
@@ -235,19 +272,31 @@ def invitation_accept(*, token: str, user: User) -> Membership:
             ).update(state=Invitation.State.ACCEPTED, responded_at=now, accepted_by=user)
             if claimed != 1:
                 raise Conflict("This invitation has already been answered.", code="invitation_used")
+            role = (
+                invitation.role
+                if active_members(invitation.collective_id).exists()
+                else Membership.Role.COORDINATOR
+            )
             if membership is None:
                 membership = Membership.objects.create(
                     collective=invitation.collective,
                     user=user,
-                    role=invitation.role,
+                    role=role,
                     state=Membership.State.ACTIVE,
                     joined_at=now,
                 )
             else:
                 Membership.objects.filter(pk=membership.pk).update(
-                    state=Membership.State.ACTIVE, role=invitation.role, joined_at=now, left_at=None
+                    state=Membership.State.ACTIVE, role=role, joined_at=now, left_at=None
                 )
                 membership.refresh_from_db()
+            # Another invitation to them here (sent to an address they used
+            # before) has nothing left to offer.
+            invitations_close(
+                invitations_to(collective_id=invitation.collective_id, user=user),
+                now=now,
+                withdraw=False,
+            )
             # The link was mailed to this address and _check_invitee matched
             # it to the user's login email: that proves they read its mail.
             email_mark_verified(user=user)
@@ -260,32 +309,18 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     return membership
 
 
-def _withdraw_invited_membership(invitation: Invitation) -> None:
-    membership = Membership.objects.filter(
-        collective=invitation.collective,
-        user__email__iexact=invitation.email,
-        state=Membership.State.INVITED,
-    ).first()
-    if membership is None:
-        return
-    if membership.joined_at is None:
-        membership.delete()
-    else:
-        Membership.objects.filter(pk=membership.pk, state=Membership.State.INVITED).update(
-            state=Membership.State.LEFT
-        )
-
-
 def invitation_decline(*, token: str, user: User) -> Invitation:
     invitation = invitation_resolve(token=token)
     _check_invitee(invitation, user)
     with transaction.atomic():
+        lock_collective(invitation.collective_id)
+        now = timezone.now()
         updated = Invitation.objects.filter(
             pk=invitation.pk, state=Invitation.State.PENDING
-        ).update(state=Invitation.State.DECLINED, responded_at=timezone.now())
+        ).update(state=Invitation.State.DECLINED, responded_at=now)
         if updated != 1:
             raise Conflict("This invitation has already been answered.", code="invitation_used")
-        _withdraw_invited_membership(invitation)
+        withdraw_invited_membership(invitation, now=now)
     invitation.refresh_from_db()
     return invitation
 
@@ -293,12 +328,15 @@ def invitation_decline(*, token: str, user: User) -> Invitation:
 def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
     require_coordinator(collective=invitation.collective, actor=actor)
     with transaction.atomic():
+        lock_collective(invitation.collective_id)
+        require_coordinator(collective=invitation.collective, actor=actor)
+        now = timezone.now()
         updated = Invitation.objects.filter(
             pk=invitation.pk, state=Invitation.State.PENDING
-        ).update(state=Invitation.State.REVOKED, responded_at=timezone.now())
+        ).update(state=Invitation.State.REVOKED, responded_at=now)
         if updated != 1:
             raise Conflict("This invitation has already been answered.", code="invitation_used")
-        _withdraw_invited_membership(invitation)
+        withdraw_invited_membership(invitation, now=now)
     invitation.refresh_from_db()
     return invitation
 
@@ -308,11 +346,12 @@ def invitation_expire_overdue(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     count = 0
     overdue = Invitation.objects.filter(state=Invitation.State.PENDING, expires_at__lte=now)
-    for invitation in overdue.select_related("collective"):
+    for invitation in overdue.order_by("pk"):
         with transaction.atomic():
+            lock_collective(invitation.collective_id)
             if Invitation.objects.filter(pk=invitation.pk, state=Invitation.State.PENDING).update(
                 state=Invitation.State.EXPIRED, responded_at=now
             ):
-                _withdraw_invited_membership(invitation)
+                withdraw_invited_membership(invitation, now=now)
                 count += 1
     return count

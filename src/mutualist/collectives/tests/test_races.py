@@ -196,6 +196,115 @@ def test_two_coordinators_leaving_at_once_leave_one_coordinator_behind(cast):
     assert Membership.objects.filter(collective=cast.collective_a, state="active").count() == 2
 
 
+def coordinated_if_anyone_is_active(collective) -> bool:
+    """The invariant: a collective with active members has an active coordinator."""
+    active = Membership.objects.filter(collective=collective, state="active", user__is_active=True)
+    return not active.exists() or active.filter(role="coordinator").exists()
+
+
+def test_inviting_and_applying_at_once_leave_one_consistent_membership(cast):
+    # when Ana invites Olga at the moment Olga applies
+    outcome = race(
+        lambda: invitation_create(
+            collective=cast.collective_a, inviter=cast.ana, email="olga@example.org"
+        ),
+        lambda: membership_apply(collective=cast.collective_a, user=cast.olga),
+    )
+
+    # then one of them wins and the other is refused as a duplicate, never a crash
+    assert len(outcome.results) == 1
+    assert [(type(r), r.code) for r in outcome.refusals] in (
+        [(Conflict, "already_applied")],
+        [(Conflict, "already_invited")],
+    )
+    olga = Membership.objects.get(collective=cast.collective_a, user=cast.olga)
+    pending = Invitation.objects.filter(collective=cast.collective_a, state="pending")
+    if olga.state == "invited":
+        assert [i.invitee for i in pending] == [cast.olga]
+    else:
+        assert (olga.state, pending.count()) == ("applied", 0)
+
+
+def test_the_last_coordinator_leaving_while_her_invitation_is_accepted_leaves_a_coordinator(
+    cast,
+):
+    # given Carla, B's only member, invited Olga
+    invitation = invitation_create(
+        collective=cast.collective_b, inviter=cast.carla, email="olga@example.org"
+    )
+    carla = Membership.objects.get(collective=cast.collective_b, user=cast.carla)
+
+    # when Carla leaves at the moment Olga accepts
+    outcome = race(
+        lambda: membership_leave(membership=carla, actor=cast.carla),
+        lambda: invitation_accept(token=invitation_token(invitation), user=cast.olga),
+    )
+
+    # then either Olga joined first and Carla, now the last coordinator of a
+    # member, stays; or Carla left first and took the invitation with her
+    assert len(outcome.results) == 1
+    assert [(type(r), r.code) for r in outcome.refusals] in (
+        [(Conflict, "last_coordinator")],
+        [(Conflict, "invitation_used")],
+    )
+    assert coordinated_if_anyone_is_active(cast.collective_b)
+
+
+def test_the_last_coordinator_leaving_while_someone_joins_an_open_collective(cast):
+    # given B admits anyone at once, and Carla is its only member
+    bylaws_adopt(
+        collective=cast.collective_b,
+        actor=cast.carla,
+        effective_from=cast.collective_b.created_at.date(),
+        treasury_percent="10",
+        admission_rule="open",
+    )
+    carla = Membership.objects.get(collective=cast.collective_b, user=cast.carla)
+
+    # when Carla leaves at the moment Olga applies
+    outcome = race(
+        lambda: membership_leave(membership=carla, actor=cast.carla),
+        lambda: membership_apply(collective=cast.collective_b, user=cast.olga),
+    )
+
+    # then Olga is in, and someone coordinates B: Carla (her leaving refused),
+    # or Olga herself (she joined a collective nobody ran any more)
+    olga = Membership.objects.get(collective=cast.collective_b, user=cast.olga)
+    assert olga.state == "active"
+    assert [(type(r), r.code) for r in outcome.refusals] in ([(Conflict, "last_coordinator")], [])
+    assert coordinated_if_anyone_is_active(cast.collective_b)
+
+
+def test_a_coordinator_demoted_while_inviting_leaves_no_invitation_of_theirs_open(cast):
+    # given Ben coordinates A beside Ana
+    ben = membership_set_role(
+        membership=Membership.objects.get(collective=cast.collective_a, user=cast.ben),
+        actor=cast.ana,
+        role="coordinator",
+    )
+
+    # when Ana demotes Ben at the moment he invites Olga as a coordinator
+    outcome = race(
+        lambda: membership_set_role(membership=ben, actor=cast.ana, role="member"),
+        lambda: invitation_create(
+            collective=cast.collective_a,
+            inviter=cast.ben,
+            email="olga@example.org",
+            role="coordinator",
+        ),
+    )
+
+    # then Ben is a member, and no invitation of his is left open: it was
+    # refused, or revoked along with his role
+    assert Membership.objects.get(pk=ben.pk).role == "member"
+    assert [(type(r), r.code) for r in outcome.refusals] in (
+        [(PermissionDenied, "not_coordinator")],
+        [],
+    )
+    assert not Invitation.objects.filter(invited_by=cast.ben, state="pending").exists()
+    assert not Membership.objects.filter(collective=cast.collective_a, user=cast.olga).exists()
+
+
 def test_the_database_under_test_is_the_one_the_threads_use():
     # guards the tests above against silently racing on another database
     assert connection.settings_dict["NAME"] == settings.DATABASES["default"]["NAME"]

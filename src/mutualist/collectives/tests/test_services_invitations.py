@@ -421,3 +421,36 @@ def test_it_refuses_an_address_longer_than_254_characters(cast):
         invitation_create(collective=cast.collective_a, inviter=cast.ana, email=address)
     assert (refused.value.code, refused.value.field) == ("too_long", "email")
     assert not Invitation.objects.exists()
+
+
+# --- who the invitation was shown to, and races with an application ---------------
+
+
+def test_an_invitation_records_the_verified_account_it_shows_as_invited(cast):
+    to_olga = invite(cast, email="Olga@example.org")
+    to_newcomer = invite(cast)
+
+    assert (to_olga.invitee, to_newcomer.invitee) == (cast.olga, None)
+
+
+def test_inviting_someone_whose_application_lands_meanwhile_writes_nothing(
+    cast, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
+):
+    # given Olga's application was committed after the invitation read her
+    # membership: simulated by a read that sees no row, as a request that read
+    # before the application committed would
+    from mutualist.collectives.services import invitations
+
+    membership_apply(collective=cast.collective_a, user=cast.olga)
+    monkeypatch.setattr(invitations, "_membership_of", lambda *, collective, user: None)
+    before = state(cast.collective_a)
+
+    # when Ana invites her
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Conflict) as refused:
+        invite(cast, email="olga@example.org")
+
+    # then the unique membership index decides: a conflict, not a server error,
+    # and neither the invitation nor its email exists
+    assert (refused.value.code, refused.value.field) == ("state_changed", None)
+    assert state(cast.collective_a) == before
+    assert mailoutbox == []

@@ -18,6 +18,7 @@ from mutualist.collectives.services import (
     membership_set_role,
 )
 from mutualist.core.errors import Conflict, PermissionDenied, ValidationFailed
+from mutualist.members.models import User
 from mutualist.testing import make_member
 
 pytestmark = pytest.mark.django_db
@@ -386,3 +387,20 @@ def test_a_new_member_can_be_given_a_role_too(cast):
     joined = membership_apply(collective=cast.collective_a, user=dan)
 
     assert membership_set_role(membership=joined, actor=cast.ana, role="coordinator").is_coordinator
+
+
+def test_it_refuses_to_admit_an_applicant_whose_account_was_deactivated(cast):
+    # given Olga applied, then an operator deactivated her account
+    applied = membership_apply(collective=cast.collective_a, user=cast.olga)
+    User.objects.filter(pk=cast.olga.pk).update(is_active=False)
+    before = rows(cast.collective_a)
+
+    # when Ana approves the application
+    with pytest.raises(Conflict) as refused:
+        membership_approve(membership=applied, actor=cast.ana)
+
+    # then it is refused and the application still waits (rejecting it is allowed)
+    assert (refused.value.code, refused.value.field) == ("account_inactive", None)
+    assert rows(cast.collective_a) == before
+    membership_reject(membership=applied, actor=cast.ana)
+    assert not Membership.objects.filter(pk=applied.pk).exists()
