@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "mutualist.core",
     "mutualist.members",
     "mutualist.collectives",
+    "mutualist.ledger",
     "mutualist.api",
     "mutualist.demo",
 ]

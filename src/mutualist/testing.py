@@ -131,3 +131,90 @@ def invitation_token_payload(invitation: Any) -> str:
     from mutualist.collectives.services import invitation_token
 
     return invitation_token(invitation).split(":", 1)[0]
+
+
+@dataclass(frozen=True)
+class Books:
+    """Collective A's books, opened through the ledger's services.
+
+    ``bank`` (PHP) holds 100,000.00 PHP from ``opening``; ``fund`` is a
+    must-not-go-negative cash account holding 1,000.00 PHP; ``ana_payable``
+    and ``ben_payable`` are owned by Ana and Ben and must not go negative
+    (into debit); ``usd_bank`` is empty. Collective B has ``b_bank`` (USD)
+    holding 500.00 USD against ``b_opening``.
+    """
+
+    cast: Cast
+    bank: Any
+    opening: Any
+    fund: Any
+    ana_payable: Any
+    ben_payable: Any
+    usd_bank: Any
+    b_bank: Any
+    b_opening: Any
+
+
+def build_books(cast: Cast) -> Books:
+    import datetime as dt
+
+    from mutualist.core.money import Money
+    from mutualist.ledger.models import Account
+    from mutualist.ledger.services import Line, account_name_for, account_open, transaction_post
+
+    a, b = cast.collective_a, cast.collective_b
+
+    def opened(collective: Collective, type: str, *parts: str, **kwargs: Any) -> Account:
+        currency = kwargs.pop("currency", collective.base_currency)
+        return account_open(
+            collective=collective,
+            name=account_name_for(collective, type, *parts),
+            type=type,
+            currency=currency,
+            **kwargs,
+        )
+
+    bank = opened(a, "assets", "Bank", "PHP")
+    opening = opened(a, "equity", "Opening", "PHP")
+    fund = opened(a, "assets", "Funds", "SickPay", "Cash", must_not_go_negative=True)
+    ana_payable = opened(
+        a, "liabilities", "Members", "Ana", "Payable",
+        owner_kind="member", owner=cast.ana, must_not_go_negative=True,
+    )  # fmt: skip
+    ben_payable = opened(
+        a, "liabilities", "Members", "Ben", "Payable",
+        owner_kind="member", owner=cast.ben, must_not_go_negative=True,
+    )  # fmt: skip
+    usd_bank = opened(a, "assets", "Bank", "USD", currency="USD")
+    b_bank = opened(b, "assets", "Bank", "USD")
+    b_opening = opened(b, "equity", "Opening", "USD")
+    day = dt.date(2026, 1, 1)
+    transaction_post(
+        lines=[Line(bank, Money("100000", "PHP")), Line(opening, Money("-100000", "PHP"))],
+        memo="Opening balance",
+        occurred_at=day,
+        idempotency_key="test:opening:a",
+        kind="opening",
+    )
+    transaction_post(
+        lines=[Line(fund, Money("1000", "PHP")), Line(opening, Money("-1000", "PHP"))],
+        memo="Opening balance of the sick-pay fund",
+        occurred_at=day,
+        idempotency_key="test:opening:fund",
+        kind="opening",
+    )
+    transaction_post(
+        lines=[Line(b_bank, Money("500", "USD")), Line(b_opening, Money("-500", "USD"))],
+        memo="Opening balance",
+        occurred_at=day,
+        idempotency_key="test:opening:b",
+        kind="opening",
+    )
+    for account in (bank, opening, fund, ana_payable, ben_payable, usd_bank, b_bank, b_opening):
+        account.refresh_from_db()
+    return Books(cast, bank, opening, fund, ana_payable, ben_payable, usd_bank, b_bank, b_opening)
+
+
+@pytest.fixture
+def books(cast: Cast) -> Books:
+    return build_books(cast)

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class LedgerConfig(AppConfig):
+    name = "mutualist.ledger"
+    label = "ledger"
+    verbose_name = "Ledger"

@@ -1,0 +1,255 @@
+"""Reads of the books, scoped by who is asking.
+
+An active member of a collective sees all of its books (accounts, journal,
+trial balance): a collective's money is its members' business. Anyone sees
+the accounts they own themselves (a member's payable), in any collective,
+including one they have left. Everyone else gets a 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet, Sum, Window
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from mutualist.collectives.models import Collective, Membership
+from mutualist.collectives.selectors import collective_get_for_member, membership_of
+from mutualist.core.money import Money
+from mutualist.ledger.models import Account, Posting, Transaction
+from mutualist.members.models import User
+
+Viewer = User | AnonymousUser
+
+
+def books_get_for_member(*, user: Viewer, slug: str) -> Collective:
+    """The collective whose books ``user`` may read as a member; 404 otherwise."""
+    collective, _ = collective_get_for_member(user=user, slug=slug)
+    return collective
+
+
+def _owned_by(user: User) -> Q:
+    return Q(owner_type=ContentType.objects.get_for_model(User), owner_id=user.pk)
+
+
+def account_list_owned(*, user: Viewer) -> QuerySet[Account]:
+    """The accounts ``user`` owns, in every collective's books."""
+    if not isinstance(user, User):
+        return Account.objects.none()
+    return Account.objects.filter(_owned_by(user)).select_related("collective")
+
+
+def account_list(*, collective: Collective) -> QuerySet[Account]:
+    """All of a collective's accounts; call with a collective from ``books_get_for_member``."""
+    return Account.objects.filter(collective=collective).order_by("name")
+
+
+def account_get_for_user(*, user: Viewer, slug: str, pk: int) -> Account:
+    """One account, for an active member of its collective or for its owner."""
+    account = (
+        Account.objects.filter(pk=pk, collective__slug=slug).select_related("collective").first()
+    )
+    if account is None or not isinstance(user, User):
+        raise Http404("No such account.")
+    if account.owner_type_id is not None and account_list_owned(user=user).filter(pk=pk).exists():
+        return account
+    membership = membership_of(user=user, collective=account.collective)
+    if membership is None or membership.state != Membership.State.ACTIVE:
+        raise Http404("No such account.")
+    return account
+
+
+def account_balance(*, account: Account, as_of: dt.date | None = None) -> Money:
+    """The account's balance from its postings, on ``as_of`` (inclusive) or now.
+
+    Signed as Beancount signs it: positive for a debit balance."""
+    postings = Posting.objects.filter(account=account)
+    if as_of is not None:
+        postings = postings.filter(occurred_at__lte=as_of)
+    total = postings.aggregate(total=Coalesce(Sum("amount_minor"), 0))["total"]
+    return Money.from_minor(int(total), account.currency)
+
+
+@dataclass(frozen=True, slots=True)
+class StatementRow:
+    posting: Posting
+    amount: Money
+    balance: Money  # the running balance after this posting
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    account: Account
+    since: dt.date | None
+    until: dt.date | None
+    opening: Money  # before ``since``
+    closing: Money  # at ``until`` (or now)
+    count: int  # postings in the period
+    rows: list[StatementRow]
+    offset: int
+    limit: int
+
+
+def account_statement(
+    *,
+    account: Account,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> Statement:
+    """The account's postings in the period, oldest first, each with the
+    running balance after it; one page of ``limit`` rows from ``offset``.
+
+    The running balance is a window sum in SQL over the period, plus the
+    opening balance, so a page deep in a long statement costs no Python loop.
+    """
+    opening = (
+        account_balance(account=account, as_of=since - dt.timedelta(days=1))
+        if since is not None
+        else Money.zero(account.currency)
+    )
+    period = Posting.objects.filter(account=account)
+    if since is not None:
+        period = period.filter(occurred_at__gte=since)
+    if until is not None:
+        period = period.filter(occurred_at__lte=until)
+    count = period.count()
+    closing_minor = period.aggregate(total=Coalesce(Sum("amount_minor"), 0))["total"]
+    page = (
+        period.annotate(
+            running=Window(Sum("amount_minor"), order_by=["occurred_at", "id"]),
+        )
+        .select_related("transaction")
+        .order_by("occurred_at", "id")[offset : offset + limit]
+    )
+    rows = [
+        StatementRow(
+            posting=posting,
+            amount=Money.from_minor(posting.amount_minor, account.currency),
+            balance=opening + Money.from_minor(int(posting.running), account.currency),
+        )
+        for posting in page
+    ]
+    return Statement(
+        account=account,
+        since=since,
+        until=until,
+        opening=opening,
+        closing=opening + Money.from_minor(int(closing_minor), account.currency),
+        count=count,
+        rows=rows,
+        offset=offset,
+        limit=limit,
+    )
+
+
+def journal(
+    *,
+    collective: Collective,
+    account: Account | None = None,
+    kind: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    search: str = "",
+) -> QuerySet[Transaction]:
+    """The collective's transactions, newest first, filtered; call with a
+    collective from ``books_get_for_member``."""
+    transactions = Transaction.objects.filter(collective=collective)
+    if account is not None:
+        transactions = transactions.filter(postings__account=account).distinct()
+    if kind:
+        transactions = transactions.filter(kind=kind)
+    if since is not None:
+        transactions = transactions.filter(occurred_at__gte=since)
+    if until is not None:
+        transactions = transactions.filter(occurred_at__lte=until)
+    if search:
+        transactions = transactions.filter(memo__icontains=search)
+    return transactions.order_by("-occurred_at", "-id")
+
+
+def journal_kinds(*, collective: Collective) -> list[str]:
+    return list(
+        Transaction.objects.filter(collective=collective)
+        .order_by("kind")
+        .values_list("kind", flat=True)
+        .distinct()
+    )
+
+
+def transaction_get(*, collective: Collective, pk: int) -> Transaction:
+    """One of the collective's transactions with its postings; 404 if not in these books."""
+    found = (
+        Transaction.objects.filter(collective=collective, pk=pk)
+        .select_related("reverses", "posted_by", "cause_type")
+        .prefetch_related("postings__account")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such transaction.")
+    return found
+
+
+def transaction_reversal(*, transaction: Transaction) -> Transaction | None:
+    return Transaction.objects.filter(reverses=transaction).first()
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceRow:
+    account: Account
+    balance: Money
+
+
+@dataclass(slots=True)
+class TrialBalance:
+    as_of: dt.date | None
+    rows: list[BalanceRow]
+    # Per currency: the sum of debit balances and of credit balances (a
+    # negative Money); they cancel when the books balance.
+    debits: dict[str, Money] = field(default_factory=dict)
+    credits: dict[str, Money] = field(default_factory=dict)
+
+    @property
+    def balanced(self) -> bool:
+        return all((self.debits[c] + self.credits[c]).is_zero() for c in self.debits)
+
+
+def balances(
+    *, accounts: Iterable[Account] | QuerySet[Account], as_of: dt.date | None = None
+) -> list[BalanceRow]:
+    """Each account's balance re-derived from its postings (one grouped query)."""
+    accounts = list(accounts)
+    postings = Posting.objects.filter(account__in=[a.pk for a in accounts])
+    if as_of is not None:
+        postings = postings.filter(occurred_at__lte=as_of)
+    totals = dict(
+        postings.values("account")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("account", "total")
+    )
+    return [
+        BalanceRow(account, Money.from_minor(int(totals.get(account.pk, 0)), account.currency))
+        for account in accounts
+    ]
+
+
+def trial_balance(*, collective: Collective, as_of: dt.date | None = None) -> TrialBalance:
+    """Every account of the collective with its balance, and the debit and
+    credit totals per currency (equal and opposite when the books balance)."""
+    rows = balances(accounts=account_list(collective=collective), as_of=as_of)
+    report = TrialBalance(as_of=as_of, rows=rows)
+    for row in rows:
+        currency = row.account.currency
+        report.debits.setdefault(currency, Money.zero(currency))
+        report.credits.setdefault(currency, Money.zero(currency))
+        if row.balance.amount > 0:
+            report.debits[currency] += row.balance
+        else:
+            report.credits[currency] += row.balance
+    return report

@@ -1,0 +1,43 @@
+"""Every write to the books. ``transaction_post`` is the only writer of postings."""
+
+from __future__ import annotations
+
+from mutualist.ledger.services.accounts import (
+    account_component,
+    account_name_for,
+    account_name_validate,
+    account_open,
+)
+from mutualist.ledger.services.fx import (
+    ImportResult,
+    RateQuote,
+    currency_convert,
+    exchange_rate_find,
+    exchange_rate_set,
+    exchange_rates_import_ecb,
+    trading_account,
+)
+from mutualist.ledger.services.posting import (
+    Line,
+    WouldGoNegative,
+    transaction_post,
+    transaction_reverse,
+)
+
+__all__ = [
+    "ImportResult",
+    "Line",
+    "RateQuote",
+    "WouldGoNegative",
+    "account_component",
+    "account_name_for",
+    "account_name_validate",
+    "account_open",
+    "currency_convert",
+    "exchange_rate_find",
+    "exchange_rate_set",
+    "exchange_rates_import_ecb",
+    "trading_account",
+    "transaction_post",
+    "transaction_reverse",
+]

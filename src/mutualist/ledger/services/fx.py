@@ -1,0 +1,321 @@
+"""Exchange rates and conversions between currencies.
+
+Rates come from the European Central Bank's reference-rate CSV (everyone's)
+or from a coordinator (their collective's, preferred there). A conversion is
+one transaction through the collective's per-currency trading accounts
+(``Equity:Collectives:<Books>:Trading:<CUR>``) that records the rate it used
+and where that rate came from, so each currency still balances on its own.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Context, Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from mutualist.collectives.models import Collective
+from mutualist.collectives.selectors import membership_of
+from mutualist.core.errors import NotFound, PermissionDenied, ValidationFailed
+from mutualist.core.money import Money
+from mutualist.core.reference import validate_currency
+from mutualist.ledger.models import Account, ExchangeRate, Transaction
+from mutualist.ledger.services.accounts import account_name_for, account_open
+from mutualist.ledger.services.posting import Line, transaction_post
+from mutualist.members.models import User
+
+# A rate older than this is not used without being entered again.
+RATE_MAX_AGE = dt.timedelta(days=7)
+RATE_PLACES = 12  # ExchangeRate.rate and Transaction.fx_rate decimal places
+_RATE_CONTEXT = Context(prec=34)
+
+
+@dataclass(frozen=True, slots=True)
+class RateQuote:
+    rate: Decimal  # units of quote per unit of base
+    source: str  # what a reader of the books needs to trace it
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    rates: int
+    days: int
+    first: dt.date | None
+    last: dt.date | None
+
+
+def _quantize_rate(rate: Decimal) -> Decimal:
+    return rate.quantize(Decimal(1).scaleb(-RATE_PLACES), context=_RATE_CONTEXT)
+
+
+def _parse_rate(raw: str, *, field: str = "rate") -> Decimal:
+    try:
+        rate = Decimal(raw.strip())
+    except InvalidOperation:
+        raise ValidationFailed(
+            f"{raw!r} is not a rate.", code="invalid_rate", field=field
+        ) from None
+    if not rate.is_finite() or rate <= 0:
+        raise ValidationFailed(
+            f"{raw!r} is not a usable rate: it must be above zero.",
+            code="invalid_rate",
+            field=field,
+        )
+    if rate != _quantize_rate(rate) or rate.adjusted() >= 30 - RATE_PLACES:
+        raise ValidationFailed(
+            f"A rate has at most {RATE_PLACES} decimal places and 17 digits before the point.",
+            code="invalid_rate",
+            field=field,
+        )
+    return rate
+
+
+def exchange_rate_set(
+    *,
+    collective: Collective,
+    actor: User,
+    base: str,
+    quote: str,
+    rate: Decimal | str,
+    on: dt.date,
+) -> ExchangeRate:
+    """A coordinator's rate for their collective: 1 ``base`` = ``rate`` ``quote``
+    on ``on``. Entering a rate for a pair and day again replaces it (it only
+    serves future conversions; each conversion keeps the rate it used)."""
+    membership = membership_of(user=actor, collective=collective)
+    if membership is None or not membership.is_coordinator:
+        raise PermissionDenied(
+            "Only a coordinator of this collective can enter exchange rates.",
+            code="not_coordinator",
+        )
+    base = validate_currency(base, field="base")
+    quote = validate_currency(quote, field="quote")
+    if base == quote:
+        raise ValidationFailed(
+            "A rate is between two different currencies.", code="same_currency", field="quote"
+        )
+    value = _parse_rate(rate) if isinstance(rate, str) else _parse_rate(str(rate))
+    with transaction.atomic():
+        row, _ = ExchangeRate.objects.update_or_create(
+            collective=collective,
+            base=base,
+            quote=quote,
+            on=on,
+            defaults={
+                "rate": value,
+                "source": ExchangeRate.Source.MANUAL,
+                "entered_by": actor,
+            },
+        )
+    return row
+
+
+def _ecb_date(raw: str, line: int) -> dt.date:
+    text = raw.strip()
+    for fmt in ("%Y-%m-%d", "%d %B %Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 (a calendar date)
+        except ValueError:
+            continue
+    raise ValidationFailed(
+        f"Line {line}: {text!r} is not a date (2026-11-26 or 26 November 2026).",
+        code="invalid_rates_file",
+        field="file",
+    )
+
+
+def exchange_rates_import_ecb(*, text: str) -> ImportResult:
+    """Import the ECB's euro reference rates, daily (``eurofxref.csv``) or
+    historical (``eurofxref-hist.csv``): a header ``Date, USD, JPY, ...`` and
+    one row per day of units per euro. "N/A" and empty cells are skipped,
+    currencies CLDR does not know are refused. Re-importing is harmless: a
+    day's rate is replaced by the file's. All or nothing."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    rows = [row for row in reader if any(cell.strip() for cell in row)]
+    if not rows or rows[0][0].strip().lower() != "date":
+        raise ValidationFailed(
+            "Not an ECB reference-rate file: the first column must be headed Date.",
+            code="invalid_rates_file",
+            field="file",
+        )
+    header = [cell.strip() for cell in rows[0]]
+    currencies: list[str | None] = [None]
+    for cell in header[1:]:
+        currencies.append(validate_currency(cell, field="file") if cell else None)
+    parsed: list[tuple[dt.date, str, Decimal]] = []
+    for number, row in enumerate(rows[1:], start=2):
+        day = _ecb_date(row[0], number)
+        for index, cell in enumerate(row[1:], start=1):
+            value = cell.strip()
+            if index >= len(currencies) or currencies[index] is None:
+                if value:
+                    raise ValidationFailed(
+                        f"Line {number}: a value without a currency in the header.",
+                        code="invalid_rates_file",
+                        field="file",
+                    )
+                continue
+            if not value or value.upper() == "N/A":
+                continue
+            code = currencies[index]
+            if code is None or code == "EUR":
+                continue
+            parsed.append((day, code, _parse_rate(value, field="file")))
+    if not parsed:
+        raise ValidationFailed(
+            "The file has no rates in it.", code="invalid_rates_file", field="file"
+        )
+    with transaction.atomic():
+        for day, code, rate in parsed:
+            ExchangeRate.objects.update_or_create(
+                collective=None,
+                base="EUR",
+                quote=code,
+                on=day,
+                defaults={"rate": rate, "source": ExchangeRate.Source.ECB},
+            )
+    days = sorted({day for day, _, _ in parsed})
+    return ImportResult(rates=len(parsed), days=len(days), first=days[0], last=days[-1])
+
+
+def _latest(
+    rates: QuerySet[ExchangeRate], base: str, quote: str, on: dt.date
+) -> ExchangeRate | None:
+    return (
+        rates.filter(base=base, quote=quote, on__lte=on, on__gt=on - RATE_MAX_AGE)
+        .order_by("-on")
+        .first()
+    )
+
+
+def exchange_rate_find(
+    *, base: str, quote: str, on: dt.date, collective: Collective | None = None
+) -> RateQuote:
+    """The rate for 1 ``base`` in ``quote`` on ``on``: the collective's own
+    (either direction) if it entered one in the last week, else the ECB's
+    (direct, inverted or crossed through the euro on one day). ``NotFound``
+    when there is none recent enough."""
+    base, quote = base.upper(), quote.upper()
+    if base == quote:
+        return RateQuote(Decimal(1), "same currency")
+    if collective is not None:
+        own = ExchangeRate.objects.filter(collective=collective)
+        direct = _latest(own, base, quote, on)
+        inverse = _latest(own, quote, base, on)
+        best = max(
+            (r for r in (direct, inverse) if r is not None), key=lambda r: r.on, default=None
+        )
+        if best is not None:
+            who = best.entered_by.email if best.entered_by else "a coordinator"
+            rate = (
+                best.rate if best is direct else _quantize_rate(_RATE_CONTEXT.divide(1, best.rate))
+            )
+            return RateQuote(rate, f"{best.on} rate entered by {who}")
+    reference = ExchangeRate.objects.filter(collective__isnull=True)
+    if base == "EUR" or quote == "EUR":
+        other = quote if base == "EUR" else base
+        row = _latest(reference, "EUR", other, on)
+        if row is not None:
+            rate = row.rate if base == "EUR" else _quantize_rate(_RATE_CONTEXT.divide(1, row.rate))
+            return RateQuote(rate, f"ECB reference rate of {row.on}")
+    else:
+        for day in (on - dt.timedelta(days=n) for n in range(RATE_MAX_AGE.days)):
+            pair = {
+                r.quote: r.rate
+                for r in reference.filter(base="EUR", quote__in=[base, quote], on=day)
+            }
+            if base in pair and quote in pair:
+                rate = _quantize_rate(_RATE_CONTEXT.divide(pair[quote], pair[base]))
+                return RateQuote(rate, f"ECB reference rates of {day}, crossed through EUR")
+    raise NotFound(
+        f"No {base}/{quote} rate from the last {RATE_MAX_AGE.days} days before {on}; "
+        "import the ECB rates or enter one.",
+        code="no_rate",
+        field="rate",
+    )
+
+
+def trading_account(collective: Collective, currency: str) -> Account:
+    """The collective's trading account for ``currency``, opened on first use."""
+    return account_open(
+        collective=collective,
+        name=account_name_for(collective, Account.Type.EQUITY, "Trading", currency),
+        type=Account.Type.EQUITY,
+        currency=currency,
+        description=f"Currency conversions, {currency} side",
+    )
+
+
+def currency_convert(
+    *,
+    source: Account,
+    target: Account,
+    amount: Money,
+    occurred_at: dt.date,
+    idempotency_key: str,
+    memo: str = "",
+    rate: Decimal | None = None,
+    rate_source: str = "",
+    posted_by: User | None = None,
+) -> Transaction:
+    """Move ``amount`` out of ``source`` and its value at the rate into
+    ``target`` (another currency, same books), through the trading accounts.
+    Without ``rate`` the best known one is used (``exchange_rate_find``).
+    The rate and its source are recorded on the transaction."""
+    if source.collective_id != target.collective_id:
+        raise ValidationFailed(
+            "A conversion stays within one collective's books.", code="mixed_books", field="target"
+        )
+    if amount.currency != source.currency:
+        raise ValidationFailed(
+            f"{source.name} holds {source.currency}, not {amount.currency}.",
+            code="currency_mismatch",
+            field="amount",
+        )
+    if target.currency == source.currency:
+        raise ValidationFailed(
+            "Both accounts hold the same currency; post a transfer instead.",
+            code="same_currency",
+            field="target",
+        )
+    if amount.amount <= 0:
+        raise ValidationFailed(
+            "Convert an amount above zero.", code="invalid_amount", field="amount"
+        )
+    collective = source.collective
+    if rate is None:
+        quote = exchange_rate_find(
+            base=source.currency, quote=target.currency, on=occurred_at, collective=collective
+        )
+        rate, rate_source = quote.rate, quote.source
+    else:
+        rate = _parse_rate(str(rate))
+        rate_source = rate_source.strip() or "given with the conversion"
+    converted = amount.convert(rate, target.currency)
+    if converted.is_zero():
+        raise ValidationFailed(
+            f"{amount} is worth nothing in {target.currency} at {rate}.",
+            code="invalid_amount",
+            field="amount",
+        )
+    with transaction.atomic():
+        lines = [
+            Line(source, -amount),
+            Line(trading_account(collective, source.currency), amount),
+            Line(trading_account(collective, target.currency), -converted),
+            Line(target, converted),
+        ]
+        return transaction_post(
+            lines=lines,
+            memo=memo or f"Convert {amount} to {converted} at {rate.normalize()}",
+            occurred_at=occurred_at,
+            idempotency_key=idempotency_key,
+            kind="conversion",
+            posted_by=posted_by,
+            fx_rate=rate,
+            fx_rate_source=rate_source[:200],
+        )

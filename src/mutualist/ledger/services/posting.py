@@ -1,0 +1,304 @@
+"""The one writer of money: ``transaction_post``, and reversals through it.
+
+Rules (DESIGN.md, "Ledger rules"): a request is validated whole before
+anything is written; the touched accounts are locked in primary-key order;
+an account that must not go negative is checked under that lock; a retry
+with the same idempotency key returns the first transaction; postings are
+never changed, only reversed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.db.models import F, Model
+from django.utils import timezone
+
+from mutualist.core.errors import Conflict, ValidationFailed
+from mutualist.core.money import CurrencyMismatch, Money
+from mutualist.ledger.models import Account, Posting, Transaction
+from mutualist.members.models import User
+
+_KIND = re.compile(r"[a-z][a-z0-9_]{0,39}")
+MAX_KEY_LENGTH = 200
+MAX_MEMO_LENGTH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One side of a transaction: ``amount`` is a debit when positive and a
+    credit when negative, in the account's currency."""
+
+    account: Account
+    amount: Money
+
+
+class WouldGoNegative(Conflict):
+    """The transaction would take an account that must not go negative past zero."""
+
+    default_code = "would_go_negative"
+
+
+def _refuse(message: str, code: str, field: str | None = None) -> ValidationFailed:
+    return ValidationFailed(message, code=code, field=field)
+
+
+def _validate(
+    *,
+    lines: Sequence[Line],
+    memo: str,
+    occurred_at: dt.date,
+    idempotency_key: str,
+    kind: str,
+) -> None:
+    if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
+        raise _refuse(
+            f"An idempotency key of 1 to {MAX_KEY_LENGTH} characters is required.",
+            "invalid_idempotency_key",
+            "idempotency_key",
+        )
+    if not memo.strip() or len(memo) > MAX_MEMO_LENGTH:
+        raise _refuse(
+            f"A memo of 1 to {MAX_MEMO_LENGTH} characters is required.", "invalid_memo", "memo"
+        )
+    if not _KIND.fullmatch(kind):
+        raise _refuse(
+            f"{kind!r} is not a transaction kind (lower-case letters, digits, underscores).",
+            "invalid_kind",
+            "kind",
+        )
+    if isinstance(occurred_at, dt.datetime) or not isinstance(occurred_at, dt.date):
+        raise TypeError("occurred_at is a date.")
+    if not lines:
+        raise _refuse("A transaction needs postings.", "no_postings", "postings")
+    if len(lines) < 2:
+        raise _refuse(
+            "A transaction needs at least two postings: money comes from somewhere.",
+            "one_sided",
+            "postings",
+        )
+    collectives = set()
+    totals: dict[str, Money] = {}
+    for line in lines:
+        if not isinstance(line, Line) or not isinstance(line.amount, Money):
+            raise TypeError("Postings are Line(account, Money) values.")
+        if line.account.pk is None:
+            raise TypeError("Post only to saved accounts.")
+        if line.amount.is_zero():
+            raise _refuse(
+                f"A posting to {line.account.name} is zero; leave it out.",
+                "zero_posting",
+                "postings",
+            )
+        if line.amount.currency != line.account.currency:
+            raise CurrencyMismatch(
+                f"{line.account.name} holds {line.account.currency}, not {line.amount.currency}.",
+                field="postings",
+            )
+        collectives.add(line.account.collective_id)
+        currency = line.amount.currency
+        totals[currency] = totals.get(currency, Money.zero(currency)) + line.amount
+    if len(collectives) > 1:
+        raise _refuse(
+            "A transaction stays within one collective's books.", "mixed_books", "postings"
+        )
+    unbalanced = sorted(str(total) for total in totals.values() if not total.is_zero())
+    if unbalanced:
+        raise _refuse(
+            f"The postings do not balance: they leave {', '.join(unbalanced)}.",
+            "unbalanced",
+            "postings",
+        )
+
+
+def _fingerprint(
+    *,
+    lines: Sequence[Line],
+    memo: str,
+    occurred_at: dt.date,
+    kind: str,
+    cause: tuple[int, int] | None,
+    reverses_id: int | None,
+    fx_rate: Decimal | None,
+    fx_rate_source: str,
+) -> str:
+    """sha256 of everything a retry must repeat; the order of lines does not matter."""
+    content = {
+        "lines": sorted([line.account.pk, line.amount.minor_units] for line in lines),
+        "memo": memo,
+        "occurred_at": occurred_at.isoformat(),
+        "kind": kind,
+        "cause": list(cause) if cause else None,
+        "reverses": reverses_id,
+        "fx_rate": str(fx_rate.normalize()) if fx_rate is not None else None,
+        "fx_rate_source": fx_rate_source,
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def _replay(existing: Transaction, fingerprint: str) -> Transaction:
+    if existing.fingerprint != fingerprint:
+        raise Conflict(
+            f"The idempotency key {existing.idempotency_key!r} was already used for a "
+            "different transaction.",
+            code="idempotency_key_reused",
+            field="idempotency_key",
+        )
+    return existing
+
+
+def transaction_post(
+    *,
+    lines: Sequence[Line],
+    memo: str,
+    occurred_at: dt.date,
+    idempotency_key: str,
+    kind: str = "transfer",
+    cause: Model | None = None,
+    posted_by: User | None = None,
+    fx_rate: Decimal | None = None,
+    fx_rate_source: str = "",
+    reverses: Transaction | None = None,
+) -> Transaction:
+    """Post one balanced transaction and return it.
+
+    Refuses, writing nothing: no or one posting, a zero posting, a currency
+    other than the account's, postings in more than one collective's books,
+    postings that do not sum to zero in each currency, and a posting that
+    would take a ``must_not_go_negative`` account past zero
+    (``WouldGoNegative``, checked under the accounts' row locks). The same
+    ``idempotency_key`` with the same content returns the first transaction;
+    with other content it is a ``Conflict``.
+
+    Callers check who may move the money; the ledger checks that the books
+    stay right. Safe to call inside an outer ``transaction.atomic()``.
+    """
+    memo = memo.strip() if isinstance(memo, str) else memo
+    _validate(
+        lines=lines, memo=memo, occurred_at=occurred_at, idempotency_key=idempotency_key, kind=kind
+    )
+    cause_key = None
+    if cause is not None:
+        cause_key = (ContentType.objects.get_for_model(cause).pk, int(cause.pk))
+    fingerprint = _fingerprint(
+        lines=lines,
+        memo=memo,
+        occurred_at=occurred_at,
+        kind=kind,
+        cause=cause_key,
+        reverses_id=reverses.pk if reverses else None,
+        fx_rate=fx_rate,
+        fx_rate_source=fx_rate_source,
+    )
+    deltas: dict[int, int] = defaultdict(int)
+    for line in lines:
+        deltas[line.account.pk] += line.amount.minor_units
+
+    with transaction.atomic():
+        # Lock every touched account, always in primary-key order so two
+        # transactions over the same accounts never wait on each other in a
+        # cycle. On SQLite the IMMEDIATE transaction already serialises writers.
+        locked = list(Account.objects.select_for_update().filter(pk__in=deltas).order_by("pk"))
+        # Checked under the locks: a concurrent retry with the same key that
+        # committed first is visible now.
+        existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _replay(existing, fingerprint)
+        for account in locked:
+            after = account.balance_minor + deltas[account.pk]
+            if account.must_not_go_negative and account.would_go_negative(after):
+                available = Money.from_minor(abs(account.balance_minor), account.currency)
+                raise WouldGoNegative(
+                    f"{account.name} cannot go below zero: it holds {available}, and this "
+                    f"would take it to {Money.from_minor(after, account.currency)}.",
+                    field="postings",
+                )
+        try:
+            with transaction.atomic():
+                posted = Transaction.objects.create(
+                    collective_id=lines[0].account.collective_id,
+                    occurred_at=occurred_at,
+                    posted_at=timezone.now(),
+                    memo=memo,
+                    kind=kind,
+                    idempotency_key=idempotency_key,
+                    fingerprint=fingerprint,
+                    cause_type_id=cause_key[0] if cause_key else None,
+                    cause_id=cause_key[1] if cause_key else None,
+                    reverses=reverses,
+                    fx_rate=fx_rate,
+                    fx_rate_source=fx_rate_source,
+                    posted_by=posted_by,
+                )
+        except IntegrityError:
+            # The same key, committed meanwhile by a request over other
+            # accounts (so our locks did not order us behind it).
+            existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is None:
+                raise
+            return _replay(existing, fingerprint)
+        Posting.objects.bulk_create(
+            Posting(
+                transaction=posted,
+                account_id=line.account.pk,
+                amount_minor=line.amount.minor_units,
+                currency=line.amount.currency,
+                occurred_at=occurred_at,
+            )
+            for line in lines
+        )
+        for account_id, delta in deltas.items():
+            if delta:
+                Account.objects.filter(pk=account_id).update(
+                    balance_minor=F("balance_minor") + delta
+                )
+    return posted
+
+
+def transaction_reverse(
+    *,
+    original: Transaction,
+    idempotency_key: str,
+    occurred_at: dt.date | None = None,
+    memo: str = "",
+    posted_by: User | None = None,
+) -> Transaction:
+    """Post the mirror image of ``original``, linked to it: the correction for
+    any mistake, since postings are never edited. A transaction is reversed
+    at most once; the reversal is refused like any posting when it would take
+    an account past zero (the money has already been paid out)."""
+    with transaction.atomic():
+        # Transactions are never updated, so this row lock only orders two
+        # reversals of the same transaction.
+        original = Transaction.objects.select_for_update().get(pk=original.pk)
+        already = Transaction.objects.filter(reverses=original).first()
+        if already is not None and already.idempotency_key != idempotency_key:
+            raise Conflict(
+                f"Transaction #{original.pk} was already reversed by #{already.pk}.",
+                code="already_reversed",
+            )
+        lines = [
+            Line(
+                account=posting.account,
+                amount=-Money.from_minor(posting.amount_minor, posting.currency),
+            )
+            for posting in original.postings.select_related("account").order_by("id")
+        ]
+        return transaction_post(
+            lines=lines,
+            memo=memo or f"Reversal of #{original.pk}: {original.memo}"[:MAX_MEMO_LENGTH],
+            occurred_at=occurred_at or timezone.localdate(),
+            idempotency_key=idempotency_key,
+            kind="reversal",
+            posted_by=posted_by,
+            reverses=original,
+        )
