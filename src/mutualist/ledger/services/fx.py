@@ -22,7 +22,7 @@ from mutualist.collectives.models import Collective
 from mutualist.collectives.selectors import membership_of
 from mutualist.core.errors import NotFound, PermissionDenied, ValidationFailed
 from mutualist.core.money import Money
-from mutualist.core.reference import validate_currency
+from mutualist.core.reference import currency_exponent, validate_currency
 from mutualist.ledger.models import Account, ExchangeRate, Transaction
 from mutualist.ledger.services.accounts import account_name_for, account_open
 from mutualist.ledger.services.posting import Line, transaction_post
@@ -128,6 +128,22 @@ def _ecb_date(raw: str, line: int) -> dt.date:
     )
 
 
+def _header_currency(cell: str) -> str:
+    """A column's currency: any code CLDR knows, retired ones included, since
+    the history file keeps columns for currencies the euro replaced (BGN,
+    HRK, CYP)."""
+    code = cell.strip().upper()
+    try:
+        currency_exponent(code)
+    except ValidationFailed:
+        raise ValidationFailed(
+            f"Unknown currency {cell!r} in the file's header.",
+            code="invalid_rates_file",
+            field="file",
+        ) from None
+    return code
+
+
 def exchange_rates_import_ecb(*, text: str) -> ImportResult:
     """Import the ECB's euro reference rates, daily (``eurofxref.csv``) or
     historical (``eurofxref-hist.csv``): a header ``Date, USD, JPY, ...`` and
@@ -145,7 +161,7 @@ def exchange_rates_import_ecb(*, text: str) -> ImportResult:
     header = [cell.strip() for cell in rows[0]]
     currencies: list[str | None] = [None]
     for cell in header[1:]:
-        currencies.append(validate_currency(cell, field="file") if cell else None)
+        currencies.append(_header_currency(cell) if cell else None)
     parsed: list[tuple[dt.date, str, Decimal]] = []
     for number, row in enumerate(rows[1:], start=2):
         day = _ecb_date(row[0], number)
