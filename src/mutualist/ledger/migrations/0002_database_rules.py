@@ -166,7 +166,8 @@ SQLITE_DROP = [
 
 def _run(schema_editor, statements_by_vendor):
     for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-        schema_editor.execute(statement)
+        # No params: the PL/pgSQL bodies use % placeholders of their own.
+        schema_editor.execute(statement, params=None)
 
 
 def create(apps, schema_editor):
