@@ -16,14 +16,17 @@ of them.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from mutualist.collectives.models import Collective, Membership
+from mutualist.core.errors import DomainError
 from mutualist.members.models import User
 
 PASSWORD = "correct-horse-battery-staple-42"  # noqa: S105
@@ -218,3 +221,47 @@ def build_books(cast: Cast) -> Books:
 @pytest.fixture
 def books(cast: Cast) -> Books:
     return build_books(cast)
+
+
+@dataclass
+class Outcome:
+    results: list[Any] = field(default_factory=list)
+    refusals: list[DomainError] = field(default_factory=list)
+    crashes: list[BaseException] = field(default_factory=list)
+
+
+def race(*calls: Callable[[], Any]) -> Outcome:
+    """Run the calls at the same moment, one thread and database connection
+    each, released together by a barrier (for PostgreSQL race tests marked
+    ``django_db(transaction=True)``). A crash (anything but a ``DomainError``)
+    fails the test."""
+    barrier = threading.Barrier(len(calls))
+    outcome = Outcome()
+    lock = threading.Lock()
+
+    def run(call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            result = call()
+        except DomainError as refusal:
+            with lock:
+                outcome.refusals.append(refusal)
+        except BaseException as crash:  # an IntegrityError leaking out is a failure
+            with lock:
+                outcome.crashes.append(crash)
+        else:
+            with lock:
+                outcome.results.append(result)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    if any(thread.is_alive() for thread in threads):
+        pytest.fail("a thread is stuck (deadlock?)")
+    if outcome.crashes:
+        pytest.fail(f"a thread crashed: {outcome.crashes!r}")
+    return outcome

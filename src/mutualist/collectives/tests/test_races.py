@@ -8,10 +8,7 @@ where they can (CI sets DATABASE_URL to PostgreSQL) and are skipped otherwise.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 from django.conf import settings
@@ -27,8 +24,8 @@ from mutualist.collectives.services import (
     membership_leave,
     membership_set_role,
 )
-from mutualist.core.errors import Conflict, DomainError, PermissionDenied
-from mutualist.testing import make_member
+from mutualist.core.errors import Conflict, PermissionDenied
+from mutualist.testing import make_member, race
 
 pytestmark = [
     pytest.mark.skipif(
@@ -39,45 +36,6 @@ pytestmark = [
     # puts the seeded skills back for the tests that run after these.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@dataclass
-class Outcome:
-    results: list[Any] = field(default_factory=list)
-    refusals: list[DomainError] = field(default_factory=list)
-    crashes: list[BaseException] = field(default_factory=list)
-
-
-def race(*calls: Callable[[], Any]) -> Outcome:
-    """Run the calls at the same moment, one thread and connection each."""
-    barrier = threading.Barrier(len(calls))
-    outcome = Outcome()
-    lock = threading.Lock()
-
-    def run(call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            result = call()
-        except DomainError as refusal:
-            with lock:
-                outcome.refusals.append(refusal)
-        except BaseException as crash:  # an IntegrityError leaking out is a failure
-            with lock:
-                outcome.crashes.append(crash)
-        else:
-            with lock:
-                outcome.results.append(result)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck (deadlock?)"
-    assert outcome.crashes == []
-    return outcome
 
 
 def test_two_bylaws_adopted_at_once_get_versions_2_and_3(cast):
