@@ -1,0 +1,60 @@
+"""No floats on money paths: a float cannot hold 0.10, so none may appear.
+
+Scans the source of the money modules (and of every money app as it
+arrives) for ``float(...)`` calls, float literals and ``FloatField``.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import mutualist
+
+ROOT = Path(mutualist.__file__).parent
+MONEY_MODULES = [ROOT / "core" / "money.py", ROOT / "core" / "reference.py"]
+MONEY_APPS = ["ledger", "billing", "mutual"]
+
+
+def money_sources() -> list[Path]:
+    files = list(MONEY_MODULES)
+    for app in MONEY_APPS:
+        folder = ROOT / app
+        if folder.is_dir():
+            files += [p for p in folder.rglob("*.py") if "tests" not in p.parts]
+    return sorted(files)
+
+
+def floats_in(source: str) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "float"
+        ):
+            found.append(f"line {node.lineno}: float(...)")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, float):
+            found.append(f"line {node.lineno}: float literal {node.value!r}")
+        elif isinstance(node, ast.Attribute | ast.Name) and "FloatField" in ast.unparse(node):
+            found.append(f"line {node.lineno}: FloatField")
+    return found
+
+
+def test_the_scan_finds_floats() -> None:
+    assert floats_in("x = float(y)\nz = 0.1\nf = models.FloatField()") == [
+        "line 1: float(...)",
+        "line 2: float literal 0.1",
+        "line 3: FloatField",
+    ]
+
+
+def test_the_money_apps_are_scanned() -> None:
+    assert ROOT / "ledger" / "services" / "posting.py" in money_sources()
+
+
+@pytest.mark.parametrize("path", money_sources(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_money_code_has_no_floats(path: Path) -> None:
+    assert floats_in(path.read_text()) == []
