@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import F, Model
+from django.db.models import BigIntegerField, Case, F, Model, Value, When
 from django.utils import timezone
 
 from mutualist.core.errors import Conflict, ValidationFailed
@@ -256,11 +256,20 @@ def transaction_post(
             )
             for line in lines
         )
-        for account_id, delta in deltas.items():
-            if delta:
-                Account.objects.filter(pk=account_id).update(
-                    balance_minor=F("balance_minor") + delta
+        # One UPDATE for every touched account, each by its own delta, relative
+        # to the stored value (F), never a value read earlier.
+        moved = {account_id: delta for account_id, delta in deltas.items() if delta}
+        if moved:
+            Account.objects.filter(pk__in=moved).update(
+                balance_minor=F("balance_minor")
+                + Case(
+                    *(
+                        When(pk=account_id, then=Value(delta))
+                        for account_id, delta in moved.items()
+                    ),
+                    output_field=BigIntegerField(),
                 )
+            )
     return posted
 
 
