@@ -7,14 +7,17 @@ breaks the demo loudly instead of leaving it subtly wrong.
 
 Loading is idempotent: a person is looked up by email, a collective by slug, a
 membership by (collective, person) and an invitation by (collective, email)
-before anything is created, so a second run creates nothing.
+before anything is created, so a second run creates nothing. The books
+(``mutualist.demo.books``) are posted through the ledger's services under
+idempotency keys, so a second run posts nothing either.
 
 The demo never sends email: the addresses are made up (``@demo.mutualist.coop``)
 and a real SMTP server must not be asked to deliver to them.
 
 The people and collectives themselves are plain data in
-``mutualist.demo.world``, re-exported here. The demo app sits on top of every
-app; no app imports it.
+``mutualist.demo.world``, re-exported here; their books are data in
+``mutualist.demo.books_world``, posted by ``mutualist.demo.books``. The demo
+app sits on top of every app; no app imports it.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from mutualist.collectives.services import (
     invitation_token,
     membership_apply,
 )
+from mutualist.demo.books import BOOKS, DemoBooks, books_ensure, books_keys, rates_ensure
 from mutualist.demo.world import (
     COLLECTIVES,
     DEMO_DOMAIN,
@@ -42,6 +46,7 @@ from mutualist.demo.world import (
     DemoPerson,
     DemoWindow,
 )
+from mutualist.ledger.models import Transaction
 from mutualist.members.models import User
 from mutualist.members.services.accounts import email_mark_verified, user_signup
 from mutualist.members.services.profiles import (
@@ -51,11 +56,13 @@ from mutualist.members.services.profiles import (
 )
 
 __all__ = [
+    "BOOKS",
     "COLLECTIVES",
     "DEMO_DOMAIN",
     "DEMO_PASSWORD",
     "DEMO_SENTINEL_EMAIL",
     "PEOPLE",
+    "DemoBooks",
     "DemoCollective",
     "DemoLogin",
     "DemoPerson",
@@ -83,11 +90,12 @@ class DemoResult:
     memberships: int = 0
     applications: int = 0
     invitations: int = 0
+    transactions: int = 0  # ledger transactions posted
 
     @property
     def anything(self) -> bool:
         counts = (self.people, self.collectives, self.memberships, self.applications)
-        return any(counts) or self.invitations > 0
+        return any(counts) or self.invitations > 0 or self.transactions > 0
 
     def summary(self) -> str:
         if not self.anything:
@@ -95,7 +103,8 @@ class DemoResult:
         return (
             f"Demo data loaded: {self.people} people, {self.collectives} collectives, "
             f"{self.memberships} memberships, {self.applications} pending applications, "
-            f"{self.invitations} pending invitations created."
+            f"{self.invitations} pending invitations created; "
+            f"{self.transactions} ledger transactions posted."
         )
 
 
@@ -113,11 +122,19 @@ class _World:
 
 
 def demo_is_loaded() -> bool:
-    return User.objects.filter(email__iexact=DEMO_SENTINEL_EMAIL).exists()
+    """Ana is there and so is every demo transaction. A database loaded before
+    the demo had books counts as not loaded, so ``demo --once`` adds them."""
+    if not User.objects.filter(email__iexact=DEMO_SENTINEL_EMAIL).exists():
+        return False
+    keys = books_keys()
+    return Transaction.objects.filter(idempotency_key__in=keys).count() == len(keys)
 
 
 def demo_load(
-    *, people: Iterable[DemoPerson] = PEOPLE, collectives: Iterable[DemoCollective] = COLLECTIVES
+    *,
+    people: Iterable[DemoPerson] = PEOPLE,
+    collectives: Iterable[DemoCollective] = COLLECTIVES,
+    books: Iterable[DemoBooks] = BOOKS,
 ) -> DemoResult:
     """Create whatever of the demo world is missing, in one transaction.
 
@@ -126,6 +143,8 @@ def demo_load(
     """
     result = DemoResult()
     world = _World()
+    collectives = list(collectives)
+    books_by_slug = {b.slug: b for b in books}
     with override_settings(EMAIL_BACKEND=_NO_EMAIL_BACKEND), transaction.atomic():
         for person in people:
             world.users[person.login] = _person_ensure(person, result)
@@ -133,6 +152,16 @@ def demo_load(
             world.collectives[spec.slug] = _collective_ensure(spec, world, result)
         for spec in collectives:
             _memberships_ensure(spec, world, result)
+        with_books = [spec for spec in collectives if spec.slug in books_by_slug]
+        if with_books:
+            rates_ensure()
+        for spec in with_books:
+            result.transactions += books_ensure(
+                books=books_by_slug[spec.slug],
+                collective=world.collectives[spec.slug],
+                members={login: world.users[login] for login in (spec.coordinator, *spec.members)},
+                coordinator=world.users[spec.coordinator],
+            )
     return result
 
 

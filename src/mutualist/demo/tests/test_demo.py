@@ -62,7 +62,8 @@ def test_running_it_twice_creates_nothing_the_second_time(db, capsys):
     assert after_first["Collective"] == 3
     assert first.startswith(
         "Demo data loaded: 26 people, 3 collectives, 20 memberships, "
-        "2 pending applications, 1 pending invitations created."
+        "2 pending applications, 1 pending invitations created; "
+        "36 ledger transactions posted."
     )
     assert second.startswith("Demo data already present; nothing created.")
 
