@@ -42,6 +42,12 @@ def test_it_imports_the_history_file_skipping_missing_days() -> None:
     assert not ExchangeRate.objects.filter(quote="JPY", on=dt.date(2026, 11, 25)).exists()
 
 
+def test_a_day_listed_twice_counts_once() -> None:
+    result = exchange_rates_import_ecb(text=HISTORY + "2026-11-25,1.0545,,,,\n")
+    assert result.rates == 7
+    assert ExchangeRate.objects.get(quote="USD", on=dt.date(2026, 11, 25)).rate == Decimal("1.0545")
+
+
 def test_importing_again_replaces_rather_than_duplicates() -> None:
     exchange_rates_import_ecb(text=DAILY)
     exchange_rates_import_ecb(text=DAILY.replace("61.234", "61.300"))
@@ -149,7 +155,7 @@ def test_a_collectives_own_rate_comes_first_there_only(cast: Cast) -> None:
     )
     own = exchange_rate_find(base="USD", quote="PHP", on=DAY, collective=cast.collective_a)
     assert own.rate == Decimal("57.142857142857")  # the inverse of its own PHP/USD
-    assert own.source == "2026-11-26 rate entered by ana@example.org"
+    assert own.source == "2026-11-26 rate entered by Ana Reyes"  # never an address
     other = exchange_rate_find(base="USD", quote="PHP", on=DAY, collective=cast.collective_b)
     assert other.rate == Decimal("58.041706161137")
 
