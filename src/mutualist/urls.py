@@ -10,6 +10,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("", include("mutualist.members.urls")),
     path("", include("mutualist.collectives.urls")),
+    path("", include("mutualist.ledger.urls")),
     path("me/tokens/", include("mutualist.api.token_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

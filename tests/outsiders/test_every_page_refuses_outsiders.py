@@ -6,6 +6,9 @@ page without a line here fails the test: each view needs a decision. Whatever
 the status, the response must not leak anyone else's email address or the
 collective's private data, and a refused POST must change nothing.
 
+Collective A's books are open (``mutualist.testing.build_books``), so the
+ledger's pages are probed with a real account (Ben's payable) and transaction.
+
 The Django admin is covered elsewhere, the REST API by its own table in
 test_every_api_operation_refuses_outsiders.py.
 """
@@ -25,7 +28,9 @@ from mutualist.api.models import ApiToken
 from mutualist.api.services import api_token_create
 from mutualist.collectives.models import Bylaws, Collective, Invitation, Membership
 from mutualist.collectives.services import invitation_create, invitation_token
+from mutualist.ledger.models import Account, ExchangeRate, Posting, Transaction
 from mutualist.members.models import EmailChange, Profile, User
+from mutualist.testing import build_books
 
 LOGIN = "login"  # a redirect to the login page
 
@@ -79,6 +84,15 @@ EXPECTED: dict[str, tuple[int | str, int | str, int | str, int | str]] = {
     # whoever holds the mailed link sees whom it is from; only the invited
     # address can accept (tested in collectives/tests/test_views.py)
     "collectives:invitation": (200, LOGIN, 200, 302),
+    # a collective's books: its active members only (an account's statement
+    # also for its owner); entering rates and converting: coordinators only
+    "ledger:books": (LOGIN, LOGIN, 404, 405),
+    "ledger:journal": (LOGIN, LOGIN, 404, 405),
+    "ledger:transaction": (LOGIN, LOGIN, 404, 405),
+    "ledger:account": (LOGIN, LOGIN, 404, 405),  # Ben's payable is not Olga's
+    "ledger:rates": (LOGIN, LOGIN, 404, 404),
+    "ledger:convert": (LOGIN, LOGIN, 404, 404),
+    "ledger:my_accounts": (LOGIN, LOGIN, 200, 405),  # her own: none
 }
 
 
@@ -114,6 +128,7 @@ def world(cast) -> dict[str, Any]:
     )
     ben_membership = Membership.objects.get(collective=cast.collective_a, user=cast.ben)
     ben_token = api_token_create(user=cast.ben, name="Ben's laptop")
+    books = build_books(cast)
     return {
         "slug": cast.collective_a.slug,
         "handle": cast.ben.profile.handle,
@@ -123,6 +138,8 @@ def world(cast) -> dict[str, Any]:
         "uidb64": urlsafe_base64_encode(force_bytes(cast.ben.pk)),
         "reset_token": default_token_generator.make_token(cast.ben),
         "token_id": ben_token.token.pk,
+        "account_id": books.ben_payable.pk,
+        "transaction_id": Transaction.objects.get(idempotency_key="test:opening:a").pk,
     }
 
 
@@ -151,6 +168,10 @@ def snapshot(outsider: User) -> dict[str, Any]:
         ),
         "email_changes": EmailChange.objects.count(),
         "api_tokens": list(ApiToken.objects.order_by("pk").values()),
+        "accounts": list(Account.objects.order_by("pk").values()),
+        "transactions": Transaction.objects.count(),
+        "postings": Posting.objects.count(),
+        "exchange_rates": list(ExchangeRate.objects.order_by("pk").values()),
     }
 
 
@@ -163,6 +184,8 @@ PRIVATE = (
     "Appli Cant",
     "Ben Okafor",  # unpublished: only fellow members may see him
     "Ben's laptop",
+    "ManilaVa",  # any of collective A's account names
+    "Opening balance",  # a memo in A's books
 )
 
 

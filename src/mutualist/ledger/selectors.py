@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db.models import Q, QuerySet, Sum, Window
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -21,7 +22,7 @@ from django.http import Http404
 from mutualist.collectives.models import Collective, Membership
 from mutualist.collectives.selectors import collective_get_for_member, membership_of
 from mutualist.core.money import Money
-from mutualist.ledger.models import Account, Posting, Transaction
+from mutualist.ledger.models import Account, ExchangeRate, Posting, Transaction
 from mutualist.members.models import User
 
 Viewer = User | AnonymousUser
@@ -253,3 +254,57 @@ def trial_balance(*, collective: Collective, as_of: dt.date | None = None) -> Tr
         else:
             report.credits[currency] += row.balance
     return report
+
+
+def account_in_books(*, collective: Collective, pk: int) -> Account | None:
+    """One of the collective's accounts by id, or ``None``; for a filter or a
+    form field that names an account of books the caller may already read."""
+    return account_list(collective=collective).filter(pk=pk).first()
+
+
+def account_list_convertible(*, collective: Collective) -> QuerySet[Account]:
+    """The collective's own asset accounts: what a coordinator may convert
+    between (members' payables and other owners' accounts are not its cash)."""
+    return account_list(collective=collective).filter(
+        type=Account.Type.ASSETS, owner_kind=Account.OwnerKind.COLLECTIVE
+    )
+
+
+def account_owners_prefetch() -> GenericPrefetch[str]:
+    """Fetch accounts' owners in one query per kind, members with their
+    profiles (a name to show), for a list of accounts."""
+    return GenericPrefetch("owner", [User.objects.select_related("profile")])
+
+
+def transaction_exists(*, collective: Collective, idempotency_key: str) -> bool:
+    """Whether the collective's books already hold a transaction posted under
+    ``idempotency_key`` (so a retry can say it was a replay)."""
+    return Transaction.objects.filter(
+        collective=collective, idempotency_key=idempotency_key
+    ).exists()
+
+
+def exchange_rate_list(
+    *, collective: Collective, source: str | None = None
+) -> QuerySet[ExchangeRate]:
+    """The rates that serve a collective's books, newest first: its own
+    (``manual``), the ECB's reference rates (``ecb``), or both."""
+    rates = ExchangeRate.objects.select_related("entered_by__profile")
+    own = Q(collective=collective)
+    reference = Q(collective__isnull=True, source=ExchangeRate.Source.ECB)
+    if source == ExchangeRate.Source.MANUAL:
+        rates = rates.filter(own)
+    elif source == ExchangeRate.Source.ECB:
+        rates = rates.filter(reference)
+    else:
+        rates = rates.filter(own | reference)
+    return rates.order_by("-on", "base", "quote", "-id")
+
+
+def exchange_rate_list_reference_latest() -> QuerySet[ExchangeRate]:
+    """The ECB's reference rates of the latest day imported."""
+    reference = ExchangeRate.objects.filter(collective__isnull=True, source=ExchangeRate.Source.ECB)
+    latest = reference.order_by("-on").values_list("on", flat=True).first()
+    if latest is None:
+        return reference.none()
+    return reference.filter(on=latest).order_by("quote")
