@@ -12,7 +12,9 @@ operation's and not the CSRF check's, and a JSON body: ``{}``, except where
 the operation reads its body before it checks who is asking. There ``{}``
 would be refused by the schema (422) for anyone, proving nothing about Olga,
 so the body is one a coordinator of collective A could send, and the answer
-is the permission check's.
+is the permission check's. Collective A's books are open
+(``mutualist.testing.build_books``); a conversion's body names two of its
+accounts.
 
 The web pages have their own table in test_every_page_refuses_outsiders.py.
 """
@@ -36,6 +38,7 @@ from mutualist.collectives.models import (
     Membership,
 )
 from mutualist.collectives.services import invitation_create, invitation_token
+from mutualist.ledger.models import Account, ExchangeRate, Posting, Transaction
 from mutualist.members.models import (
     AvailabilityWindow,
     EmailChange,
@@ -43,6 +46,7 @@ from mutualist.members.models import (
     Profile,
     User,
 )
+from mutualist.testing import build_books
 
 PROBLEM = "application/problem+json"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -90,6 +94,18 @@ EXPECTED: dict[str, tuple[int, int]] = {
     # invited address may answer it
     "POST /api/v1/invitations/accept": (401, 403),
     "POST /api/v1/invitations/decline": (401, 403),
+    # the books: members of A only (an account and its statement also for its
+    # owner; Ben's payable is not Olga's); rates and conversions: coordinators
+    "GET /api/v1/me/accounts": (401, 200),  # her own: none
+    "GET /api/v1/collectives/{slug}/accounts": (401, 404),
+    "GET /api/v1/collectives/{slug}/accounts/{account_id}": (401, 404),
+    "GET /api/v1/collectives/{slug}/accounts/{account_id}/statement": (401, 404),
+    "GET /api/v1/collectives/{slug}/transactions": (401, 404),
+    "GET /api/v1/collectives/{slug}/transactions/{transaction_id}": (401, 404),
+    "GET /api/v1/collectives/{slug}/trial-balance": (401, 404),
+    "GET /api/v1/collectives/{slug}/exchange-rates": (401, 404),
+    "POST /api/v1/collectives/{slug}/exchange-rates": (401, 404),
+    "POST /api/v1/collectives/{slug}/conversions": (401, 404),
 }
 
 
@@ -108,6 +124,18 @@ def bodies(world: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "POST /api/v1/collectives/{slug}/invitations": {"email": "olgas-friend@example.org"},
         "POST /api/v1/invitations/accept": {"token": world["invitation_token"]},
         "POST /api/v1/invitations/decline": {"token": world["invitation_token"]},
+        "POST /api/v1/collectives/{slug}/exchange-rates": {
+            "base": "USD",
+            "quote": "PHP",
+            "rate": "1",
+            "on": "2026-03-01",
+        },
+        "POST /api/v1/collectives/{slug}/conversions": {
+            "source_account": world["bank_id"],
+            "target_account": world["usd_bank_id"],
+            "amount": {"amount": "100000.00", "currency": "PHP"},
+            "rate": "1",
+        },
     }
 
 
@@ -136,6 +164,7 @@ def world(cast) -> dict[str, Any]:
     )
     ben_membership = Membership.objects.get(collective=cast.collective_a, user=cast.ben)
     ben_token = api_token_create(user=cast.ben, name="Ben's laptop")
+    books = build_books(cast)
     return {
         "slug": cast.collective_a.slug,
         "handle": cast.ben.profile.handle,
@@ -143,6 +172,10 @@ def world(cast) -> dict[str, Any]:
         "invitation_id": invitation.pk,
         "invitation_token": invitation_token(invitation),
         "token_id": ben_token.token.pk,
+        "account_id": books.ben_payable.pk,
+        "transaction_id": Transaction.objects.get(idempotency_key="test:opening:a").pk,
+        "bank_id": books.bank.pk,
+        "usd_bank_id": books.usd_bank.pk,
     }
 
 
@@ -170,7 +203,8 @@ def send(client: Client, method: str, url: str, body: dict[str, Any]) -> Any:
         url,
         data=json.dumps(body),
         content_type="application/json",
-        headers={"X-CSRFToken": client.cookies["csrftoken"].value},
+        # Operations that move money need an Idempotency-Key; the others ignore it.
+        headers={"X-CSRFToken": client.cookies["csrftoken"].value, "Idempotency-Key": "probe"},
     )
 
 
@@ -190,6 +224,10 @@ def snapshot(outsider: User) -> dict[str, Any]:
         "users": list(User.objects.exclude(pk=outsider.pk).order_by("pk").values()),
         "email_changes": list(EmailChange.objects.order_by("pk").values()),
         "api_tokens": list(ApiToken.objects.exclude(user=outsider).order_by("pk").values()),
+        "accounts": list(Account.objects.order_by("pk").values()),
+        "transactions": list(Transaction.objects.order_by("pk").values()),
+        "postings": list(Posting.objects.order_by("pk").values()),
+        "exchange_rates": list(ExchangeRate.objects.order_by("pk").values()),
     }
 
 
@@ -202,6 +240,8 @@ PRIVATE = (
     "Appli Cant",
     "Ben Okafor",  # unpublished: only fellow members may see him
     "Ben's laptop",
+    "ManilaVa",  # any of collective A's account names
+    "Opening balance",  # a memo in A's books
 )
 
 

@@ -17,6 +17,7 @@ from mutualist.api.boundary import api_url_patterns
 from mutualist.api.errors import PROBLEM_CONTENT_TYPE, install_problem_handlers
 from mutualist.api.routers.collectives import router as collectives_router
 from mutualist.api.routers.invitations import router as invitations_router
+from mutualist.api.routers.ledger import router as ledger_router
 from mutualist.api.routers.members import router as members_router
 from mutualist.api.routers.tokens import router as tokens_router
 
@@ -74,3 +75,4 @@ api.add_router("", members_router)
 api.add_router("", collectives_router)
 api.add_router("", invitations_router)
 api.add_router("", tokens_router)
+api.add_router("", ledger_router)

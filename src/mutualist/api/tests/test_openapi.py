@@ -32,6 +32,15 @@ EXPECTED_PATHS = {
     "/api/v1/invitations/decline": {"post"},
     "/api/v1/tokens": {"get", "post"},
     "/api/v1/tokens/{token_id}": {"delete"},
+    "/api/v1/me/accounts": {"get"},
+    "/api/v1/collectives/{slug}/accounts": {"get"},
+    "/api/v1/collectives/{slug}/accounts/{account_id}": {"get"},
+    "/api/v1/collectives/{slug}/accounts/{account_id}/statement": {"get"},
+    "/api/v1/collectives/{slug}/transactions": {"get"},
+    "/api/v1/collectives/{slug}/transactions/{transaction_id}": {"get"},
+    "/api/v1/collectives/{slug}/trial-balance": {"get"},
+    "/api/v1/collectives/{slug}/exchange-rates": {"get", "post"},
+    "/api/v1/collectives/{slug}/conversions": {"post"},
 }
 
 
