@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from beancount import loader
+from beancount.core import data
 from django.core.management import call_command
 from django.db.models import Count, Sum
 
@@ -14,10 +21,12 @@ from mutualist.core.money import Money
 from mutualist.demo import data as demo
 from mutualist.demo.books import BOOKS, books_keys
 from mutualist.ledger import selectors
+from mutualist.ledger.check import ledger_check
 from mutualist.ledger.models import Account, ExchangeRate, Posting, Transaction
 from mutualist.members.models import User
 
 EMAIL = "{}@demo.mutualist.coop"
+BEAN_CHECK = Path(sys.executable).parent / "bean-check"
 
 
 @pytest.fixture
@@ -56,6 +65,55 @@ def test_every_transaction_has_two_postings_and_balances_in_each_currency(loaded
     assert loaded.transactions == len(books_keys()) == 36
     assert list(too_few) == []
     assert list(unbalanced) == []
+
+
+def test_mutualist_ledger_check_passes_on_the_demo(loaded, capsys):
+    # when
+    violations = ledger_check()
+    call_command("ledger", "check")
+    # then
+    assert violations == []
+    assert capsys.readouterr().out == (
+        "ledger ok: 36 transactions, 140 postings, 59 accounts, currencies balanced\n"
+    )
+
+
+def test_its_beancount_export_passes_bean_check_with_the_balances_the_ledger_lists(
+    loaded, tmp_path, capsys
+):
+    # given
+    path = tmp_path / "demo.beancount"
+    call_command("ledger", "export", "--format", "beancount", "-o", str(path))
+    capsys.readouterr()
+    # when
+    checked = subprocess.run(  # noqa: S603 (our own venv's bean-check on our own file)
+        [str(BEAN_CHECK), str(path)], capture_output=True, text=True, check=False
+    )
+    entries, errors, _ = loader.load_file(str(path))
+    call_command("ledger", "balances", "--format", "csv")
+    listed = {
+        row["account"]: (row["currency"], Decimal(row["balance"]))
+        for row in csv.DictReader(io.StringIO(capsys.readouterr().out))
+    }
+    # then
+    assert (checked.returncode, checked.stderr, errors) == (0, "", [])
+    computed: dict[str, tuple[str, Decimal]] = {}
+    for entry in entries:
+        if isinstance(entry, data.Open):
+            (currency,) = entry.currencies
+            computed[entry.account] = (currency, Decimal(0))
+        elif isinstance(entry, data.Transaction):
+            for posting in entry.postings:
+                currency, total = computed[posting.account]
+                units = posting.units
+                assert units is not None and units.number is not None
+                assert units.currency == currency
+                computed[posting.account] = (currency, total + units.number)
+    assert computed == listed
+    assert listed["Liabilities:Collectives:ManilaVa:Members:Ana:Payable"] == (
+        "PHP",
+        Decimal("-8311.36"),
+    )
 
 
 def test_every_collectives_trial_balance_balances_per_currency(loaded):
@@ -186,7 +244,7 @@ def test_each_conversion_records_its_rate_and_where_it_came_from(loaded):
     nairobi = conversions["nairobi-vo"]
     assert (nairobi.fx_rate, nairobi.fx_rate_source) == (
         Decimal("129.20"),
-        "2026-09-03 rate entered by wanjiru@demo.mutualist.coop",
+        "2026-09-03 rate entered by Wanjiru Kamau",
     )
     assert sorted(nairobi.postings.values_list("account__name", "amount_minor")) == [
         ("Assets:Collectives:NairobiVo:Bank:KES", 31_008_000),
