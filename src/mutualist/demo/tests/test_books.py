@@ -15,6 +15,7 @@ from beancount import loader
 from beancount.core import data
 from django.core.management import call_command
 from django.db.models import Count, Sum
+from django.urls import reverse
 
 from mutualist.collectives.models import Collective, Membership
 from mutualist.core.money import Money
@@ -185,6 +186,20 @@ def test_ana_has_her_collectives_books_and_her_own_statement_to_see(loaded):
     assert balance("Assets:Collectives:ManilaVa:Bank:PHP") == Money("399533.61", "PHP")
     assert balance("Assets:Collectives:ManilaVa:Bank:USD") == Money("3650", "USD")
     assert balance("Assets:Collectives:ManilaVa:Funds:Guarantee:Cash") == Money("42900", "PHP")
+
+
+def test_ana_logs_in_to_books_with_balances_and_her_own_account(loaded, client):
+    # given
+    client.force_login(user("ana"), backend="django.contrib.auth.backends.ModelBackend")
+    # when
+    books = client.get(reverse("ledger:books", args=["manila-va"]))
+    mine = client.get(reverse("ledger:my_accounts"))
+    # then
+    assert (books.status_code, mine.status_code) == (200, 200)
+    assert "Cash set aside for the sick-pay fund" in books.content.decode()
+    assert "399,533.61" in books.content.decode()
+    assert "What the collective owes Ana Reyes" in mine.content.decode()
+    assert "8,311.36" in mine.content.decode()
 
 
 def test_members_shares_add_up_to_what_was_split(loaded):
