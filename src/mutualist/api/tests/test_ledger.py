@@ -659,7 +659,7 @@ def test_the_openapi_document_says_a_conversion_needs_an_idempotency_key(db: Non
         ({"amount": money("50", "XYZ")}, 422, "invalid_currency", None),
         ({"rate": "about 0.018"}, 422, "invalid_rate", "rate"),
         ({"rate": "-0.0178"}, 422, "invalid_rate", "rate"),
-        ({"rate": None}, 404, "no_rate", "rate"),
+        ({"rate": None}, 422, "no_rate", "rate"),
         ({"target_account": "bank"}, 422, "same_currency", "target"),
         ({"target_account": "ben_payable"}, 422, "unknown_account", "target_account"),
         ({"source_account": "b_bank"}, 422, "unknown_account", "source_account"),

@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 
 from mutualist.collectives.models import Collective
 from mutualist.collectives.selectors import membership_of
-from mutualist.core.errors import NotFound, PermissionDenied, ValidationFailed
+from mutualist.core.errors import PermissionDenied, ValidationFailed
 from mutualist.core.money import Money
 from mutualist.core.reference import currency_exponent, validate_currency
 from mutualist.ledger.models import Account, ExchangeRate, Transaction
@@ -222,8 +222,8 @@ def exchange_rate_find(
 ) -> RateQuote:
     """The rate for 1 ``base`` in ``quote`` on ``on``: the collective's own
     (either direction) if it entered one in the last week, else the ECB's
-    (direct, inverted or crossed through the euro on one day). ``NotFound``
-    when there is none recent enough."""
+    (direct, inverted or crossed through the euro on one day). Refused
+    (``no_rate``) when there is none recent enough."""
     base, quote = base.upper(), quote.upper()
     if base == quote:
         return RateQuote(Decimal(1), "same currency")
@@ -258,7 +258,8 @@ def exchange_rate_find(
             if base in pair and quote in pair:
                 rate = _quantize_rate(_RATE_CONTEXT.divide(pair[quote], pair[base]))
                 return RateQuote(rate, f"ECB reference rates of {day}, crossed through EUR")
-    raise NotFound(
+    # 422, not 404: the pair exists; what is missing is a recent rate for it.
+    raise ValidationFailed(
         f"No {base}/{quote} rate from the last {RATE_MAX_AGE.days} days before {on}; "
         "import the ECB rates or enter one.",
         code="no_rate",

@@ -48,10 +48,6 @@ class WouldGoNegative(Conflict):
     default_code = "would_go_negative"
 
 
-def _refuse(message: str, code: str, field: str | None = None) -> ValidationFailed:
-    return ValidationFailed(message, code=code, field=field)
-
-
 def _validate(
     *,
     lines: Sequence[Line],
@@ -61,30 +57,34 @@ def _validate(
     kind: str,
 ) -> None:
     if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
-        raise _refuse(
+        raise ValidationFailed(
             f"An idempotency key of 1 to {MAX_KEY_LENGTH} characters is required.",
-            "invalid_idempotency_key",
-            "idempotency_key",
+            code="invalid_idempotency_key",
+            field="idempotency_key",
         )
     if not memo.strip() or len(memo) > MAX_MEMO_LENGTH:
-        raise _refuse(
-            f"A memo of 1 to {MAX_MEMO_LENGTH} characters is required.", "invalid_memo", "memo"
+        raise ValidationFailed(
+            f"A memo of 1 to {MAX_MEMO_LENGTH} characters is required.",
+            code="invalid_memo",
+            field="memo",
         )
     if not _KIND.fullmatch(kind):
-        raise _refuse(
+        raise ValidationFailed(
             f"{kind!r} is not a transaction kind (lower-case letters, digits, underscores).",
-            "invalid_kind",
-            "kind",
+            code="invalid_kind",
+            field="kind",
         )
     if isinstance(occurred_at, dt.datetime) or not isinstance(occurred_at, dt.date):
         raise TypeError("occurred_at is a date.")
     if not lines:
-        raise _refuse("A transaction needs postings.", "no_postings", "postings")
+        raise ValidationFailed(
+            "A transaction needs postings.", code="no_postings", field="postings"
+        )
     if len(lines) < 2:
-        raise _refuse(
+        raise ValidationFailed(
             "A transaction needs at least two postings: money comes from somewhere.",
-            "one_sided",
-            "postings",
+            code="one_sided",
+            field="postings",
         )
     collectives = set()
     totals: dict[str, Money] = {}
@@ -94,10 +94,10 @@ def _validate(
         if line.account.pk is None:
             raise TypeError("Post only to saved accounts.")
         if line.amount.is_zero():
-            raise _refuse(
+            raise ValidationFailed(
                 f"A posting to {line.account.name} is zero; leave it out.",
-                "zero_posting",
-                "postings",
+                code="zero_posting",
+                field="postings",
             )
         if line.amount.currency != line.account.currency:
             raise CurrencyMismatch(
@@ -108,15 +108,17 @@ def _validate(
         currency = line.amount.currency
         totals[currency] = totals.get(currency, Money.zero(currency)) + line.amount
     if len(collectives) > 1:
-        raise _refuse(
-            "A transaction stays within one collective's books.", "mixed_books", "postings"
+        raise ValidationFailed(
+            "A transaction stays within one collective's books.",
+            code="mixed_books",
+            field="postings",
         )
     unbalanced = sorted(str(total) for total in totals.values() if not total.is_zero())
     if unbalanced:
-        raise _refuse(
+        raise ValidationFailed(
             f"The postings do not balance: they leave {', '.join(unbalanced)}.",
-            "unbalanced",
-            "postings",
+            code="unbalanced",
+            field="postings",
         )
 
 

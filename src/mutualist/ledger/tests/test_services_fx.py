@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from mutualist.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from mutualist.core.errors import DomainError, PermissionDenied, ValidationFailed
 from mutualist.core.money import Money
 from mutualist.ledger.models import Account, ExchangeRate, Posting, Transaction
 from mutualist.ledger.services import (
@@ -143,7 +143,7 @@ def test_it_uses_the_latest_rate_of_the_past_week_and_no_older() -> None:
     assert exchange_rate_find(base="EUR", quote="USD", on=dt.date(2026, 11, 28)).rate == Decimal(
         "1.054"
     )
-    with pytest.raises(NotFound) as refused:
+    with pytest.raises(ValidationFailed) as refused:
         exchange_rate_find(base="EUR", quote="USD", on=dt.date(2026, 12, 9))
     assert refused.value.code == "no_rate"
 
@@ -217,7 +217,7 @@ def test_a_conversion_at_a_given_rate_records_it(books: Books) -> None:
         ({"amount": Money("10", "USD")}, ValidationFailed, "currency_mismatch"),
         ({"amount": Money("-10", "PHP")}, ValidationFailed, "invalid_amount"),
         ({"amount": Money("0.01", "PHP")}, ValidationFailed, "invalid_amount"),
-        ({"rate": None}, NotFound, "no_rate"),
+        ({"rate": None}, ValidationFailed, "no_rate"),
         ({"rate": Decimal("0")}, ValidationFailed, "invalid_rate"),
     ],
 )
