@@ -260,7 +260,7 @@ def exchange_rate_find(
                 return RateQuote(rate, f"ECB reference rates of {day}, crossed through EUR")
     # 422, not 404: the pair exists; what is missing is a recent rate for it.
     raise ValidationFailed(
-        f"No {base}/{quote} rate from the last {RATE_MAX_AGE.days} days before {on}; "
+        f"No {base}/{quote} rate from the {RATE_MAX_AGE.days} days up to {on}; "
         "import the ECB rates or enter one.",
         code="no_rate",
         field="rate",

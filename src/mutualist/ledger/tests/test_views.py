@@ -876,7 +876,7 @@ def test_without_a_rate_it_uses_the_collectives_own(books: Books, client_for: An
         (
             {"rate": ""},
             "rate",
-            "No PHP/USD rate from the last 7 days before 2026-03-02; import the ECB rates "
+            "No PHP/USD rate from the 7 days up to 2026-03-02; import the ECB rates "
             "or enter one.",
         ),
         (
