@@ -8,6 +8,13 @@ from mutualist.ledger.services.accounts import (
     account_name_validate,
     account_open,
 )
+from mutualist.ledger.services.books import (
+    REVERSIBLE_BY_HAND,
+    asset_account_open,
+    opening_account,
+    opening_balance_record,
+    transaction_reverse_by_hand,
+)
 from mutualist.ledger.services.fx import (
     ImportResult,
     RateQuote,
@@ -25,6 +32,11 @@ from mutualist.ledger.services.posting import (
 )
 
 __all__ = [
+    "REVERSIBLE_BY_HAND",
+    "asset_account_open",
+    "opening_account",
+    "opening_balance_record",
+    "transaction_reverse_by_hand",
     "ImportResult",
     "Line",
     "RateQuote",
