@@ -316,6 +316,12 @@ def currency_convert(
         )
     collective = source.collective
     if rate is None:
+        # A retry replays the first conversion at the rate it used, even if a
+        # newer rate has arrived since.
+        first = Transaction.objects.filter(idempotency_key=idempotency_key).first()
+        if first is not None and first.fx_rate is not None:
+            rate, rate_source = first.fx_rate, first.fx_rate_source
+    if rate is None:
         quote = exchange_rate_find(
             base=source.currency, quote=target.currency, on=occurred_at, collective=collective
         )

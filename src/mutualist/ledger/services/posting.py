@@ -370,11 +370,14 @@ def transaction_reverse(
         # reversals of the same transaction.
         original = Transaction.objects.select_for_update().get(pk=original.pk)
         already = Transaction.objects.filter(reverses=original).first()
-        if already is not None and already.idempotency_key != idempotency_key:
-            raise Conflict(
-                f"Transaction #{original.pk} was already reversed by #{already.pk}.",
-                code="already_reversed",
-            )
+        if already is not None:
+            if already.idempotency_key != idempotency_key:
+                raise Conflict(
+                    f"Transaction #{original.pk} was already reversed by #{already.pk}.",
+                    code="already_reversed",
+                )
+            # A retry, perhaps days later: "today" meant the first attempt's day.
+            occurred_at = occurred_at or already.occurred_at
         lines = [
             Line(
                 account=posting.account,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -239,3 +240,22 @@ def test_it_refuses_a_bad_conversion_and_writes_nothing(
         currency_convert(**arguments)  # type: ignore[arg-type]
     assert refused.value.code == code
     assert (Account.objects.count(), Transaction.objects.count(), Posting.objects.count()) == counts
+
+
+def test_a_conversion_retried_after_a_newer_rate_replays_at_the_first_rate(books: Books) -> None:
+    exchange_rates_import_ecb(text=DAILY)
+    arguments: dict[str, Any] = {
+        "source": books.bank,
+        "target": books.usd_bank,
+        "amount": Money("5804.17", "PHP"),
+        "occurred_at": DAY,
+        "idempotency_key": "fx-retry",
+    }
+    first = currency_convert(**arguments)
+    exchange_rate_set(
+        collective=books.cast.collective_a, actor=books.cast.ana, base="PHP", quote="USD",
+        rate="0.02", on=DAY,
+    )  # fmt: skip
+    again = currency_convert(**arguments)
+    assert again.pk == first.pk
+    assert Transaction.objects.filter(kind="conversion").count() == 1

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
 
 from mutualist.core.errors import Conflict, DomainError, ValidationFailed
 from mutualist.core.money import CurrencyMismatch, Money
@@ -318,3 +319,13 @@ def test_opening_an_existing_name_with_other_settings_is_a_conflict(books: Books
         )
     assert refused.value.code == "account_exists"
     assert Account.objects.count() == before
+
+
+def test_a_reversal_retried_on_a_later_day_returns_the_first(books: Books) -> None:
+    original = post(books, Line(books.fund, php("250")), Line(books.bank, php("-250")))
+    with time_machine.travel(dt.datetime(2026, 3, 3, 12, tzinfo=dt.UTC), tick=False):
+        first = transaction_reverse(original=original, idempotency_key="undo")
+    with time_machine.travel(dt.datetime(2026, 3, 5, 12, tzinfo=dt.UTC), tick=False):
+        again = transaction_reverse(original=original, idempotency_key="undo")
+    assert again.pk == first.pk
+    assert first.occurred_at == dt.date(2026, 3, 3)
