@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
-from django.db.models import Q, QuerySet, Sum, Window
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -66,13 +66,18 @@ def account_get_for_user(*, user: Viewer, slug: str, pk: int) -> Account:
 
 
 def account_balance(*, account: Account, as_of: dt.date | None = None) -> Money:
-    """The account's balance from its postings, on ``as_of`` (inclusive) or now.
+    """The account's balance on ``as_of`` (inclusive, summed from its
+    postings through the (account, date) index), or now (the balance that
+    ``transaction_post`` keeps beside the account in the same database
+    transaction, and ``mutualist ledger check`` verifies against the postings).
 
     Signed as Beancount signs it: positive for a debit balance."""
-    postings = Posting.objects.filter(account=account)
-    if as_of is not None:
-        postings = postings.filter(occurred_at__lte=as_of)
-    total = postings.aggregate(total=Coalesce(Sum("amount_minor"), 0))["total"]
+    if as_of is None:
+        current = Account.objects.filter(pk=account.pk).values_list("balance_minor", flat=True)
+        return Money.from_minor(int(current.get()), account.currency)
+    total = Posting.objects.filter(account=account, occurred_at__lte=as_of).aggregate(
+        total=Coalesce(Sum("amount_minor"), 0)
+    )["total"]
     return Money.from_minor(int(total), account.currency)
 
 
@@ -107,8 +112,11 @@ def account_statement(
     """The account's postings in the period, oldest first, each with the
     running balance after it; one page of ``limit`` rows from ``offset``.
 
-    The running balance is a window sum in SQL over the period, plus the
-    opening balance, so a page deep in a long statement costs no Python loop.
+    A page costs the same few index reads wherever it falls: the balance
+    before its first row is one SUM over the (account, date, id) index, the
+    running balance within it is added up over its own rows, and the
+    transactions are fetched for its rows only. (A window sum over the
+    whole history sorted every posting of the account for every page.)
     """
     opening = (
         account_balance(account=account, as_of=since - dt.timedelta(days=1))
@@ -120,30 +128,36 @@ def account_statement(
         period = period.filter(occurred_at__gte=since)
     if until is not None:
         period = period.filter(occurred_at__lte=until)
-    count = period.count()
-    closing_minor = period.aggregate(total=Coalesce(Sum("amount_minor"), 0))["total"]
-    page = (
-        period.annotate(
-            running=Window(Sum("amount_minor"), order_by=["occurred_at", "id"]),
-        )
-        .select_related("transaction")
-        .order_by("occurred_at", "id")[offset : offset + limit]
+    totals = period.aggregate(count=Count("id"), total=Coalesce(Sum("amount_minor"), 0))
+    page = list(
+        period.order_by("occurred_at", "id").prefetch_related("transaction")[
+            offset : offset + limit
+        ]
     )
-    rows = [
-        StatementRow(
-            posting=posting,
-            amount=Money.from_minor(posting.amount_minor, account.currency),
-            balance=opening + Money.from_minor(int(posting.running), account.currency),
+    running = opening.minor_units
+    if page and offset:
+        first = page[0]
+        earlier = period.filter(
+            Q(occurred_at__lt=first.occurred_at) | Q(occurred_at=first.occurred_at, id__lt=first.pk)
         )
-        for posting in page
-    ]
+        running += int(earlier.aggregate(total=Coalesce(Sum("amount_minor"), 0))["total"])
+    rows = []
+    for posting in page:
+        running += posting.amount_minor
+        rows.append(
+            StatementRow(
+                posting=posting,
+                amount=Money.from_minor(posting.amount_minor, account.currency),
+                balance=Money.from_minor(running, account.currency),
+            )
+        )
     return Statement(
         account=account,
         since=since,
         until=until,
         opening=opening,
-        closing=opening + Money.from_minor(int(closing_minor), account.currency),
-        count=count,
+        closing=opening + Money.from_minor(int(totals["total"]), account.currency),
+        count=int(totals["count"]),
         rows=rows,
         offset=offset,
         limit=limit,
@@ -308,3 +322,17 @@ def exchange_rate_list_reference_latest() -> QuerySet[ExchangeRate]:
     if latest is None:
         return reference.none()
     return reference.filter(on=latest).order_by("quote")
+
+
+def account_opened_under_key(*, collective: Collective, idempotency_key: str) -> Account | None:
+    """The asset account whose opening balance the collective's books hold
+    under ``idempotency_key``, or ``None``: how a retried "open an account
+    with its opening balance" finds the account the first attempt opened."""
+    return (
+        account_list_convertible(collective=collective)
+        .filter(
+            postings__transaction__idempotency_key=idempotency_key,
+            postings__transaction__kind="opening",
+        )
+        .first()
+    )
