@@ -85,11 +85,15 @@ EXPECTED: dict[str, tuple[int | str, int | str, int | str, int | str]] = {
     # address can accept (tested in collectives/tests/test_views.py)
     "collectives:invitation": (200, LOGIN, 200, 302),
     # a collective's books: its active members only (an account's statement
-    # also for its owner); entering rates and converting: coordinators only
+    # also for its owner); entering rates, converting, opening accounts,
+    # recording opening balances and reversing: coordinators only
     "ledger:books": (LOGIN, LOGIN, 404, 405),
     "ledger:journal": (LOGIN, LOGIN, 404, 405),
     "ledger:transaction": (LOGIN, LOGIN, 404, 405),
+    "ledger:transaction_reverse": (LOGIN, LOGIN, 404, 404),
     "ledger:account": (LOGIN, LOGIN, 404, 405),  # Ben's payable is not Olga's
+    "ledger:account_open": (LOGIN, LOGIN, 404, 404),
+    "ledger:opening_balance": (LOGIN, LOGIN, 404, 404),
     "ledger:rates": (LOGIN, LOGIN, 404, 404),
     "ledger:convert": (LOGIN, LOGIN, 404, 404),
     "ledger:my_accounts": (LOGIN, LOGIN, 200, 405),  # her own: none

@@ -15,9 +15,20 @@ urlpatterns = [
         name="transaction",
     ),
     path(
+        "collectives/<slug:slug>/books/transactions/<int:transaction_id>/reverse/",
+        views.transaction_reverse,
+        name="transaction_reverse",
+    ),
+    path("collectives/<slug:slug>/books/accounts/new/", views.account_open, name="account_open"),
+    path(
         "collectives/<slug:slug>/books/accounts/<int:account_id>/",
         views.statement,
         name="account",
+    ),
+    path(
+        "collectives/<slug:slug>/books/accounts/<int:account_id>/opening-balance/",
+        views.opening_balance,
+        name="opening_balance",
     ),
     path("collectives/<slug:slug>/books/rates/", views.rates, name="rates"),
     path("collectives/<slug:slug>/books/convert/", views.convert, name="convert"),

@@ -128,10 +128,26 @@ def pages(books: Books) -> dict[str, str]:
         "account": url("account", slug=A, account_id=books.bank.pk),
         "rates": url("rates", slug=A),
         "convert": url("convert", slug=A),
+        "account_open": url("account_open", slug=A),
+        "opening_balance": url("opening_balance", slug=A, account_id=books.usd_bank.pk),
+        "transaction_reverse": url("transaction_reverse", slug=A, transaction_id=tx.pk),
     }
 
 
-@pytest.mark.parametrize("page", ["books", "journal", "transaction", "account", "rates", "convert"])
+PAGES = [
+    "books",
+    "journal",
+    "transaction",
+    "account",
+    "rates",
+    "convert",
+    "account_open",
+    "opening_balance",
+    "transaction_reverse",
+]
+
+
+@pytest.mark.parametrize("page", PAGES)
 def test_anonymous_visitors_are_sent_to_log_in(
     books: Books, pages: dict[str, str], client: Client, page: str
 ) -> None:
@@ -139,7 +155,7 @@ def test_anonymous_visitors_are_sent_to_log_in(
     assert_login_redirect(client.post(pages[page], {}))
 
 
-@pytest.mark.parametrize("page", ["books", "journal", "transaction", "account", "rates", "convert"])
+@pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("who", ["olga", "carla"])
 def test_people_outside_the_collective_get_404(
     books: Books, pages: dict[str, str], client_for: Any, page: str, who: str
@@ -876,8 +892,7 @@ def test_without_a_rate_it_uses_the_collectives_own(books: Books, client_for: An
         (
             {"rate": ""},
             "rate",
-            "No PHP/USD rate from the 7 days up to 2026-03-02; import the ECB rates "
-            "or enter one.",
+            "No PHP/USD rate from the 7 days up to 2026-03-02; import the ECB rates or enter one.",
         ),
         (
             {"target": "bank"},

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from mutualist.core.money import Money
 from mutualist.ledger.models import Account, Transaction
+from mutualist.ledger.services import REVERSIBLE_BY_HAND
 
 _TEMPLATES = "ledger"
 
@@ -33,3 +34,9 @@ def moved(transaction: Transaction) -> list[Money]:
         if posting.amount_minor > 0:
             totals[posting.currency] = totals.get(posting.currency, 0) + posting.amount_minor
     return [Money.from_minor(minor, currency) for currency, minor in sorted(totals.items())]
+
+
+def reversible_by_hand(found: Transaction, reversed_by: Transaction | None) -> bool:
+    """Whether a coordinator may reverse ``found`` from its page: a kind of
+    entry coordinators make by hand, not a reversal itself, not reversed yet."""
+    return found.kind in REVERSIBLE_BY_HAND and found.reverses_id is None and reversed_by is None

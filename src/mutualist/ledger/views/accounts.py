@@ -80,6 +80,11 @@ def statement(request: HttpRequest, slug: str, account_id: int) -> HttpResponse:
             "page_obj": page,
             "form": form,
             "reads_books": reads_books,
+            "records_opening": reads_books
+            and membership is not None
+            and membership.is_coordinator
+            and account.type == Account.Type.ASSETS
+            and account.owner_kind == Account.OwnerKind.COLLECTIVE,
             "is_owner": account.owner_kind == Account.OwnerKind.MEMBER
             and account.owner_id == user.pk,
         },

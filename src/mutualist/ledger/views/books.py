@@ -23,7 +23,13 @@ from mutualist.ledger.selectors import (
     trial_balance,
 )
 from mutualist.ledger.selectors import journal as journal_of
-from mutualist.ledger.views._common import _TEMPLATES, TYPE_ORDER, JournalRow, moved
+from mutualist.ledger.views._common import (
+    _TEMPLATES,
+    TYPE_ORDER,
+    JournalRow,
+    moved,
+    reversible_by_hand,
+)
 from mutualist.members.web import request_member
 
 JOURNAL_PAGE_SIZE = 25
@@ -98,9 +104,10 @@ def journal(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def transaction_detail(request: HttpRequest, slug: str, transaction_id: int) -> HttpResponse:
-    collective, _ = collective_get_for_member(user=request_member(request), slug=slug)
+    collective, membership = collective_get_for_member(user=request_member(request), slug=slug)
     found = transaction_get(collective=collective, pk=transaction_id)
     postings = sorted(found.postings.all(), key=lambda posting: posting.pk)
+    reversed_by = transaction_reversal(transaction=found)
     return render(
         request,
         f"{_TEMPLATES}/transaction.html",
@@ -109,6 +116,9 @@ def transaction_detail(request: HttpRequest, slug: str, transaction_id: int) -> 
             "transaction": found,
             "postings": postings,
             "totals": moved(found),
-            "reversed_by": transaction_reversal(transaction=found),
+            "reversed_by": reversed_by,
+            # The button for a coordinator's own kinds of entry; the service
+            # decides again when it is pressed.
+            "can_reverse": membership.is_coordinator and reversible_by_hand(found, reversed_by),
         },
     )

@@ -19,7 +19,7 @@ from mutualist.collectives.selectors import (
 )
 from mutualist.core.errors import DomainError
 from mutualist.core.web import add_domain_error, forbidden_as_403
-from mutualist.ledger.forms import ConversionForm, ExchangeRateForm, new_form_key
+from mutualist.ledger.forms import ConversionForm, ExchangeRateForm
 from mutualist.ledger.models import ExchangeRate
 from mutualist.ledger.selectors import (
     account_list_convertible,
@@ -115,9 +115,7 @@ def convert(request: HttpRequest, slug: str) -> HttpResponse:
             if exc.code == "idempotency_key_reused":
                 # This rendering of the form already posted a different
                 # conversion; a fresh key lets a deliberate second one through.
-                data = request.POST.copy()
-                data["idempotency_key"] = new_form_key()
-                form.data = data
+                form.renew_key()
                 form.add_error(
                     None,
                     "This form was already used for a different conversion. Check the "
