@@ -14,7 +14,8 @@ would be refused by the schema (422) for anyone, proving nothing about Olga,
 so the body is one a coordinator of collective A could send, and the answer
 is the permission check's. Collective A's books are open
 (``mutualist.testing.build_books``); a conversion's body names two of its
-accounts.
+accounts, and an opening balance goes to its bank (an account a coordinator
+could record one on), not Ben's payable.
 
 The web pages have their own table in test_every_page_refuses_outsiders.py.
 """
@@ -95,13 +96,17 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "POST /api/v1/invitations/accept": (401, 403),
     "POST /api/v1/invitations/decline": (401, 403),
     # the books: members of A only (an account and its statement also for its
-    # owner; Ben's payable is not Olga's); rates and conversions: coordinators
+    # owner; Ben's payable is not Olga's); rates, conversions, new accounts,
+    # opening balances and reversals: coordinators
     "GET /api/v1/me/accounts": (401, 200),  # her own: none
     "GET /api/v1/collectives/{slug}/accounts": (401, 404),
+    "POST /api/v1/collectives/{slug}/accounts": (401, 404),
     "GET /api/v1/collectives/{slug}/accounts/{account_id}": (401, 404),
     "GET /api/v1/collectives/{slug}/accounts/{account_id}/statement": (401, 404),
+    "POST /api/v1/collectives/{slug}/accounts/{account_id}/opening-balance": (401, 404),
     "GET /api/v1/collectives/{slug}/transactions": (401, 404),
     "GET /api/v1/collectives/{slug}/transactions/{transaction_id}": (401, 404),
+    "POST /api/v1/collectives/{slug}/transactions/{transaction_id}/reversal": (401, 404),
     "GET /api/v1/collectives/{slug}/trial-balance": (401, 404),
     "GET /api/v1/collectives/{slug}/exchange-rates": (401, 404),
     "POST /api/v1/collectives/{slug}/exchange-rates": (401, 404),
@@ -136,7 +141,27 @@ def bodies(world: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "amount": {"amount": "100000.00", "currency": "PHP"},
             "rate": "1",
         },
+        "POST /api/v1/collectives/{slug}/accounts": {
+            "label": "Olga",
+            "currency": "PHP",
+            "opening_balance": {"amount": "1000000.00", "currency": "PHP"},
+        },
+        "POST /api/v1/collectives/{slug}/accounts/{account_id}/opening-balance": {
+            "amount": {"amount": "1000000.00", "currency": "PHP"},
+        },
+        "POST /api/v1/collectives/{slug}/transactions/{transaction_id}/reversal": {
+            "memo": "Undone by an outsider",
+        },
     }
+
+
+# Path values other than the world's, where an operation needs one a
+# coordinator of A could act on.
+PATH_VALUES: dict[str, dict[str, str]] = {
+    "POST /api/v1/collectives/{slug}/accounts/{account_id}/opening-balance": {
+        "account_id": "bank_id"
+    },
+}
 
 
 def openapi_operations() -> list[tuple[str, str]]:
@@ -252,7 +277,8 @@ def test_every_api_operation_has_an_outsider_decision(db):
 @pytest.mark.parametrize("operation", sorted(EXPECTED))
 def test_outsiders_get_what_the_table_says_and_nothing_private(operation, world, cast):
     method, path = operation.split(" ", 1)
-    url = url_for(path, world)
+    values = {key: world[name] for key, name in PATH_VALUES.get(operation, {}).items()}
+    url = url_for(path, {**world, **values})
     body = bodies(world).get(operation, {})
     anonymous = session_client(user=None)
     olga = session_client(user=cast.olga)

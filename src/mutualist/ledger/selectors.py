@@ -336,3 +336,11 @@ def account_opened_under_key(*, collective: Collective, idempotency_key: str) ->
         )
         .first()
     )
+
+
+def transaction_under_key(*, collective: Collective, idempotency_key: str) -> Transaction | None:
+    """The transaction the collective's books hold under ``idempotency_key``,
+    or ``None``: a retry repeats the first attempt's defaults (its date) from it."""
+    return Transaction.objects.filter(
+        collective=collective, idempotency_key=idempotency_key
+    ).first()

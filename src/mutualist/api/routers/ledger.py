@@ -1,21 +1,25 @@
 """The books: accounts, balances, statements, the journal, the trial balance,
-exchange rates and conversions.
+exchange rates, conversions, and a coordinator's entries by hand.
 
 Reads are for the collective's active members (an outsider gets 404); an
 account and its statement also for the account's owner; ``GET /me/accounts``
-lists the caller's own. Entering a rate and converting are for coordinators
-(a member gets 403). A conversion moves money, so it needs an
-``Idempotency-Key`` header: a retry with the same key answers with the
-transaction the first request posted and posts nothing new.
+lists the caller's own. Entering a rate, converting, opening an asset
+account, recording an opening balance and reversing a mistaken opening or
+conversion are for coordinators (a member gets 403). Whatever moves money
+needs an ``Idempotency-Key`` header, scoped to the caller and the
+collective: a retry with the same key answers with the transaction the first
+request posted and posts nothing new.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import P, Query, Router, Status
 from ninja.params import HeaderEx
@@ -23,7 +27,9 @@ from ninja.params import HeaderEx
 from mutualist.api.auth import request_user
 from mutualist.api.pagination import Page, PageParams, paginate
 from mutualist.api.routers import responses
+from mutualist.api.schemas.common import MoneyIn
 from mutualist.api.schemas.ledger import (
+    AccountOpenIn,
     AccountOut,
     AsOfIn,
     ConversionIn,
@@ -32,13 +38,17 @@ from mutualist.api.schemas.ledger import (
     ExchangeRateIn,
     ExchangeRateOut,
     JournalFiltersIn,
+    OpeningBalanceIn,
+    ReversalIn,
     StatementOut,
     TransactionOut,
     TrialBalanceOut,
 )
+from mutualist.collectives.models import Collective
 from mutualist.collectives.selectors import collective_get_for_coordinator
-from mutualist.core.errors import ValidationFailed
-from mutualist.core.money import Money
+from mutualist.core.errors import Conflict, ValidationFailed
+from mutualist.core.money import CurrencyMismatch, Money
+from mutualist.core.reference import validate_currency
 from mutualist.ledger.models import Account, Transaction
 from mutualist.ledger.selectors import (
     account_get_for_user,
@@ -46,17 +56,26 @@ from mutualist.ledger.selectors import (
     account_list,
     account_list_convertible,
     account_list_owned,
+    account_opened_under_key,
     account_owners_prefetch,
     account_statement,
     balances,
     books_get_for_member,
     exchange_rate_list,
     journal,
-    transaction_exists,
     transaction_get,
+    transaction_under_key,
     trial_balance,
 )
-from mutualist.ledger.services import currency_convert, exchange_rate_set
+from mutualist.ledger.services import (
+    account_name_for,
+    asset_account_open,
+    currency_convert,
+    exchange_rate_set,
+    opening_balance_record,
+    transaction_reverse_by_hand,
+)
+from mutualist.members.models import User
 
 router = Router(tags=["ledger"])
 
@@ -66,6 +85,17 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 # malformed key is refused by the schema (422 validation_failed) before the
 # operation runs.
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]+$"
+
+
+def _key_header(what: str) -> dict[str, Any]:
+    """The ``Idempotency-Key`` header's parameter, for an operation that moves money."""
+    return P(
+        alias=IDEMPOTENCY_HEADER,
+        description=f"The same on every retry of {what} (a UUID, say): 1 to 100 "
+        "printable ASCII characters, no spaces",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        max_length=100,
+    )
 
 
 def _accounts_page(rows: QuerySet[Account], page: PageParams) -> Page[AccountOut]:
@@ -251,6 +281,12 @@ def exchange_rate_new(
     return Status(201, ExchangeRateOut.from_model(rate))
 
 
+def _day_of(first: Transaction | None) -> dt.date:
+    """The date a request without one means: today, or for a retry the day
+    of the first attempt (which may have been yesterday), so that it replays."""
+    return first.occurred_at if first is not None else timezone.localdate()
+
+
 def _rate(text: str | None) -> Decimal | None:
     if text is None:
         return None
@@ -274,16 +310,7 @@ def conversion_new(
     response: HttpResponse,
     slug: str,
     payload: ConversionIn,
-    idempotency_key: HeaderEx[
-        str,
-        P(
-            alias=IDEMPOTENCY_HEADER,
-            description="The same on every retry of this conversion (a UUID, say): 1 to 100 "
-            "printable ASCII characters, no spaces",
-            pattern=IDEMPOTENCY_KEY_PATTERN,
-            max_length=100,
-        ),
-    ],
+    idempotency_key: HeaderEx[str, _key_header("this conversion")],
 ) -> Status[TransactionOut]:
     """One transaction through the collective's trading accounts, recording
     the rate and its source. Requires an ``Idempotency-Key`` header: a retry
@@ -309,12 +336,12 @@ def conversion_new(
                     field=field,
                 )
         assert source is not None and target is not None  # noqa: S101 -- checked above
-        replayed = transaction_exists(collective=collective, idempotency_key=key)
+        first = transaction_under_key(collective=collective, idempotency_key=key)
         posted = currency_convert(
             source=source,
             target=target,
             amount=Money(payload.amount.amount, payload.amount.currency),
-            occurred_at=payload.occurred_at or timezone.localdate(),
+            occurred_at=payload.occurred_at or _day_of(first),
             idempotency_key=key,
             memo=payload.memo.strip(),
             rate=_rate(payload.rate),
@@ -322,6 +349,231 @@ def conversion_new(
             posted_by=user,
         )
         posted = transaction_get(collective=collective, pk=posted.pk)
-    if replayed:
+    if first is not None:
         response["Idempotent-Replayed"] = "true"
     return Status(201, TransactionOut.from_model(posted))
+
+
+# --- Entries by hand: new accounts, opening balances, reversals ----------------------------
+
+
+def _money(given: MoneyIn, *, field: str) -> Money:
+    """``given`` as Money; a refusal names the input at fault under ``field``."""
+    try:
+        return Money(given.amount, given.currency)
+    except ValidationFailed as exc:
+        part = "currency" if exc.code == "invalid_currency" else "amount"
+        raise type(exc)(exc.message, code=exc.code, field=f"{field}.{part}") from None
+
+
+def _opening_money(given: MoneyIn, account_currency: str, *, field: str) -> Money:
+    """An opening balance: in the account's currency, and not zero."""
+    money = _money(given, field=field)
+    if money.currency != account_currency.strip().upper():
+        raise CurrencyMismatch(
+            f"The account holds {account_currency.strip().upper()}, not {money.currency}.",
+            field=f"{field}.currency",
+        )
+    if money.is_zero():
+        raise ValidationFailed(
+            "An opening balance of zero records nothing; leave it out.",
+            code="invalid_amount",
+            field=f"{field}.amount",
+        )
+    return money
+
+
+def _is_the_account_asked_for(
+    opened: Account, *, collective: Collective, payload: AccountOpenIn
+) -> bool:
+    try:
+        currency = payload.currency.strip().upper()
+        name = account_name_for(collective, Account.Type.ASSETS, payload.label, currency)
+    except ValidationFailed:
+        return False
+    return (opened.name, opened.description, opened.must_not_go_negative) == (
+        name,
+        payload.description.strip(),
+        payload.must_not_go_negative,
+    )
+
+
+def _asset_account_open(
+    *, collective: Collective, actor: User, payload: AccountOpenIn, key: str | None
+) -> tuple[Account, bool]:
+    """Open the account and record its opening balance under ``key``; call
+    inside ``transaction.atomic()``, so a refused balance opens nothing.
+    Returns the account and whether this was a retry: a retry finds the
+    account the first request opened, and must ask for the same one."""
+    amount = None
+    if payload.opening_balance is not None:
+        currency = validate_currency(payload.currency)  # the account's, before its balance's
+        amount = _opening_money(payload.opening_balance, currency, field="opening_balance")
+    opened = None
+    if key is not None:
+        opened = account_opened_under_key(collective=collective, idempotency_key=key)
+    if opened is None:
+        try:
+            account = asset_account_open(
+                collective=collective,
+                actor=actor,
+                label=payload.label,
+                currency=payload.currency,
+                description=payload.description,
+                must_not_go_negative=payload.must_not_go_negative,
+            )
+        except ValidationFailed as exc:
+            if exc.code == "invalid_account_name":
+                # The name comes from the label; say so, whichever check refused it.
+                raise ValidationFailed(exc.message, code=exc.code, field="label") from None
+            raise
+        except Conflict as exc:
+            # A retry that raced its first request, which committed meanwhile.
+            if key is not None and exc.code == "account_exists":
+                opened = account_opened_under_key(collective=collective, idempotency_key=key)
+            if opened is None:
+                raise
+    if opened is not None:
+        if not _is_the_account_asked_for(opened, collective=collective, payload=payload):
+            raise Conflict(
+                f"The idempotency key was already used to open {opened.name}.",
+                code="idempotency_key_reused",
+                field=IDEMPOTENCY_HEADER,
+            )
+        account = opened
+    if amount is not None and key is not None:
+        first = transaction_under_key(collective=collective, idempotency_key=key)
+        opening_balance_record(
+            account=account,
+            actor=actor,
+            amount=amount,
+            occurred_at=payload.occurred_at or _day_of(first),
+            idempotency_key=key,
+        )
+    return account, opened is not None
+
+
+@router.post(
+    "/collectives/{slug}/accounts",
+    response=responses({201: AccountOut}),
+    summary="Open an asset account, with what it already holds (coordinators)",
+)
+def account_new(
+    request: HttpRequest,
+    response: HttpResponse,
+    slug: str,
+    payload: AccountOpenIn,
+    idempotency_key: HeaderEx[
+        str | None, _key_header("this request; required with an opening balance")
+    ] = None,
+) -> Status[AccountOut]:
+    """An account where the collective keeps money (a bank, a wallet, a cash
+    box), named from ``label`` and ``currency``. With ``opening_balance`` it
+    also records what the account held on ``occurred_at``, in one step: if the
+    balance is refused, no account is opened. That moves money, so it needs an
+    ``Idempotency-Key`` header; a retry answers with the same account (and
+    ``Idempotent-Replayed: true``). Without a balance the header is not
+    needed, and opening a name again is ``409 account_exists``."""
+    user = request_user(request)
+    with transaction.atomic(durable=True):
+        collective, _ = collective_get_for_coordinator(user=user, slug=slug)
+        if payload.opening_balance is None and payload.occurred_at is not None:
+            raise ValidationFailed(
+                "occurred_at is the opening balance's date: send opening_balance with it.",
+                code="validation_failed",
+                field="occurred_at",
+            )
+        if payload.opening_balance is not None and idempotency_key is None:
+            raise ValidationFailed(
+                "An opening balance moves money: send an Idempotency-Key header.",
+                code="validation_failed",
+                field=IDEMPOTENCY_HEADER,
+            )
+        key = None
+        if payload.opening_balance is not None and idempotency_key is not None:
+            # Scoped to the caller and the collective: a key is only its sender's to repeat.
+            key = f"api:opening:{collective.pk}:{user.pk}:{idempotency_key}"
+        account, replayed = _asset_account_open(
+            collective=collective, actor=user, payload=payload, key=key
+        )
+        [row] = balances(accounts=[account])
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(201, AccountOut.build(row))
+
+
+@router.post(
+    "/collectives/{slug}/accounts/{int:account_id}/opening-balance",
+    response=responses({201: TransactionOut}),
+    summary="Record what one of the collective's asset accounts already held (coordinators)",
+)
+def opening_balance_new(
+    request: HttpRequest,
+    response: HttpResponse,
+    slug: str,
+    account_id: int,
+    payload: OpeningBalanceIn,
+    idempotency_key: HeaderEx[str, _key_header("this opening balance")],
+) -> Status[TransactionOut]:
+    """One transaction of kind ``opening``, against the collective's
+    opening-balance equity in the account's currency. Only the collective's
+    own asset accounts take one (another account of these books is
+    ``422 unknown_account``). Requires an ``Idempotency-Key`` header, as a
+    conversion does."""
+    user = request_user(request)
+    with transaction.atomic(durable=True):
+        collective, _ = collective_get_for_coordinator(user=user, slug=slug)
+        account = account_in_books(collective=collective, pk=account_id)
+        if account is None:
+            raise Http404("No such account.")
+        key = f"api:opening:{collective.pk}:{user.pk}:{idempotency_key}"
+        first = transaction_under_key(collective=collective, idempotency_key=key)
+        posted = opening_balance_record(
+            account=account,
+            actor=user,
+            amount=_opening_money(payload.amount, account.currency, field="amount"),
+            occurred_at=payload.occurred_at or _day_of(first),
+            idempotency_key=key,
+            memo=payload.memo,
+        )
+        posted = transaction_get(collective=collective, pk=posted.pk)
+    if first is not None:
+        response["Idempotent-Replayed"] = "true"
+    return Status(201, TransactionOut.from_model(posted))
+
+
+@router.post(
+    "/collectives/{slug}/transactions/{int:transaction_id}/reversal",
+    response=responses({201: TransactionOut}),
+    summary="Reverse a mistaken opening balance or conversion (coordinators)",
+)
+def transaction_reversal_new(
+    request: HttpRequest,
+    response: HttpResponse,
+    slug: str,
+    transaction_id: int,
+    idempotency_key: HeaderEx[str, _key_header("this reversal")],
+    payload: ReversalIn | None = None,
+) -> Status[TransactionOut]:
+    """Posts the mirror image of the transaction, dated today, linked to it
+    (``reverses``). Only the kinds coordinators enter by hand, ``opening``
+    and ``conversion``, are reversed here; any other is
+    ``409 not_reversible_by_hand`` (it is corrected where it came from), and
+    a transaction already reversed is ``409 already_reversed``. Requires an
+    ``Idempotency-Key`` header: a retry answers with the same reversal."""
+    user = request_user(request)
+    with transaction.atomic(durable=True):
+        collective, _ = collective_get_for_coordinator(user=user, slug=slug)
+        original = transaction_get(collective=collective, pk=transaction_id)
+        key = f"api:reversal:{collective.pk}:{user.pk}:{idempotency_key}"
+        replayed = transaction_under_key(collective=collective, idempotency_key=key) is not None
+        reversal = transaction_reverse_by_hand(
+            original=original,
+            actor=user,
+            idempotency_key=key,
+            memo=payload.memo if payload is not None else "",
+        )
+        reversal = transaction_get(collective=collective, pk=reversal.pk)
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(201, TransactionOut.from_model(reversal))

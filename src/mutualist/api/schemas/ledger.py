@@ -1,5 +1,6 @@
-"""The books: accounts, transactions, statements, trial balance, exchange rates
-and conversions.
+"""The books: accounts, transactions, statements, trial balance, exchange rates,
+conversions, and a coordinator's entries by hand (a new asset account, an
+opening balance, a reversal).
 
 Money is ``{"amount": "12.50", "currency": "PHP"}`` with a decimal string,
 never a JSON number. Balances and posting amounts are signed as Beancount
@@ -312,3 +313,41 @@ class ConversionIn(InputSchema):
     )
     rate_source: str = Field("", max_length=200, description="Where a given rate comes from")
     memo: str = Field("", max_length=500, description="Empty for 'Convert ... to ... at ...'")
+
+
+class AccountOpenIn(InputSchema):
+    label: str = Field(
+        description="Where the money is kept, 1 to 40 characters: it names the account "
+        "(`Wise` in USD opens `Assets:Collectives:<Books>:Wise:USD`)",
+        examples=["Wise"],
+    )
+    currency: str = Field(
+        description="ISO 4217; the one currency the account holds", examples=["USD"]
+    )
+    description: str = Field("", max_length=200, examples=["Client receipts"])
+    must_not_go_negative: bool = Field(
+        False, description="Refuse anything that would take its balance below zero"
+    )
+    opening_balance: MoneyIn | None = Field(
+        None,
+        description="What it already holds, in its currency (negative for an overdraft); "
+        "recorded against the collective's opening-balance equity. Needs an "
+        "`Idempotency-Key` header",
+    )
+    occurred_at: dt.date | None = Field(
+        None, description="The day it held `opening_balance` (only with one); today if absent"
+    )
+
+
+class OpeningBalanceIn(InputSchema):
+    amount: MoneyIn = Field(
+        description="What the account held, in its currency; negative for an overdraft"
+    )
+    occurred_at: dt.date | None = Field(None, description="The day it held it; today if absent")
+    memo: str = Field("", max_length=500, description="Empty for 'Opening balance of <account>'")
+
+
+class ReversalIn(InputSchema):
+    memo: str = Field(
+        "", max_length=500, description="Why; empty for 'Reversal of #<id>: <its memo>'"
+    )

@@ -1,5 +1,6 @@
 """The books through the API: accounts, statements, the journal, the trial
-balance, exchange rates and conversions.
+balance, exchange rates, conversions, and a coordinator's entries by hand (new
+accounts, opening balances, reversals).
 
 The cast (see ``mutualist.testing``): Ana coordinates collective A
 (manila-va), Ben is a member of A, Carla coordinates B (remote-crew), Olga is
@@ -118,6 +119,9 @@ def operations(books: Books) -> list[tuple[str, str]]:
         ("get", f"{A}/exchange-rates"),
         ("post", f"{A}/exchange-rates"),
         ("post", f"{A}/conversions"),
+        ("post", f"{A}/accounts"),
+        ("post", f"{A}/accounts/{books.usd_bank.pk}/opening-balance"),
+        ("post", f"{A}/transactions/{opening.pk}/reversal"),
     ]
 
 
@@ -140,6 +144,8 @@ def test_people_outside_the_collective_get_404_and_see_nothing(
     bodies = {
         f"{A}/exchange-rates": {"base": "USD", "quote": "PHP", "rate": "1", "on": "2026-03-01"},
         f"{A}/conversions": conversion(books),
+        f"{A}/accounts": {"label": "Wise", "currency": "USD", "opening_balance": money("1", "USD")},
+        f"{A}/accounts/{books.usd_bank.pk}/opening-balance": {"amount": money("1", "USD")},
     }
     before = state()
 

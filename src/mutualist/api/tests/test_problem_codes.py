@@ -38,18 +38,18 @@ WEB_ONLY = {
 }
 
 # Raised by ledger and money code the API never reaches: opening accounts by
-# name and owner (the API opens only a conversion's trading accounts, whose
-# names are always valid), importing ECB rates (a command), reversing (no
-# operation yet), splitting by weights (billing, later), reading typed amounts
-# in a locale (the web forms), and postings across two collectives' books (a
-# conversion's accounts are first looked up in the collective's own).
+# type and owner (the API opens only the collective's own asset accounts, and
+# its opening-balance equity and trading accounts, whose types and owners are
+# always valid), importing ECB rates (a command), splitting by weights
+# (billing, later), reading typed amounts in a locale (the web forms), and
+# postings across two collectives' books (a conversion's accounts and an
+# opening balance's account are first looked up in the collective's own, and
+# a reversal mirrors a transaction of one collective's books).
 NOT_FROM_THE_API = {
-    "invalid_account_name",
     "invalid_account_type",
     "invalid_owner",
     "invalid_owner_kind",
     "invalid_rates_file",
-    "already_reversed",
     "no_weights",
     "negative_weight",
     "zero_weights",
