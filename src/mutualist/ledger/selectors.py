@@ -290,14 +290,6 @@ def account_owners_prefetch() -> GenericPrefetch[str]:
     return GenericPrefetch("owner", [User.objects.select_related("profile")])
 
 
-def transaction_exists(*, collective: Collective, idempotency_key: str) -> bool:
-    """Whether the collective's books already hold a transaction posted under
-    ``idempotency_key`` (so a retry can say it was a replay)."""
-    return Transaction.objects.filter(
-        collective=collective, idempotency_key=idempotency_key
-    ).exists()
-
-
 def exchange_rate_list(
     *, collective: Collective, source: str | None = None
 ) -> QuerySet[ExchangeRate]:
@@ -322,20 +314,6 @@ def exchange_rate_list_reference_latest() -> QuerySet[ExchangeRate]:
     if latest is None:
         return reference.none()
     return reference.filter(on=latest).order_by("quote")
-
-
-def account_opened_under_key(*, collective: Collective, idempotency_key: str) -> Account | None:
-    """The asset account whose opening balance the collective's books hold
-    under ``idempotency_key``, or ``None``: how a retried "open an account
-    with its opening balance" finds the account the first attempt opened."""
-    return (
-        account_list_convertible(collective=collective)
-        .filter(
-            postings__transaction__idempotency_key=idempotency_key,
-            postings__transaction__kind="opening",
-        )
-        .first()
-    )
 
 
 def transaction_under_key(*, collective: Collective, idempotency_key: str) -> Transaction | None:

@@ -46,7 +46,7 @@ from mutualist.api.schemas.ledger import (
 )
 from mutualist.collectives.models import Collective
 from mutualist.collectives.selectors import collective_get_for_coordinator
-from mutualist.core.errors import Conflict, ValidationFailed
+from mutualist.core.errors import ValidationFailed
 from mutualist.core.money import CurrencyMismatch, Money
 from mutualist.core.reference import validate_currency
 from mutualist.ledger.models import Account, Transaction
@@ -56,7 +56,6 @@ from mutualist.ledger.selectors import (
     account_list,
     account_list_convertible,
     account_list_owned,
-    account_opened_under_key,
     account_owners_prefetch,
     account_statement,
     balances,
@@ -68,8 +67,7 @@ from mutualist.ledger.selectors import (
     trial_balance,
 )
 from mutualist.ledger.services import (
-    account_name_for,
-    asset_account_open,
+    asset_account_open_with_balance,
     currency_convert,
     exchange_rate_set,
     opening_balance_record,
@@ -383,74 +381,26 @@ def _opening_money(given: MoneyIn, account_currency: str, *, field: str) -> Mone
     return money
 
 
-def _is_the_account_asked_for(
-    opened: Account, *, collective: Collective, payload: AccountOpenIn
-) -> bool:
-    try:
-        currency = payload.currency.strip().upper()
-        name = account_name_for(collective, Account.Type.ASSETS, payload.label, currency)
-    except ValidationFailed:
-        return False
-    return (opened.name, opened.description, opened.must_not_go_negative) == (
-        name,
-        payload.description.strip(),
-        payload.must_not_go_negative,
-    )
-
-
 def _asset_account_open(
     *, collective: Collective, actor: User, payload: AccountOpenIn, key: str | None
 ) -> tuple[Account, bool]:
-    """Open the account and record its opening balance under ``key``; call
-    inside ``transaction.atomic()``, so a refused balance opens nothing.
-    Returns the account and whether this was a retry: a retry finds the
-    account the first request opened, and must ask for the same one."""
+    """The payload's checks the service cannot name fields for (the opening
+    balance's currency and amount), then the service."""
     amount = None
     if payload.opening_balance is not None:
         currency = validate_currency(payload.currency)  # the account's, before its balance's
         amount = _opening_money(payload.opening_balance, currency, field="opening_balance")
-    opened = None
-    if key is not None:
-        opened = account_opened_under_key(collective=collective, idempotency_key=key)
-    if opened is None:
-        try:
-            account = asset_account_open(
-                collective=collective,
-                actor=actor,
-                label=payload.label,
-                currency=payload.currency,
-                description=payload.description,
-                must_not_go_negative=payload.must_not_go_negative,
-            )
-        except ValidationFailed as exc:
-            if exc.code == "invalid_account_name":
-                # The name comes from the label; say so, whichever check refused it.
-                raise ValidationFailed(exc.message, code=exc.code, field="label") from None
-            raise
-        except Conflict as exc:
-            # A retry that raced its first request, which committed meanwhile.
-            if key is not None and exc.code == "account_exists":
-                opened = account_opened_under_key(collective=collective, idempotency_key=key)
-            if opened is None:
-                raise
-    if opened is not None:
-        if not _is_the_account_asked_for(opened, collective=collective, payload=payload):
-            raise Conflict(
-                f"The idempotency key was already used to open {opened.name}.",
-                code="idempotency_key_reused",
-                field=IDEMPOTENCY_HEADER,
-            )
-        account = opened
-    if amount is not None and key is not None:
-        first = transaction_under_key(collective=collective, idempotency_key=key)
-        opening_balance_record(
-            account=account,
-            actor=actor,
-            amount=amount,
-            occurred_at=payload.occurred_at or _day_of(first),
-            idempotency_key=key,
-        )
-    return account, opened is not None
+    return asset_account_open_with_balance(
+        collective=collective,
+        actor=actor,
+        label=payload.label,
+        currency=payload.currency,
+        description=payload.description,
+        must_not_go_negative=payload.must_not_go_negative,
+        opening_balance=amount,
+        occurred_at=payload.occurred_at,
+        idempotency_key=key,
+    )
 
 
 @router.post(

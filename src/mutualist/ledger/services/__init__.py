@@ -11,6 +11,7 @@ from mutualist.ledger.services.accounts import (
 from mutualist.ledger.services.books import (
     REVERSIBLE_BY_HAND,
     asset_account_open,
+    asset_account_open_with_balance,
     opening_account,
     opening_balance_record,
     transaction_reverse_by_hand,
@@ -34,6 +35,7 @@ from mutualist.ledger.services.posting import (
 __all__ = [
     "REVERSIBLE_BY_HAND",
     "asset_account_open",
+    "asset_account_open_with_balance",
     "opening_account",
     "opening_balance_record",
     "transaction_reverse_by_hand",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 
 from mutualist.collectives.models import Collective
 from mutualist.collectives.selectors import membership_of
@@ -72,7 +73,10 @@ def asset_account_open(
             code="invalid_account_name",
             field="label",
         )
-    component = account_component(label)
+    try:
+        component = account_component(label)
+    except ValidationFailed as error:
+        raise ValidationFailed(error.message, code=error.code, field="label") from None
     currency = validate_currency(currency)
     name = account_name_for(collective, Account.Type.ASSETS, component, currency)
     if Account.objects.filter(name=name).exists():
@@ -89,6 +93,97 @@ def asset_account_open(
         description=description.strip()[:200],
         must_not_go_negative=must_not_go_negative,
     )
+
+
+def _opened_under_key(*, collective: Collective, idempotency_key: str) -> Account | None:
+    """The asset account whose opening balance was posted under the key."""
+    return Account.objects.filter(
+        collective=collective,
+        type=Account.Type.ASSETS,
+        postings__transaction__idempotency_key=idempotency_key,
+        postings__transaction__kind="opening",
+    ).first()
+
+
+def asset_account_open_with_balance(
+    *,
+    collective: Collective,
+    actor: User,
+    label: str,
+    currency: str,
+    description: str = "",
+    must_not_go_negative: bool = False,
+    opening_balance: Money | None = None,
+    occurred_at: dt.date | None = None,
+    idempotency_key: str | None = None,
+) -> tuple[Account, bool]:
+    """Open an asset account and, with ``opening_balance``, record what it
+    held on ``occurred_at`` (default: today), all or nothing: a refused
+    balance opens no account. Returns the account and whether this call was
+    a replay.
+
+    Recording a balance moves money, so it needs ``idempotency_key``. A retry
+    under the same key finds the account its first attempt opened (by the
+    opening posted under the key) and records nothing new; it must ask for
+    the same account (``idempotency_key_reused`` otherwise), and without a
+    date it means the first attempt's day, not today. Opening without a
+    balance records no key: opening the same name again is ``account_exists``.
+    """
+    if opening_balance is not None and not idempotency_key:
+        raise ValidationFailed(
+            "An opening balance moves money: it needs an idempotency key.",
+            code="invalid_idempotency_key",
+            field="idempotency_key",
+        )
+    with transaction.atomic():
+        opened = None
+        if opening_balance is not None and idempotency_key:
+            opened = _opened_under_key(collective=collective, idempotency_key=idempotency_key)
+        if opened is None:
+            try:
+                account = asset_account_open(
+                    collective=collective,
+                    actor=actor,
+                    label=label,
+                    currency=currency,
+                    description=description,
+                    must_not_go_negative=must_not_go_negative,
+                )
+            except Conflict as error:
+                # A retry that raced its first attempt, committed meanwhile.
+                if opening_balance is not None and idempotency_key:
+                    opened = _opened_under_key(
+                        collective=collective, idempotency_key=idempotency_key
+                    )
+                if opened is None:
+                    raise error from None
+        if opened is not None:
+            _require_coordinator(collective=collective, actor=actor)
+            try:
+                name = account_name_for(
+                    collective, Account.Type.ASSETS, label, currency.strip().upper()
+                )
+            except ValidationFailed:
+                name = ""  # a label that names nothing cannot be the account opened
+            asked_for = (name, description.strip()[:200], must_not_go_negative)
+            if (opened.name, opened.description, opened.must_not_go_negative) != asked_for:
+                raise Conflict(
+                    f"The idempotency key was already used to open {opened.name}.",
+                    code="idempotency_key_reused",
+                    field="idempotency_key",
+                )
+            account = opened
+        if opening_balance is not None and idempotency_key:
+            first = Transaction.objects.filter(idempotency_key=idempotency_key).first()
+            day = occurred_at or (first.occurred_at if first else timezone.localdate())
+            opening_balance_record(
+                account=account,
+                actor=actor,
+                amount=opening_balance,
+                occurred_at=day,
+                idempotency_key=idempotency_key,
+            )
+    return account, opened is not None
 
 
 def opening_balance_record(

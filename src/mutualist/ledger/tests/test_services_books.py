@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,7 @@ from mutualist.ledger.services import (
     Line,
     WouldGoNegative,
     asset_account_open,
+    asset_account_open_with_balance,
     currency_convert,
     opening_balance_record,
     transaction_post,
@@ -160,3 +162,53 @@ def test_entries_from_other_services_are_not_reversed_by_hand(books: Books) -> N
         "coordinators reverse only conversion and opening entries."
     )
     assert counts() == before
+
+
+def open_wise(cast: Cast, **change: Any) -> tuple[Account, bool]:
+    arguments: dict[str, Any] = {
+        "collective": cast.collective_a,
+        "actor": cast.ana,
+        "label": "Wise",
+        "currency": "USD",
+        "opening_balance": Money("1250", "USD"),
+        "occurred_at": DAY,
+        "idempotency_key": "open-wise",
+        **change,
+    }
+    return asset_account_open_with_balance(**arguments)
+
+
+def test_opening_with_a_balance_is_one_step_and_a_retry_replays_it(cast: Cast) -> None:
+    account, replayed = open_wise(cast)
+    assert not replayed
+    account.refresh_from_db()
+    assert account.balance_minor == 125_000
+    before = counts()
+    again, replayed = open_wise(cast, occurred_at=None)  # a retry means the first day
+    assert (again, replayed) == (account, True)
+    assert counts() == before
+
+
+def test_a_key_that_opened_another_account_is_refused(cast: Cast) -> None:
+    open_wise(cast)
+    before = counts()
+    with pytest.raises(Conflict) as refused:
+        open_wise(cast, description="Another")
+    assert refused.value.code == "idempotency_key_reused"
+    assert counts() == before
+
+
+def test_a_refused_balance_opens_no_account(cast: Cast) -> None:
+    with pytest.raises(WouldGoNegative):
+        open_wise(cast, must_not_go_negative=True, opening_balance=Money("-1", "USD"))
+    assert counts() == (0, 0, 0)
+
+
+def test_a_balance_needs_a_key_and_a_bad_label_is_named_as_such(cast: Cast) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        open_wise(cast, idempotency_key=None)
+    assert refused.value.code == "invalid_idempotency_key"
+    with pytest.raises(ValidationFailed) as refused:
+        open_wise(cast, label="--")
+    assert (refused.value.code, refused.value.field) == ("invalid_account_name", "label")
+    assert counts() == (0, 0, 0)

@@ -20,13 +20,13 @@ from django.utils import timezone
 
 from mutualist.core.money import Money
 from mutualist.ledger.models import Account, Transaction
-from mutualist.ledger.selectors import account_opened_under_key
 from mutualist.ledger.services import (
     Line,
     currency_convert,
     transaction_post,
     transaction_reverse_by_hand,
 )
+from mutualist.ledger.services import books as books_service
 from mutualist.ledger.tests.test_views import DAY, A, messages_of, state, text_of, url
 from mutualist.testing import Books, Cast
 
@@ -177,14 +177,13 @@ def test_a_second_press_that_raced_the_first_still_lands_on_the_account(
     first = ana.post(url("account_open", slug=A), data)
     after_first = state()
     looks: list[object] = []
+    opened_under_key = books_service._opened_under_key
 
     def looks_too_early_once(**kwargs: Any) -> Account | None:
         looks.append(kwargs)  # the second press's first look comes before the first commits
-        return None if len(looks) == 1 else account_opened_under_key(**kwargs)
+        return None if len(looks) == 1 else opened_under_key(**kwargs)
 
-    monkeypatch.setattr(
-        "mutualist.ledger.views.by_hand.account_opened_under_key", looks_too_early_once
-    )
+    monkeypatch.setattr(books_service, "_opened_under_key", looks_too_early_once)
 
     second = ana.post(url("account_open", slug=A), data)
 

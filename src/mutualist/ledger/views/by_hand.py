@@ -9,8 +9,6 @@ twice posts once and lands on the same page.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -18,28 +16,22 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from mutualist.collectives.models import Collective
 from mutualist.collectives.selectors import collective_get_for_coordinator
-from mutualist.core.errors import Conflict, DomainError
-from mutualist.core.money import Money
+from mutualist.core.errors import DomainError
 from mutualist.core.web import add_domain_error, forbidden_as_403
 from mutualist.ledger.forms import AccountOpenForm, KeyedForm, OpeningBalanceForm, ReversalForm
-from mutualist.ledger.models import Account
 from mutualist.ledger.selectors import (
     account_list_convertible,
-    account_opened_under_key,
     balances,
     transaction_get,
     transaction_reversal,
 )
 from mutualist.ledger.services import (
-    account_name_for,
-    asset_account_open,
+    asset_account_open_with_balance,
     opening_balance_record,
     transaction_reverse_by_hand,
 )
 from mutualist.ledger.views._common import _TEMPLATES, moved, reversible_by_hand
-from mutualist.members.models import User
 from mutualist.members.web import request_member
 
 
@@ -51,50 +43,6 @@ def _refuse_reused_form(form: KeyedForm, what: str, again: str) -> None:
         None,
         f"This form was already used for a different {what}. {again}",
     )
-
-
-def _open_with_balance(
-    *,
-    collective: Collective,
-    actor: User,
-    label: str,
-    currency: str,
-    description: str,
-    must_not_go_negative: bool,
-    money: Money | None,
-    occurred_at: dt.date | None,
-    key: str,
-) -> Account:
-    """Open the account and record its opening balance under ``key``; call
-    inside ``transaction.atomic()``, so a refused balance opens nothing. A
-    retry of the same form finds the account its first press opened."""
-    opened = account_opened_under_key(collective=collective, idempotency_key=key)
-    if opened is None:
-        try:
-            account = asset_account_open(
-                collective=collective, actor=actor, label=label, currency=currency,
-                description=description, must_not_go_negative=must_not_go_negative,
-            )  # fmt: skip
-        except Conflict as exc:
-            # A second press that raced the first, which committed meanwhile.
-            if money is not None and exc.code == "account_exists":
-                opened = account_opened_under_key(collective=collective, idempotency_key=key)
-            if opened is None:
-                raise
-    if opened is not None:
-        asked_for = (account_name_for(collective, Account.Type.ASSETS, label, currency),
-                     description.strip(), must_not_go_negative)  # fmt: skip
-        if (opened.name, opened.description, opened.must_not_go_negative) != asked_for:
-            raise Conflict(
-                "Another account was opened with this form.", code="idempotency_key_reused"
-            )
-        account = opened
-    if money is not None and occurred_at is not None:
-        opening_balance_record(
-            account=account, actor=actor, amount=money, occurred_at=occurred_at,
-            idempotency_key=key,
-        )  # fmt: skip
-    return account
 
 
 @login_required
@@ -114,17 +62,17 @@ def account_open(request: HttpRequest, slug: str) -> HttpResponse:
             # All or nothing: a balance the books refuse (an overdraft on an
             # account that must not go below zero) leaves no account behind.
             with transaction.atomic(durable=True):
-                account = _open_with_balance(
+                account, _ = asset_account_open_with_balance(
                     collective=collective,
                     actor=user,
                     label=data["label"],
                     currency=data["currency"],
                     description=data["description"],
                     must_not_go_negative=data["must_not_go_negative"],
-                    money=data["money"],
+                    opening_balance=data["money"],
                     occurred_at=data["occurred_at"],
                     # Scoped to the person: a key is only ever theirs to repeat.
-                    key=f"web:opening:{user.pk}:{data['idempotency_key']}",
+                    idempotency_key=f"web:opening:{user.pk}:{data['idempotency_key']}",
                 )
         except DomainError as exc:
             if exc.code == "idempotency_key_reused":
