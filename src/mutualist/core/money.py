@@ -11,8 +11,9 @@ No floats: a float cannot hold 0.10 exactly, so every constructor refuses one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 from typing import Self
 
@@ -20,6 +21,11 @@ from babel.numbers import NumberFormatError, format_currency, parse_decimal
 
 from mutualist.core.errors import ValidationFailed
 from mutualist.core.reference import currency_exponent, from_minor_units, to_minor_units
+
+_PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+# Wide enough for any product of a storable amount and a storable rate, so a
+# conversion is computed exactly before it is rounded once.
+_WIDE = Context(prec=80, Emax=999999, Emin=-999999)
 
 
 class CurrencyMismatch(ValidationFailed):
@@ -37,12 +43,15 @@ def _as_decimal(value: object, *, field: str) -> Decimal:
     elif isinstance(value, int):
         amount = Decimal(value)
     elif isinstance(value, str):
-        try:
-            amount = Decimal(value.strip())
-        except InvalidOperation:
+        # Plain ASCII decimals only: Decimal() alone also reads "1_000",
+        # Arabic-Indic digits and "1e3", none of which a person means as money.
+        if not _PLAIN_DECIMAL.fullmatch(value.strip()):
             raise ValidationFailed(
-                f"{value!r} is not an amount.", code="invalid_amount", field=field
-            ) from None
+                f"{value!r} is not an amount; write it like 1250.50.",
+                code="invalid_amount",
+                field=field,
+            )
+        amount = Decimal(value.strip())
     else:
         raise TypeError(f"Money needs a Decimal, an int or a string, not {type(value).__name__}.")
     if not amount.is_finite():
@@ -189,9 +198,15 @@ class Money:
             raise ValidationFailed(
                 f"{rate} is not a usable rate.", code="invalid_rate", field="rate"
             )
+        if rate.adjusted() > 30 or rate.adjusted() < -30:
+            raise ValidationFailed(
+                f"{rate} is not a usable rate.", code="invalid_rate", field="rate"
+            )
         code = (currency or "").strip().upper()
         step = Decimal(1).scaleb(-currency_exponent(code))
-        return Money((self.amount * rate).quantize(step, rounding=ROUND_HALF_EVEN), code)
+        exact = _WIDE.multiply(self.amount, rate)
+        # Money() refuses a result too large to hold (amount_too_large).
+        return Money(exact.quantize(step, rounding=ROUND_HALF_EVEN, context=_WIDE), code)
 
     # ----- comparison ----------------------------------------------------
 

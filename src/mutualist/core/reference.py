@@ -16,9 +16,12 @@ from babel.numbers import get_currency_precision, get_territory_currencies, list
 
 from mutualist.core.errors import ValidationFailed
 
-# Amounts are stored in BigIntegerField columns: larger minor-unit values would
-# fail at the database (an overflow, a 500) instead of with a clear refusal.
-MAX_MINOR_UNITS = 2**63 - 1
+# The largest amount accepted, in minor units: 10^15 (ten trillion euros, a
+# quadrillion yen), far beyond any collective's money, and far inside the
+# 64-bit BigIntegerField columns, so sums of many amounts (balances, a
+# ledger's totals) cannot overflow them either. A larger amount is a typo or
+# an attack; it is refused clearly instead of failing in the database.
+MAX_MINOR_UNITS = 10**15
 
 # Files under /usr/share/zoneinfo that zoneinfo lists but that are not places:
 # "localtime" is whatever zone the server runs in (it differs between hosts),
@@ -152,26 +155,41 @@ def to_minor_units(amount: Decimal, currency: str, *, field: str = "amount") -> 
     """Exact conversion of a decimal amount to integer minor units.
 
     Refuses an amount with more decimals than the currency has, rather than
-    rounding it silently, and one too large to store.
+    rounding it silently, and one beyond ``MAX_MINOR_UNITS``. Works on the
+    decimal's own digits, with no arithmetic context, so neither a very long
+    amount nor an extreme exponent (``1e999999``, ``1e-999999999``) can be
+    rounded, overflow or underflow on the way.
     """
     exponent = currency_exponent(currency)
     if not amount.is_finite():
         raise ValidationFailed(f"{amount} is not an amount.", code="invalid_amount", field=field)
-    # Enough precision for every digit given: the default context (28 digits)
-    # would round a long amount during scaling and hide the excess decimals.
-    exact = Context(prec=max(28, len(amount.as_tuple().digits) + 1))
-    scaled = amount.scaleb(exponent, context=exact)
-    if scaled != scaled.to_integral_value(context=exact):
+    sign, digits, power = amount.as_tuple()
+    if not isinstance(power, int):  # "n", "N", "F": not finite, refused above
+        raise ValidationFailed(f"{amount} is not an amount.", code="invalid_amount", field=field)
+    significant = list(digits)
+    while len(significant) > 1 and significant[-1] == 0:  # 1.500 has two decimals' worth
+        significant.pop()
+        power += 1
+    if significant == [0]:
+        return 0
+    if power + exponent < 0:
         raise ValidationFailed(
             f"{currency} amounts have at most {exponent} decimal places; got {amount}.",
             code="too_many_decimals",
             field=field,
         )
-    if abs(scaled) > MAX_MINOR_UNITS:
+    # Digits of the amount in minor units, checked before building the int
+    # (1e999999 would otherwise be a million-digit number).
+    if len(significant) + power + exponent > len(str(MAX_MINOR_UNITS)):
         raise ValidationFailed(
             f"{amount} {currency} is too large an amount.", code="amount_too_large", field=field
         )
-    return int(scaled)
+    minor = int("".join(map(str, significant)) + "0" * (power + exponent))
+    if minor > MAX_MINOR_UNITS:
+        raise ValidationFailed(
+            f"{amount} {currency} is too large an amount.", code="amount_too_large", field=field
+        )
+    return -minor if sign else minor
 
 
 def from_minor_units(minor: int, currency: str) -> Decimal:

@@ -118,11 +118,11 @@ def account_statement(
     transactions are fetched for its rows only. (A window sum over the
     whole history sorted every posting of the account for every page.)
     """
-    opening = (
-        account_balance(account=account, as_of=since - dt.timedelta(days=1))
-        if since is not None
-        else Money.zero(account.currency)
-    )
+    opening = Money.zero(account.currency)
+    if since is not None:  # not since - 1 day: that fails for 0001-01-01
+        before = Posting.objects.filter(account=account, occurred_at__lt=since)
+        total = before.aggregate(total=Coalesce(Sum("amount_minor"), 0))["total"]
+        opening = Money.from_minor(int(total), account.currency)
     period = Posting.objects.filter(account=account)
     if since is not None:
         period = period.filter(occurred_at__gte=since)

@@ -281,3 +281,40 @@ def test_allocate_by_equal_weights_gives_earlier_parts_the_extra_units(minor: in
 )
 def test_minor_units_round_trip(minor: int, currency: str) -> None:
     assert Money.from_minor(minor, currency).minor_units == minor
+
+
+@pytest.mark.parametrize("text", ["1e3", "1_000", "١٢", "12.5.", "0x10", "+-1", "1,000"])
+def test_a_string_amount_is_a_plain_ascii_decimal(text: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        Money(text, "EUR")
+    assert refused.value.code == "invalid_amount"
+
+
+@pytest.mark.parametrize(
+    ("amount", "code"),
+    [
+        (Decimal("1e999999"), "amount_too_large"),
+        (Decimal("-1e999999"), "amount_too_large"),
+        (Decimal("1e-1000000000"), "too_many_decimals"),
+        (Decimal("1.0000000000000000000000000001"), "too_many_decimals"),
+        (Decimal("10000000000000.01"), "amount_too_large"),
+    ],
+)
+def test_extreme_decimals_are_refused_never_rounded(amount: Decimal, code: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        Money(amount, "EUR")
+    assert refused.value.code == code
+
+
+def test_the_largest_amount_is_ten_to_the_fifteen_minor_units() -> None:
+    assert Money("10000000000000.00", "EUR").minor_units == 10**15
+    assert Money(Decimal("1E+2"), "EUR") == Money("100", "EUR")
+
+
+def test_a_conversion_too_large_to_hold_is_refused() -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        Money("1000000000000", "USD").convert(Decimal("99999999999999999"), "PHP")
+    assert refused.value.code == "amount_too_large"
+    with pytest.raises(ValidationFailed) as refused:
+        Money("1", "USD").convert(Decimal("1e40"), "PHP")
+    assert refused.value.code == "invalid_rate"

@@ -28,6 +28,7 @@ from mutualist.ledger.services.fx import (
 from mutualist.ledger.services.posting import (
     Line,
     WouldGoNegative,
+    ledger_date_validate,
     transaction_post,
     transaction_reverse,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "exchange_rate_find",
     "exchange_rate_set",
     "exchange_rates_import_ecb",
+    "ledger_date_validate",
     "trading_account",
     "transaction_post",
     "transaction_reverse",

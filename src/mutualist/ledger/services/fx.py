@@ -12,8 +12,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
-from decimal import Context, Decimal, InvalidOperation
+from decimal import Context, Decimal
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -25,13 +26,14 @@ from mutualist.core.money import Money
 from mutualist.core.reference import currency_exponent, validate_currency
 from mutualist.ledger.models import Account, ExchangeRate, Transaction
 from mutualist.ledger.services.accounts import account_name_for, account_open
-from mutualist.ledger.services.posting import Line, transaction_post
+from mutualist.ledger.services.posting import Line, ledger_date_validate, transaction_post
 from mutualist.members.models import User
 
 # A rate older than this is not used without being entered again.
 RATE_MAX_AGE = dt.timedelta(days=7)
 RATE_PLACES = 12  # ExchangeRate.rate and Transaction.fx_rate decimal places
 _RATE_CONTEXT = Context(prec=34)
+_PLAIN_RATE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,30 +50,70 @@ class ImportResult:
     last: dt.date | None
 
 
-def _quantize_rate(rate: Decimal) -> Decimal:
-    return rate.quantize(Decimal(1).scaleb(-RATE_PLACES), context=_RATE_CONTEXT)
+# A rate keeps at most 15 significant digits: SQLite stores a DecimalField
+# as a double, which holds 15 exactly, so the rate read back is the rate
+# used, and a retry's fingerprint matches its first attempt's.
+RATE_DIGITS = 15
+_SIGNIFICANT = Context(prec=RATE_DIGITS)
+# Between 10^-12 (the columns' decimal places) and 10^17 (their whole digits).
+RATE_MIN = Decimal(1).scaleb(-RATE_PLACES)
+RATE_MAX = Decimal(10) ** 17
 
 
-def _parse_rate(raw: str, *, field: str = "rate") -> Decimal:
-    try:
-        rate = Decimal(raw.strip())
-    except InvalidOperation:
+def _quantize_rate(rate: Decimal) -> Decimal | None:
+    """``rate`` as stored: 15 significant digits, 12 decimal places at most;
+    ``None`` when that leaves no usable rate (out of the storable range)."""
+    if not rate.is_finite() or not RATE_MIN <= rate < RATE_MAX:
+        return None
+    rounded = _SIGNIFICANT.plus(rate).quantize(RATE_MIN, context=_RATE_CONTEXT)
+    return rounded if rounded > 0 else None
+
+
+def _parse_rate(raw: str | Decimal, *, field: str = "rate") -> Decimal:
+    """A rate someone typed, a file holds or a caller passes: a plain positive
+    decimal, used exactly as given, or refused (never rounded)."""
+    if isinstance(raw, Decimal):
+        rate = raw
+        if not rate.is_finite():
+            raise ValidationFailed(f"{raw} is not a rate.", code="invalid_rate", field=field)
+    else:
+        text = raw.strip()
+        if not _PLAIN_RATE.fullmatch(text):
+            raise ValidationFailed(f"{raw!r} is not a rate.", code="invalid_rate", field=field)
+        rate = Decimal(text)
+    if rate <= 0:
         raise ValidationFailed(
-            f"{raw!r} is not a rate.", code="invalid_rate", field=field
-        ) from None
-    if not rate.is_finite() or rate <= 0:
-        raise ValidationFailed(
-            f"{raw!r} is not a usable rate: it must be above zero.",
+            f"{str(raw).strip()!r} is not a usable rate: it must be above zero.",
             code="invalid_rate",
             field=field,
         )
-    if rate != _quantize_rate(rate) or rate.adjusted() >= 30 - RATE_PLACES:
+    if _quantize_rate(rate) != rate:
         raise ValidationFailed(
-            f"A rate has at most {RATE_PLACES} decimal places and 17 digits before the point.",
+            f"A rate has at most {RATE_PLACES} decimal places, {RATE_DIGITS} significant "
+            "digits and 17 digits before the point.",
             code="invalid_rate",
             field=field,
         )
     return rate
+
+
+def _derived_rate(rate: Decimal, base: str, quote: str) -> Decimal:
+    """An inverted or crossed rate, rounded as stored; refused when it falls
+    outside what can be stored (two extreme rates crossed)."""
+    stored = _quantize_rate(rate)
+    if stored is None:
+        raise ValidationFailed(
+            f"The {base}/{quote} rate worked out from the known rates ({rate:.6E}) "
+            "cannot be used; enter one.",
+            code="invalid_rate",
+            field="rate",
+        )
+    return stored
+
+
+def _rate_text(rate: Decimal) -> str:
+    """A rate for people: 58.0417, never 5.80417E+1 or 1E+2."""
+    return format(rate.normalize(), "f")
 
 
 def exchange_rate_set(
@@ -94,11 +136,12 @@ def exchange_rate_set(
         )
     base = validate_currency(base, field="base")
     quote = validate_currency(quote, field="quote")
+    ledger_date_validate(on, field="on")
     if base == quote:
         raise ValidationFailed(
             "A rate is between two different currencies.", code="same_currency", field="quote"
         )
-    value = _parse_rate(rate) if isinstance(rate, str) else _parse_rate(str(rate))
+    value = _parse_rate(rate)
     with transaction.atomic():
         row, _ = ExchangeRate.objects.update_or_create(
             collective=collective,
@@ -118,9 +161,15 @@ def _ecb_date(raw: str, line: int) -> dt.date:
     text = raw.strip()
     for fmt in ("%Y-%m-%d", "%d %B %Y"):
         try:
-            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 (a calendar date)
+            day = dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 (a calendar date)
         except ValueError:
             continue
+        try:
+            return ledger_date_validate(day, field="file")
+        except ValidationFailed as error:
+            raise ValidationFailed(
+                f"Line {line}: {error.message}", code="invalid_rates_file", field="file"
+            ) from None
     raise ValidationFailed(
         f"Line {line}: {text!r} is not a date (2026-11-26 or 26 November 2026).",
         code="invalid_rates_file",
@@ -239,7 +288,9 @@ def exchange_rate_find(
             # the books and written into exports.
             who = best.entered_by.display_name if best.entered_by else "a coordinator"
             rate = (
-                best.rate if best is direct else _quantize_rate(_RATE_CONTEXT.divide(1, best.rate))
+                best.rate
+                if best is direct
+                else _derived_rate(_RATE_CONTEXT.divide(1, best.rate), base, quote)
             )
             return RateQuote(rate, f"{best.on} rate entered by {who}")
     reference = ExchangeRate.objects.filter(collective__isnull=True)
@@ -247,7 +298,11 @@ def exchange_rate_find(
         other = quote if base == "EUR" else base
         row = _latest(reference, "EUR", other, on)
         if row is not None:
-            rate = row.rate if base == "EUR" else _quantize_rate(_RATE_CONTEXT.divide(1, row.rate))
+            rate = (
+                row.rate
+                if base == "EUR"
+                else _derived_rate(_RATE_CONTEXT.divide(1, row.rate), base, quote)
+            )
             return RateQuote(rate, f"ECB reference rate of {row.on}")
     else:
         for day in (on - dt.timedelta(days=n) for n in range(RATE_MAX_AGE.days)):
@@ -256,7 +311,7 @@ def exchange_rate_find(
                 for r in reference.filter(base="EUR", quote__in=[base, quote], on=day)
             }
             if base in pair and quote in pair:
-                rate = _quantize_rate(_RATE_CONTEXT.divide(pair[quote], pair[base]))
+                rate = _derived_rate(_RATE_CONTEXT.divide(pair[quote], pair[base]), base, quote)
                 return RateQuote(rate, f"ECB reference rates of {day}, crossed through EUR")
     # 422, not 404: the pair exists; what is missing is a recent rate for it.
     raise ValidationFailed(
@@ -294,6 +349,7 @@ def currency_convert(
     ``target`` (another currency, same books), through the trading accounts.
     Without ``rate`` the best known one is used (``exchange_rate_find``).
     The rate and its source are recorded on the transaction."""
+    ledger_date_validate(occurred_at)
     if source.collective_id != target.collective_id:
         raise ValidationFailed(
             "A conversion stays within one collective's books.", code="mixed_books", field="target"
@@ -327,7 +383,7 @@ def currency_convert(
         )
         rate, rate_source = quote.rate, quote.source
     else:
-        rate = _parse_rate(str(rate))
+        rate = _parse_rate(rate)
         rate_source = rate_source.strip() or "given with the conversion"
     converted = amount.convert(rate, target.currency)
     if converted.is_zero():
@@ -345,7 +401,7 @@ def currency_convert(
         ]
         return transaction_post(
             lines=lines,
-            memo=memo or f"Convert {amount} to {converted} at {rate.normalize()}",
+            memo=memo or f"Convert {amount} to {converted} at {_rate_text(rate)}",
             occurred_at=occurred_at,
             idempotency_key=idempotency_key,
             kind="conversion",

@@ -27,12 +27,42 @@ from django.utils import timezone
 
 from mutualist.core.errors import Conflict, ValidationFailed
 from mutualist.core.money import CurrencyMismatch, Money
+from mutualist.core.reference import from_minor_units
 from mutualist.ledger.models import Account, Posting, Transaction
 from mutualist.members.models import User
 
 _KIND = re.compile(r"[a-z][a-z0-9_]{0,39}")
 MAX_KEY_LENGTH = 200
 MAX_MEMO_LENGTH = 500
+# No balance may pass 10^17 minor units either way (a hundred times the
+# largest single amount): the 64-bit columns, and the sums the check and the
+# reports take over them, stay far from overflowing. (SQLite would otherwise
+# turn an overflowing balance into an inexact float.)
+MAX_BALANCE_MINOR = 10**17
+# Money is booked on days people can mean: from 1900 to a year ahead.
+FIRST_DAY = dt.date(1900, 1, 1)
+DAYS_AHEAD = 366
+
+
+def _shown(minor: int, currency: str) -> str:
+    """An amount in a message, as ``Money`` prints it, for any size of balance."""
+    return f"{from_minor_units(minor, currency)} {currency}"
+
+
+def ledger_date_validate(day: dt.date, *, field: str = "occurred_at") -> dt.date:
+    """Refuses a date no one books money on (0001-01-01, 9999-12-31): beyond
+    being a typo, such dates break date arithmetic in reports and exports."""
+    if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
+        raise TypeError("A ledger date is a date.")
+    last = timezone.localdate() + dt.timedelta(days=DAYS_AHEAD)
+    if not FIRST_DAY <= day <= last:
+        raise ValidationFailed(
+            f"{day.isoformat()} is outside the books: use a date from {FIRST_DAY.isoformat()} "
+            f"to {last.isoformat()}.",
+            code="invalid_date",
+            field=field,
+        )
+    return day
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +106,7 @@ def _validate(
             code="invalid_kind",
             field="kind",
         )
-    if isinstance(occurred_at, dt.datetime) or not isinstance(occurred_at, dt.date):
-        raise TypeError("occurred_at is a date.")
+    ledger_date_validate(occurred_at)
     if not lines:
         raise ValidationFailed(
             "A transaction needs postings.", code="no_postings", field="postings"
@@ -321,12 +350,19 @@ def _write(
         return None
     for account_id, type_, guarded, balance, currency in locked:
         after = balance + deltas[account_id]
+        if abs(after) > MAX_BALANCE_MINOR:
+            raise ValidationFailed(
+                f"{names[account_id]} cannot hold that much: this would take it to "
+                f"{_shown(after, currency)}.",
+                code="amount_too_large",
+                field="postings",
+            )
         debit_normal = type_ in Account.DEBIT_NORMAL
         if guarded and (after < 0 if debit_normal else after > 0):
-            available = Money.from_minor(abs(balance), currency)
+            available = _shown(abs(balance), currency)
             raise WouldGoNegative(
                 f"{names[account_id]} cannot go below zero: it holds {available}, and this "
-                f"would take it to {Money.from_minor(after, currency)}.",
+                f"would take it to {_shown(after, currency)}.",
                 field="postings",
             )
     transaction_id = int(inserted[0])

@@ -81,3 +81,9 @@ def test_the_balance_now_and_on_a_day(books: Books) -> None:
         idempotency_key="one-more",
     )
     assert account_balance(account=stale) == Money("99847.50", "PHP")
+
+
+def test_a_statement_from_the_first_day_of_the_calendar_opens_at_zero(books: Books) -> None:
+    statement = account_statement(account=books.fund, since=dt.date(1, 1, 1))
+    assert statement.opening == Money("0", "PHP")
+    assert statement.closing == Money("1000", "PHP")

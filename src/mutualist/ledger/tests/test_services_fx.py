@@ -259,3 +259,73 @@ def test_a_conversion_retried_after_a_newer_rate_replays_at_the_first_rate(books
     again = currency_convert(**arguments)
     assert again.pk == first.pk
     assert Transaction.objects.filter(kind="conversion").count() == 1
+
+
+def test_a_worked_out_rate_keeps_fifteen_digits_so_a_retry_replays(books: Books) -> None:
+    # 1 / 0.00081 = 1234.5679012345679...: stored, used and shown as 1234.56790123457,
+    # which SQLite's double-precision column gives back exactly
+    exchange_rate_set(
+        collective=books.cast.collective_a, actor=books.cast.ana, base="PHP", quote="USD",
+        rate="0.00081", on=DAY,
+    )  # fmt: skip
+    arguments: dict[str, Any] = {
+        "source": books.usd_bank,
+        "target": books.bank,
+        "amount": Money("10", "USD"),
+        "occurred_at": DAY,
+        "idempotency_key": "fx-long-rate",
+    }
+    first = currency_convert(**arguments)
+    first.refresh_from_db()
+    assert first.fx_rate == Decimal("1234.56790123457")
+    assert first.memo == "Convert 10.00 USD to 12345.68 PHP at 1234.56790123457"
+    assert currency_convert(**arguments).pk == first.pk
+
+
+@pytest.mark.parametrize(
+    "rate", ["1e2", "1234.5678901234567", "100000000000000000", "0.0000000000001", "1e40", "٣"]
+)
+def test_a_rate_that_cannot_be_stored_exactly_is_refused(cast: Cast, rate: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        exchange_rate_set(
+            collective=cast.collective_a, actor=cast.ana, base="AUD", quote="PHP", rate=rate, on=DAY
+        )
+    assert refused.value.code == "invalid_rate"
+    assert ExchangeRate.objects.count() == 0
+
+
+def test_a_given_rate_of_any_size_is_refused_cleanly(books: Books) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        currency_convert(
+            source=books.bank, target=books.usd_bank, amount=Money("1", "PHP"), occurred_at=DAY,
+            idempotency_key="fx-huge", rate=Decimal("1e40"),
+        )  # fmt: skip
+    assert refused.value.code == "invalid_rate"
+
+
+def test_a_round_rate_reads_as_a_number_in_the_memo(books: Books) -> None:
+    converted = currency_convert(
+        source=books.usd_bank, target=books.bank, amount=Money("1", "USD"), occurred_at=DAY,
+        idempotency_key="fx-100", rate=Decimal("100"),
+    )  # fmt: skip
+    assert converted.memo == "Convert 1.00 USD to 100.00 PHP at 100"
+
+
+@pytest.mark.parametrize("day", [dt.date(1, 1, 1), dt.date(9999, 12, 31)])
+def test_rates_and_conversions_refuse_dates_outside_the_books(books: Books, day: dt.date) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        exchange_rate_set(
+            collective=books.cast.collective_a, actor=books.cast.ana, base="AUD", quote="PHP",
+            rate="37", on=day,
+        )  # fmt: skip
+    assert (refused.value.code, refused.value.field) == ("invalid_date", "on")
+    with pytest.raises(ValidationFailed) as refused:
+        currency_convert(
+            source=books.bank, target=books.usd_bank, amount=Money("1", "PHP"), occurred_at=day,
+            idempotency_key="fx-day",
+        )  # fmt: skip
+    assert (refused.value.code, refused.value.field) == ("invalid_date", "occurred_at")
+    with pytest.raises(ValidationFailed) as refused:
+        exchange_rates_import_ecb(text=f"Date,USD\n{day.isoformat()},1.05\n")
+    assert refused.value.code == "invalid_rates_file"
+    assert ExchangeRate.objects.count() == 0

@@ -329,3 +329,36 @@ def test_a_reversal_retried_on_a_later_day_returns_the_first(books: Books) -> No
         again = transaction_reverse(original=original, idempotency_key="undo")
     assert again.pk == first.pk
     assert first.occurred_at == dt.date(2026, 3, 3)
+
+
+@pytest.mark.parametrize("day", [dt.date(1, 1, 1), dt.date(1899, 12, 31), dt.date(9999, 12, 31)])
+def test_it_refuses_a_date_no_one_books_money_on(books: Books, day: dt.date) -> None:
+    before = snapshot()
+    with pytest.raises(ValidationFailed) as refused:
+        post(books, Line(books.fund, php("1")), Line(books.bank, php("-1")), occurred_at=day)
+    assert (refused.value.code, refused.value.field) == ("invalid_date", "occurred_at")
+    assert snapshot() == before
+
+
+def test_the_oldest_bookable_day_is_1900(books: Books) -> None:
+    posted = post(
+        books,
+        Line(books.fund, php("1")),
+        Line(books.bank, php("-1")),
+        occurred_at=dt.date(1900, 1, 1),
+    )
+    assert posted.occurred_at == dt.date(1900, 1, 1)
+
+
+def test_no_balance_passes_ten_to_the_seventeen_minor_units(books: Books) -> None:
+    # given the largest amount, 10^15 minor units, posted again and again
+    largest = Money.from_minor(10**15, "PHP")
+    for n in range(99):
+        post(books, Line(books.bank, largest), Line(books.opening, -largest), key=f"big-{n}")
+    # the bank holds 99 * 10^15 + 10^7 minor units: one more would pass 10^17
+    before = snapshot()
+    with pytest.raises(ValidationFailed) as refused:
+        post(books, Line(books.bank, largest), Line(books.opening, -largest), key="one-too-many")
+    assert refused.value.code == "amount_too_large"
+    assert refused.value.message.startswith("Assets:Collectives:ManilaVa:Bank:PHP cannot hold")
+    assert snapshot() == before
