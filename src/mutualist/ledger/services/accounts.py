@@ -124,11 +124,30 @@ def account_open(
     return existing
 
 
+def books_component(collective: Collective) -> str:
+    """The part of an account name that names a collective's books, one to
+    one with its slug (lower-case words joined by hyphens): each word is
+    capitalised and the hyphen kept only before a digit, so "manila-va" is
+    ManilaVa, while "team-2024" (Team-2024) and "team2024" (Team2024) stay
+    apart. Two collectives never share an account name."""
+    words = collective.slug.split("-")
+    component = words[0][:1].upper() + words[0][1:]
+    for word in words[1:]:
+        component += ("-" + word) if word[:1].isdigit() else (word[:1].upper() + word[1:])
+    if not _COMPONENT.fullmatch(component):
+        raise ValidationFailed(
+            f"The collective's address {collective.slug!r} gives no account-name part.",
+            code="invalid_account_name",
+            field="name",
+        )
+    return component
+
+
 def account_name_for(collective: Collective, type: str, *parts: str) -> str:
     """The conventional name of an account in ``collective``'s books:
     ``account_name_for(manila, "assets", "Bank", "PHP")`` is
     ``Assets:Collectives:ManilaVa:Bank:PHP``. Parts are made into valid
     components (``account_component``)."""
     root = Account.ROOTS[Account.Type(type)]
-    components = [account_component(collective.slug), *(account_component(p) for p in parts)]
+    components = [books_component(collective), *(account_component(p) for p in parts)]
     return ":".join([root, "Collectives", *components])

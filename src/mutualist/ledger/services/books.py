@@ -79,7 +79,7 @@ def asset_account_open(
         raise ValidationFailed(error.message, code=error.code, field="label") from None
     currency = validate_currency(currency)
     name = account_name_for(collective, Account.Type.ASSETS, component, currency)
-    if Account.objects.filter(name=name).exists():
+    if Account.objects.filter(collective=collective, name=name).exists():
         raise Conflict(
             f"The collective already has an account named {name}.",
             code="account_exists",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mutualist.collectives.models import Collective
 from mutualist.core.errors import ValidationFailed
 from mutualist.ledger.models import Account
 from mutualist.ledger.services import (
@@ -12,6 +13,7 @@ from mutualist.ledger.services import (
     account_name_validate,
     account_open,
 )
+from mutualist.ledger.services.accounts import books_component
 from mutualist.testing import Cast
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +104,35 @@ def test_a_members_account_names_its_owner(cast: Cast) -> None:
     assert account.owner_kind == "member"
     assert not account.is_debit_normal
     assert account.would_go_negative(1) and not account.would_go_negative(-1)
+
+
+@pytest.mark.parametrize(
+    ("slug", "component"),
+    [("manila-va", "ManilaVa"), ("team-2024", "Team-2024"), ("team2024", "Team2024"),
+     ("2024-team", "2024Team"), ("a-b-c", "ABC")],
+)  # fmt: skip
+def test_the_books_part_of_a_name_is_one_to_one_with_the_slug(slug: str, component: str) -> None:
+    assert books_component(Collective(slug=slug)) == component
+
+
+def test_two_collectives_whose_slugs_look_alike_keep_their_own_accounts(cast: Cast) -> None:
+    from mutualist.collectives.services import collective_create
+
+    first = collective_create(
+        creator=cast.carla, name="Team 2024", slug="team-2024", base_currency="PHP",
+        is_remote=True,
+    )  # fmt: skip
+    second = collective_create(
+        creator=cast.carla, name="Team2024", slug="team2024", base_currency="PHP", is_remote=True
+    )
+    names = [
+        account_open(
+            collective=c, name=account_name_for(c, "assets", "Bank", "PHP"), type="assets",
+            currency="PHP",
+        ).name
+        for c in (first, second)
+    ]  # fmt: skip
+    assert names == [
+        "Assets:Collectives:Team-2024:Bank:PHP",
+        "Assets:Collectives:Team2024:Bank:PHP",
+    ]
