@@ -589,6 +589,9 @@ def test_a_long_statement_is_paged(books: Books, client_for: Any) -> None:
     first = ben.get(url("account", slug=A, account_id=books.bank.pk))
     second = ben.get(url("account", slug=A, account_id=books.bank.pk), {"page": "2"})
     beyond = ben.get(url("account", slug=A, account_id=books.bank.pk), {"page": "9"})
+    absurd = ben.get(
+        url("account", slug=A, account_id=books.bank.pk), {"page": "99999999999999999999"}
+    )
 
     assert len(first.context["statement"].rows) == 50
     assert [row.posting.transaction.memo for row in second.context["statement"].rows] == [
@@ -596,6 +599,7 @@ def test_a_long_statement_is_paged(books: Books, client_for: Any) -> None:
     ]
     assert second.context["statement"].rows[-1].balance == Money("99940", "PHP")
     assert beyond.context["page_obj"].number == 2
+    assert absurd.status_code == 200 and absurd.context["page_obj"].number == 2
     assert "Page 1 of 2" in text_of(first)
 
 

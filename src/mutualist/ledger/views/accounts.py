@@ -28,9 +28,14 @@ from mutualist.members.web import request_member
 STATEMENT_PAGE_SIZE = 50
 
 
+# Far past any statement's end, and far inside what an SQL OFFSET holds:
+# ?page=99999999999999999999 would otherwise overflow the query.
+MAX_PAGE = 1_000_000
+
+
 def _page_number(raw: str | None) -> int:
     try:
-        return max(1, int(raw or 1))
+        return min(max(1, int(raw or 1)), MAX_PAGE)
     except ValueError:
         return 1
 
