@@ -76,16 +76,25 @@ class Money:
     currency: str
 
     def __init__(self, amount: Decimal | int | str, currency: str) -> None:
+        """An amount given from outside: refused when it has more decimals
+        than the currency or is beyond ``MAX_MINOR_UNITS``."""
         code = (currency or "").strip().upper()
-        exponent = currency_exponent(code)  # refuses an unknown code
+        currency_exponent(code)  # refuses an unknown code
         value = _as_decimal(amount, field="amount")
-        # Refuses excess decimals and amounts too large to store, then holds the
-        # amount at the currency's scale so "5" and "5.00" print alike.
-        minor = to_minor_units(value, code)
+        self._hold(to_minor_units(value, code), code)
+
+    def _hold(self, minor: int, code: str) -> None:
+        # At the currency's scale, so "5" and "5.00" print alike.
         object.__setattr__(self, "currency", code)
-        object.__setattr__(
-            self, "amount", from_minor_units(minor, code).quantize(Decimal(1).scaleb(-exponent))
-        )
+        object.__setattr__(self, "amount", from_minor_units(minor, code))
+
+    @classmethod
+    def _of(cls, minor: int, currency: str) -> Self:
+        """An amount already held (stored, or computed from held amounts):
+        any size, so a sum of large balances never fails to add up."""
+        money = object.__new__(cls)
+        money._hold(minor, currency)
+        return money
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Money is immutable.")
@@ -104,7 +113,9 @@ class Money:
         """From integer minor units, as stored: ``Money.from_minor(1050, "EUR")`` is 10.50."""
         if isinstance(minor, bool) or not isinstance(minor, int):
             raise TypeError(f"Minor units are an int, not {type(minor).__name__}.")
-        return cls(from_minor_units(minor, currency), currency)
+        code = (currency or "").strip().upper()
+        currency_exponent(code)  # refuses an unknown code
+        return cls._of(minor, code)
 
     @classmethod
     def parse(cls, text: str, currency: str, *, locale: str = "en", field: str = "amount") -> Self:
@@ -114,6 +125,8 @@ class Money:
         raw = (text or "").strip()
         if not raw:
             raise ValidationFailed("Enter an amount.", code="amount_required", field=field)
+        if "e" in raw.lower():  # Babel reads 1e3 as 1000; no one writes money so
+            raise ValidationFailed(f"{raw!r} is not an amount.", code="invalid_amount", field=field)
         try:
             value = parse_decimal(raw, locale=locale, strict=True)
         except NumberFormatError as error:
@@ -134,7 +147,7 @@ class Money:
     @property
     def minor_units(self) -> int:
         """The amount in integer minor units, as the database stores it."""
-        return to_minor_units(self.amount, self.currency)
+        return to_minor_units(self.amount, self.currency, limit=None)
 
     @property
     def exponent(self) -> int:
@@ -166,26 +179,28 @@ class Money:
         return other
 
     def __add__(self, other: Money) -> Money:
-        return Money(self.amount + self._same(other, "add").amount, self.currency)
+        return Money._of(self.minor_units + self._same(other, "add").minor_units, self.currency)
 
     def __sub__(self, other: Money) -> Money:
-        return Money(self.amount - self._same(other, "subtract").amount, self.currency)
+        return Money._of(
+            self.minor_units - self._same(other, "subtract").minor_units, self.currency
+        )
 
     def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
+        return Money._of(-self.minor_units, self.currency)
 
     def __pos__(self) -> Money:
         return self
 
     def __abs__(self) -> Money:
-        return Money(abs(self.amount), self.currency)
+        return Money._of(abs(self.minor_units), self.currency)
 
     def __mul__(self, factor: int) -> Money:
         # Only whole multiples are exact; a fractional factor needs a rounding
         # decision, which ``convert`` or ``allocate`` makes explicitly.
         if isinstance(factor, bool) or not isinstance(factor, int):
             raise TypeError("Money multiplies by an int only; use allocate() to split it.")
-        return Money(self.amount * factor, self.currency)
+        return Money._of(self.minor_units * factor, self.currency)
 
     __rmul__ = __mul__
 

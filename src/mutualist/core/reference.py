@@ -151,11 +151,14 @@ def currency_exponent(code: str) -> int:
     return int(get_currency_precision(value))
 
 
-def to_minor_units(amount: Decimal, currency: str, *, field: str = "amount") -> int:
+def to_minor_units(
+    amount: Decimal, currency: str, *, field: str = "amount", limit: int | None = MAX_MINOR_UNITS
+) -> int:
     """Exact conversion of a decimal amount to integer minor units.
 
     Refuses an amount with more decimals than the currency has, rather than
-    rounding it silently, and one beyond ``MAX_MINOR_UNITS``. Works on the
+    rounding it silently, and one beyond ``limit`` (``None``: any size, for
+    amounts already held, such as a sum of balances). Works on the
     decimal's own digits, with no arithmetic context, so neither a very long
     amount nor an extreme exponent (``1e999999``, ``1e-999999999``) can be
     rounded, overflow or underflow on the way.
@@ -180,12 +183,12 @@ def to_minor_units(amount: Decimal, currency: str, *, field: str = "amount") -> 
         )
     # Digits of the amount in minor units, checked before building the int
     # (1e999999 would otherwise be a million-digit number).
-    if len(significant) + power + exponent > len(str(MAX_MINOR_UNITS)):
+    if limit is not None and len(significant) + power + exponent > len(str(limit)):
         raise ValidationFailed(
             f"{amount} {currency} is too large an amount.", code="amount_too_large", field=field
         )
     minor = int("".join(map(str, significant)) + "0" * (power + exponent))
-    if minor > MAX_MINOR_UNITS:
+    if limit is not None and minor > limit:
         raise ValidationFailed(
             f"{amount} {currency} is too large an amount.", code="amount_too_large", field=field
         )

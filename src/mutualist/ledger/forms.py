@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -25,7 +25,7 @@ from mutualist.core.errors import ValidationFailed
 from mutualist.core.money import Money
 from mutualist.core.reference import currency_choices
 from mutualist.ledger.models import Account, Transaction
-from mutualist.ledger.services import account_component, account_name_for
+from mutualist.ledger.services import account_component, account_name_for, rate_parse
 from mutualist.ledger.services.books import MAX_LABEL_LENGTH
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -217,9 +217,9 @@ class ConversionForm(KeyedForm):
         if not text:
             return None
         try:
-            return Decimal(text)
-        except InvalidOperation:
-            raise forms.ValidationError(f"{text!r} is not a rate; write it like 56.125.") from None
+            return rate_parse(text)
+        except ValidationFailed as exc:
+            raise forms.ValidationError(exc.message) from None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

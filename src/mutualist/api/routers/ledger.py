@@ -14,7 +14,7 @@ request posted and posts nothing new.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -71,6 +71,7 @@ from mutualist.ledger.services import (
     currency_convert,
     exchange_rate_set,
     opening_balance_record,
+    rate_parse,
     transaction_reverse_by_hand,
 )
 from mutualist.members.models import User
@@ -286,16 +287,7 @@ def _day_of(first: Transaction | None) -> dt.date:
 
 
 def _rate(text: str | None) -> Decimal | None:
-    if text is None:
-        return None
-    try:
-        return Decimal(text.strip())
-    except InvalidOperation:
-        raise ValidationFailed(
-            f'{text!r} is not a rate; send a decimal string such as "56.125".',
-            code="invalid_rate",
-            field="rate",
-        ) from None
+    return None if text is None else rate_parse(text, field="rate")
 
 
 @router.post(

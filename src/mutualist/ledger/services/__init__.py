@@ -23,6 +23,7 @@ from mutualist.ledger.services.fx import (
     exchange_rate_find,
     exchange_rate_set,
     exchange_rates_import_ecb,
+    rate_parse,
     trading_account,
 )
 from mutualist.ledger.services.posting import (
@@ -39,6 +40,7 @@ __all__ = [
     "asset_account_open_with_balance",
     "opening_account",
     "opening_balance_record",
+    "rate_parse",
     "transaction_reverse_by_hand",
     "ImportResult",
     "Line",

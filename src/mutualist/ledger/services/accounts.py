@@ -79,11 +79,13 @@ def account_open(
     owner: Model | None = None,
     must_not_go_negative: bool = False,
     description: str = "",
+    only_new: bool = False,
 ) -> Account:
     """Open an account in ``collective``'s books, or return the one already
     open under ``name`` if it matches exactly (so opening is idempotent and
     callers may open on first use). A different account under that name is a
-    conflict."""
+    conflict; with ``only_new`` (a person asking to open one) so is any
+    account already under that name, however it was opened."""
     account_name_validate(name, type=type)
     currency = currency.strip().upper()
     currency_exponent(currency)  # refuses an unknown code
@@ -115,6 +117,12 @@ def account_open(
         except IntegrityError:
             # Opened by someone else between our read and our insert.
             existing = Account.objects.get(name=name)
+    if only_new:
+        raise Conflict(
+            f"The collective already has an account named {name}.",
+            code="account_exists",
+            field="name",
+        )
     if any(getattr(existing, field) != value for field, value in wanted.items()):
         raise Conflict(
             f"An account named {name} already exists with other settings.",

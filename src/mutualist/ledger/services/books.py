@@ -79,20 +79,18 @@ def asset_account_open(
         raise ValidationFailed(error.message, code=error.code, field="label") from None
     currency = validate_currency(currency)
     name = account_name_for(collective, Account.Type.ASSETS, component, currency)
-    if Account.objects.filter(collective=collective, name=name).exists():
-        raise Conflict(
-            f"The collective already has an account named {name}.",
-            code="account_exists",
-            field="label",
+    try:
+        return account_open(
+            collective=collective,
+            name=name,
+            type=Account.Type.ASSETS,
+            currency=currency,
+            description=description.strip()[:200],
+            must_not_go_negative=must_not_go_negative,
+            only_new=True,  # a second "open" of the same name, even at once, is refused
         )
-    return account_open(
-        collective=collective,
-        name=name,
-        type=Account.Type.ASSETS,
-        currency=currency,
-        description=description.strip()[:200],
-        must_not_go_negative=must_not_go_negative,
-    )
+    except Conflict as error:
+        raise Conflict(error.message, code=error.code, field="label") from None
 
 
 def _opened_under_key(*, collective: Collective, idempotency_key: str) -> Account | None:

@@ -97,6 +97,12 @@ def _parse_rate(raw: str | Decimal, *, field: str = "rate") -> Decimal:
     return rate
 
 
+def rate_parse(raw: str, *, field: str = "rate") -> Decimal:
+    """A rate as a person or a client typed it, by the same rule everywhere:
+    a plain decimal above zero that can be stored exactly."""
+    return _parse_rate(raw, field=field)
+
+
 def _derived_rate(rate: Decimal, base: str, quote: str) -> Decimal:
     """An inverted or crossed rate, rounded as stored; refused when it falls
     outside what can be stored (two extreme rates crossed)."""

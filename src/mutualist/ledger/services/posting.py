@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from mutualist.core.errors import Conflict, ValidationFailed
 from mutualist.core.money import CurrencyMismatch, Money
-from mutualist.core.reference import from_minor_units
+from mutualist.core.reference import MAX_MINOR_UNITS, from_minor_units
 from mutualist.ledger.models import Account, Posting, Transaction
 from mutualist.members.models import User
 
@@ -118,7 +118,9 @@ def _validate(
             field="postings",
         )
     collectives = set()
-    totals: dict[str, Money] = {}
+    # Integer minor units: a running Money total could pass the largest
+    # single amount part-way and refuse a balanced transaction by line order.
+    totals: dict[str, int] = {}
     for line in lines:
         if not isinstance(line, Line) or not isinstance(line.amount, Money):
             raise TypeError("Postings are Line(account, Money) values.")
@@ -135,16 +137,20 @@ def _validate(
                 f"{line.account.name} holds {line.account.currency}, not {line.amount.currency}.",
                 field="postings",
             )
+        minor = line.amount.minor_units
+        if abs(minor) > MAX_MINOR_UNITS:
+            raise ValidationFailed(
+                f"{line.amount} is too large an amount.", code="amount_too_large", field="postings"
+            )
         collectives.add(line.account.collective_id)
-        currency = line.amount.currency
-        totals[currency] = totals.get(currency, Money.zero(currency)) + line.amount
+        totals[line.amount.currency] = totals.get(line.amount.currency, 0) + minor
     if len(collectives) > 1:
         raise ValidationFailed(
             "A transaction stays within one collective's books.",
             code="mixed_books",
             field="postings",
         )
-    unbalanced = sorted(str(total) for total in totals.values() if not total.is_zero())
+    unbalanced = sorted(_shown(total, currency) for currency, total in totals.items() if total)
     if unbalanced:
         raise ValidationFailed(
             f"The postings do not balance: they leave {', '.join(unbalanced)}.",
@@ -316,7 +322,7 @@ def _write(
     postings: list[tuple[int, int, str]],
     occurred_at: dt.date,
 ) -> int | None:
-    """Lock, insert, check, post; the id of the new transaction, or None when
+    """Insert, lock, check, post; the id of the new transaction, or None when
     its idempotency key is already taken. ``row`` is the transaction's
     columns, adapted for the database. Call inside ``transaction.atomic()``:
     a refusal raised here rolls the insert back.
@@ -326,7 +332,19 @@ def _write(
     ops = connection.ops
     ids = sorted(deltas)
     in_ids = ", ".join(["%s"] * len(ids))
-    # Lock every touched account, always in primary-key order, so two
+    # The key first: a concurrent twin with the same key makes this insert
+    # wait for it, then do nothing (a replay). Waiting here, before taking
+    # any account lock, means a twin over other accounts cannot deadlock us.
+    cursor.execute(
+        f"INSERT INTO {_TRANSACTIONS} ({_TRANSACTION_COLUMNS})"  # noqa: S608
+        f" VALUES ({', '.join(['%s'] * len(row))})"
+        " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+        row,
+    )
+    inserted = cursor.fetchone()
+    if inserted is None:
+        return None
+    # Then lock every touched account, always in primary-key order, so two
     # transactions over the same accounts never wait on each other in a
     # cycle. SQLite has no row locks; its IMMEDIATE transaction already
     # serialises writers.
@@ -337,17 +355,6 @@ def _write(
         ids,
     )
     locked = cursor.fetchall()
-    # Under the locks, so a concurrent twin with the same key that committed
-    # first is seen (this insert waits for it, then does nothing).
-    cursor.execute(
-        f"INSERT INTO {_TRANSACTIONS} ({_TRANSACTION_COLUMNS})"  # noqa: S608
-        f" VALUES ({', '.join(['%s'] * len(row))})"
-        " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-        row,
-    )
-    inserted = cursor.fetchone()
-    if inserted is None:
-        return None
     for account_id, type_, guarded, balance, currency in locked:
         after = balance + deltas[account_id]
         if abs(after) > MAX_BALANCE_MINOR:

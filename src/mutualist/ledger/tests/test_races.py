@@ -8,10 +8,12 @@ them (DATABASE_URL set to PostgreSQL) and are skipped otherwise.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from mutualist.core.errors import Conflict
 from mutualist.core.money import Money
@@ -108,3 +110,70 @@ def test_two_reversals_at_once_reverse_once(books: Books) -> None:
     assert len(outcome.results) == 1
     assert [(type(r), r.code) for r in outcome.refusals] == [(Conflict, "already_reversed")]
     assert Transaction.objects.filter(reverses=original).count() == 1
+
+
+def test_a_key_reused_on_other_accounts_is_refused_without_a_deadlock(books: Books) -> None:
+    # given request A, in one database transaction, posts under K1 and then,
+    # a moment later, under K2 on two other accounts; meanwhile request B
+    # sends K1 for those two other accounts
+    def lines(first: Account, second: Account) -> list[Line]:
+        return [Line(first, Money("10", "PHP")), Line(second, Money("-10", "PHP"))]
+
+    a_posted_k1 = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def request_a() -> None:
+        try:
+            with transaction.atomic():
+                transaction_post(lines=lines(books.bank, books.opening), memo="K1", occurred_at=DAY,
+                                 idempotency_key="K1")  # fmt: skip
+                a_posted_k1.set()
+                time.sleep(0.5)  # B is now waiting on K1
+                transaction_post(lines=lines(books.fund, books.ana_payable), memo="K2",
+                                 occurred_at=DAY, idempotency_key="K2")  # fmt: skip
+            outcome["a"] = "posted"
+        except BaseException as error:  # a deadlock would land here
+            outcome["a"] = error
+        finally:
+            connection.close()
+
+    def request_b() -> None:
+        a_posted_k1.wait(timeout=10)
+        try:
+            transaction_post(lines=lines(books.fund, books.ana_payable), memo="K1",
+                             occurred_at=DAY, idempotency_key="K1")  # fmt: skip
+            outcome["b"] = "posted"
+        except BaseException as error:
+            outcome["b"] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=request_a), threading.Thread(target=request_b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    # then A posts both, and B is told its key was used for something else
+    assert outcome["a"] == "posted"
+    assert isinstance(outcome["b"], Conflict)
+    assert outcome["b"].code == "idempotency_key_reused"
+    assert Transaction.objects.filter(idempotency_key__in=["K1", "K2"]).count() == 2
+
+
+def test_opening_one_account_six_times_at_once_opens_it_once(books: Books) -> None:
+    from mutualist.ledger.services import asset_account_open
+
+    outcome = race(
+        *(
+            lambda: asset_account_open(
+                collective=books.cast.collective_a, actor=books.cast.ana, label="Wise",
+                currency="USD",
+            )
+            for _ in range(6)
+        )
+    )  # fmt: skip
+
+    assert len(outcome.results) == 1
+    assert [(type(r), r.code) for r in outcome.refusals] == [(Conflict, "account_exists")] * 5
+    assert Account.objects.filter(name="Assets:Collectives:ManilaVa:Wise:USD").count() == 1

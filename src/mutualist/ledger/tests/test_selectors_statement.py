@@ -87,3 +87,21 @@ def test_a_statement_from_the_first_day_of_the_calendar_opens_at_zero(books: Boo
     statement = account_statement(account=books.fund, since=dt.date(1, 1, 1))
     assert statement.opening == Money("0", "PHP")
     assert statement.closing == Money("1000", "PHP")
+
+
+def test_backdated_postings_take_their_place_in_the_running_balance(books: Books) -> None:
+    # posted in this order, dated out of order: ids and dates disagree
+    for n, (day, amount) in enumerate([(20, "10"), (5, "20"), (15, "30"), (1, "40"), (10, "50")]):
+        transaction_post(
+            lines=[Line(books.fund, Money(amount, "PHP")), Line(books.bank, -Money(amount, "PHP"))],
+            memo=f"Late {n}",
+            occurred_at=dt.date(2026, 4, day),
+            idempotency_key=f"late-{n}",
+        )
+    rows = []
+    for offset in range(0, 6, 2):
+        rows += account_statement(account=books.fund, offset=offset, limit=2).rows
+    assert [row.amount for row in rows] == [
+        Money(a, "PHP") for a in ["1000", "40", "20", "50", "30", "10"]
+    ]
+    assert [row.balance for row in rows] == running("0", ["1000", "40", "20", "50", "30", "10"])

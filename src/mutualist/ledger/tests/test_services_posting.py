@@ -11,6 +11,7 @@ import time_machine
 from mutualist.core.errors import Conflict, DomainError, ValidationFailed
 from mutualist.core.money import CurrencyMismatch, Money
 from mutualist.ledger.models import Account, Posting, Transaction
+from mutualist.ledger.selectors import account_balance, trial_balance
 from mutualist.ledger.services import (
     Line,
     WouldGoNegative,
@@ -362,3 +363,41 @@ def test_no_balance_passes_ten_to_the_seventeen_minor_units(books: Books) -> Non
     assert refused.value.code == "amount_too_large"
     assert refused.value.message.startswith("Assets:Collectives:ManilaVa:Bank:PHP cannot hold")
     assert snapshot() == before
+
+
+def test_a_balanced_transaction_is_accepted_in_any_order_of_its_lines(books: Books) -> None:
+    largest = Money.from_minor(10**15, "PHP")
+    posted = post(
+        books,
+        Line(books.bank, largest),
+        Line(books.fund, largest),
+        Line(books.opening, -largest),
+        Line(books.opening, -largest),
+    )
+    assert posted.postings.count() == 4
+
+
+def test_balances_beyond_the_largest_single_amount_still_read_and_add_up(books: Books) -> None:
+    largest = Money.from_minor(10**15, "PHP")
+    for n in range(3):
+        post(books, Line(books.bank, largest), Line(books.opening, -largest), key=f"big-{n}")
+    report = trial_balance(collective=books.cast.collective_a)
+    assert account_balance(account=books.bank) == Money.from_minor(3 * 10**15 + 10**7, "PHP")
+    assert report.debits["PHP"] == Money.from_minor(3 * 10**15 + 10**7 + 10**5, "PHP")
+    assert report.balanced
+
+
+def test_the_transaction_returned_is_the_one_stored(books: Books) -> None:
+    posted = post(
+        books,
+        Line(books.fund, php("1")),
+        Line(books.bank, php("-1")),
+        cause=books.cast.collective_b,
+        posted_by=books.cast.ana,
+        kind="payout",
+    )
+    stored = Transaction.objects.get(pk=posted.pk)
+    fields = [f.attname for f in Transaction._meta.concrete_fields]
+    assert [getattr(posted, f) for f in fields] == [getattr(stored, f) for f in fields]
+    assert not posted._state.adding
+    assert posted.cause == books.cast.collective_b
