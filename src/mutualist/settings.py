@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "mutualist.members",
     "mutualist.collectives",
     "mutualist.ledger",
+    "mutualist.work",
     "mutualist.api",
     "mutualist.demo",
 ]

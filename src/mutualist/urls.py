@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("mutualist.members.urls")),
     path("", include("mutualist.collectives.urls")),
     path("", include("mutualist.ledger.urls")),
+    path("", include("mutualist.work.urls")),
     path("me/tokens/", include("mutualist.api.token_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

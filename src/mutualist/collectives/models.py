@@ -15,6 +15,9 @@ class Collective(models.Model):
     city = models.CharField(max_length=80, blank=True)
     country = models.CharField(max_length=2, blank=True)
     base_currency = models.CharField(max_length=3)
+    # Where the collective can be written to: written agreements and invoices
+    # name both parties' addresses.
+    postal_address = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
