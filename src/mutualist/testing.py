@@ -265,3 +265,154 @@ def race(*calls: Callable[[], Any]) -> Outcome:
     if outcome.crashes:
         pytest.fail(f"a thread crashed: {outcome.crashes!r}")
     return outcome
+
+
+@dataclass(frozen=True)
+class Work:
+    """Clients and engagements around the cast, written straight to the
+    tables (the work services are tested on their own).
+
+    - Dana is the contact of ``harbour`` (Sydney, AUD); Evan of ``thames``
+      (London, GBP). Neither is in a collective.
+    - ``job`` is Harbour's public job: a coverage role (``support_role``,
+      Mon-Fri 09:00-17:00 Australia/Sydney) and a flexible role
+      (``books_role``, 6 hours a week).
+    - ``engagement`` is collective A's active engagement for Harbour (from
+      an accepted pitch, ``pitch``): Ana on support at 25.00 AUD billed /
+      20.00 AUD paid, 40 hours a week, shifts Mon-Fri 09-17 Sydney time; Ben
+      on bookkeeping at 30.00 / 24.00, 10 hours a week, no shifts.
+    - ``b_engagement`` is collective B's active engagement for Thames,
+      Carla alone on it.
+    """
+
+    cast: Cast
+    dana: User
+    evan: User
+    harbour: Any
+    thames: Any
+    job: Any
+    support_role: Any
+    books_role: Any
+    pitch: Any
+    engagement: Any
+    ana_seat: Any
+    ben_seat: Any
+    b_engagement: Any
+    carla_seat: Any
+
+
+def build_work(cast: Cast) -> Work:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from mutualist.members.models import Skill
+    from mutualist.work.models import (
+        Client,
+        ClientContact,
+        CoverageWindow,
+        Engagement,
+        EngagementMember,
+        EngagementShift,
+        Job,
+        JobRole,
+        Pitch,
+        PitchMember,
+        PitchRole,
+        PitchShift,
+    )
+
+    dana = make_member("dana@harbour.example", "Dana Whitlock", timezone="Australia/Sydney")
+    evan = make_member("evan@thames.example", "Evan Price", timezone="Europe/London")
+    harbour = Client.objects.create(
+        name="Harbour Bridge Logistics",
+        country="AU",
+        timezone="Australia/Sydney",
+        currency="AUD",
+        billing_address="1 Harbour St\nSydney NSW 2000\nAustralia",
+        tax_id="ABN 51 824 753 556",
+        created_by=dana,
+    )
+    ClientContact.objects.create(client=harbour, user=dana)
+    thames = Client.objects.create(
+        name="Thames Tea Ltd",
+        country="GB",
+        timezone="Europe/London",
+        currency="GBP",
+        billing_address="2 River Rd\nLondon SE1\nUnited Kingdom",
+        created_by=evan,
+    )
+    ClientContact.objects.create(client=thames, user=evan)
+    support = Skill.objects.get(slug="customer_support")
+    bookkeeping = Skill.objects.get(slug="bookkeeping")
+    job = Job.objects.create(
+        client=harbour,
+        posted_by=dana,
+        title="Customer support, Sydney business hours",
+        description="Answer customers by chat and email; keep the books tidy.",
+        start_date=dt.date(2026, 11, 30),
+        duration_weeks=26,
+        timezone="Australia/Sydney",
+        budget_kind=Job.BudgetKind.HOURLY,
+        budget_minor=3500,
+        currency="AUD",
+        state=Job.State.FILLED,
+    )
+    support_role = JobRole.objects.create(
+        job=job, position=0, skill=support, title="Support", kind=JobRole.Kind.COVERAGE
+    )
+    for day in range(5):
+        CoverageWindow.objects.create(role=support_role, weekday=day, start_hour=9, end_hour=17)
+    books_role = JobRole.objects.create(
+        job=job, position=1, skill=bookkeeping, title="Books", kind=JobRole.Kind.FLEXIBLE,
+        flexible_hours=6,
+    )  # fmt: skip
+    now = timezone.now()
+    pitch = Pitch.objects.create(
+        job=job, collective=cast.collective_a, created_by=cast.ana, state=Pitch.State.ACCEPTED,
+        message="We cover your hours from Manila.", currency="AUD", sent_at=now,
+        decided_at=now, decided_by=dana,
+    )  # fmt: skip
+    PitchRole.objects.create(pitch=pitch, job_role=support_role, bill_rate_minor=2500)
+    PitchRole.objects.create(pitch=pitch, job_role=books_role, bill_rate_minor=3000)
+    ana_line = PitchMember.objects.create(
+        pitch=pitch, job_role=support_role, user=cast.ana, pay_rate_minor=2000
+    )
+    for day in range(5):
+        PitchShift.objects.create(member=ana_line, weekday=day, start_hour=9, end_hour=17)
+    PitchMember.objects.create(
+        pitch=pitch, job_role=books_role, user=cast.ben, pay_rate_minor=2400, flexible_hours=6
+    )
+    engagement = Engagement.objects.create(
+        collective=cast.collective_a, client=harbour, job=job, pitch=pitch,
+        title=job.title, currency="AUD", timezone="Australia/Sydney",
+        status=Engagement.Status.ACTIVE, starts_on=dt.date(2026, 11, 30),
+    )  # fmt: skip
+    ana_seat = EngagementMember.objects.create(
+        engagement=engagement, user=cast.ana, role_title="Support", skill=support,
+        bill_rate_minor=2500, pay_rate_minor=2000, weekly_cap_hours=40,
+    )  # fmt: skip
+    for day in range(5):
+        EngagementShift.objects.create(member=ana_seat, weekday=day, start_hour=9, end_hour=17)
+    ben_seat = EngagementMember.objects.create(
+        engagement=engagement, user=cast.ben, role_title="Books", skill=bookkeeping,
+        bill_rate_minor=3000, pay_rate_minor=2400, weekly_cap_hours=10,
+    )  # fmt: skip
+    b_engagement = Engagement.objects.create(
+        collective=cast.collective_b, client=thames, title="Tea shop inbox", currency="GBP",
+        timezone="Europe/London", status=Engagement.Status.ACTIVE,
+        starts_on=dt.date(2026, 11, 2),
+    )  # fmt: skip
+    carla_seat = EngagementMember.objects.create(
+        engagement=b_engagement, user=cast.carla, role_title="Inbox", skill=support,
+        bill_rate_minor=2200, pay_rate_minor=1800, weekly_cap_hours=20,
+    )  # fmt: skip
+    return Work(
+        cast, dana, evan, harbour, thames, job, support_role, books_role, pitch,
+        engagement, ana_seat, ben_seat, b_engagement, carla_seat,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def work(cast: Cast) -> Work:
+    return build_work(cast)

@@ -94,7 +94,7 @@ def _zones() -> frozenset[str]:
 
 
 def parse_weekday(value: str | int, *, field: str) -> int:
-    """"mon".."sun" (any case) or 0-6 to 0 = Monday."""
+    """ "mon".."sun" (any case) or 0-6 to 0 = Monday."""
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 6:
         return value
     if isinstance(value, str) and value.strip().lower() in DAY_NAMES:
@@ -107,7 +107,7 @@ def parse_weekday(value: str | int, *, field: str) -> int:
 
 
 def parse_hour(value: str | int, *, field: str, end: bool = False) -> int:
-    """"09:00" (or the hour as a number) to 9. Minutes must be zero; "24:00" is
+    """ "09:00" (or the hour as a number) to 9. Minutes must be zero; "24:00" is
     allowed only as an end."""
     if isinstance(value, int) and not isinstance(value, bool):
         hour = value
@@ -137,9 +137,7 @@ def _bad_time(value: object, field: str) -> ValidationFailed:
     )
 
 
-def hour_windows_parse(
-    items: Iterable[Mapping[str, object]], *, field: str
-) -> list[HourWindow]:
+def hour_windows_parse(items: Iterable[Mapping[str, object]], *, field: str) -> list[HourWindow]:
     """``[{"days": ["mon", ...], "start": "09:00", "end": "17:00"}, ...]`` (the
     matching engine's shape) to validated windows, one per day."""
     windows = []
@@ -153,7 +151,7 @@ def hour_windows_parse(
         start = parse_hour(item.get("start"), field=f"{where}.start")  # type: ignore[arg-type]
         end = parse_hour(item.get("end"), field=f"{where}.end", end=True)  # type: ignore[arg-type]
         for day in days:
-            windows.append(HourWindow(parse_weekday(day, field=f"{where}.days"), start, end))  # type: ignore[arg-type]
+            windows.append(HourWindow(parse_weekday(day, field=f"{where}.days"), start, end))
     return hour_windows_validate(windows, field=field)
 
 

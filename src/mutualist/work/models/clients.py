@@ -180,6 +180,10 @@ class HourWindowFields(models.Model):
         abstract = True
         ordering = ["weekday", "start_hour"]
 
+    def __str__(self) -> str:
+        days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+        return f"{days[self.weekday]} {self.start_hour:02d}:00-{self.end_hour:02d}:00"
+
 
 def hour_window_constraints(prefix: str) -> list[models.BaseConstraint]:
     return [

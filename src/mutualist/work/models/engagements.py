@@ -173,3 +173,6 @@ class AgreementAcceptance(models.Model):
                 name="work_agreementacceptance_party_valid",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.name} for the {self.party}, {self.accepted_at:%Y-%m-%d}"

@@ -84,6 +84,9 @@ class PitchRole(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.job_role} at {self.bill_rate_minor} minor units"
+
 
 class PitchMember(models.Model):
     """A member proposed for a role: shifts for a coverage role, hours for a
@@ -109,6 +112,9 @@ class PitchMember(models.Model):
                 name="work_pitchmember_hours_at_most_a_week",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.job_role}"
 
 
 class PitchShift(HourWindowFields):

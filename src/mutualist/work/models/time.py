@@ -119,10 +119,7 @@ class TimeEntry(models.Model):
                     & ~Q(minutes=0)
                 )
                 | Q(kind="timer", ended_at__isnull=True, minutes__isnull=True)
-                | (
-                    ~Q(kind="adjustment")
-                    & Q(ended_at__gt=models.F("started_at"), minutes__gte=1)
-                ),
+                | (~Q(kind="adjustment") & Q(ended_at__gt=models.F("started_at"), minutes__gte=1)),
                 name="work_timeentry_shape",
             ),
             models.CheckConstraint(

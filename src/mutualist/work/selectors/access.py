@@ -158,7 +158,7 @@ def engagement_get_for_user(*, user: Viewer, pk: int) -> Engagement:
 
 
 def engagement_side(user: Viewer, engagement: Engagement) -> str | None:
-    """"coordinator", "member" (of the collective), "client" (a contact) or None."""
+    """ "coordinator", "member" (of the collective), "client" (a contact) or None."""
     if is_coordinator(user, engagement.collective_id):
         return "coordinator"
     if is_active_member(user, engagement.collective_id):
