@@ -15,6 +15,8 @@ engine's instance format (issue #9):
   a daylight-saving change does not exist (no slot), and a local hour that
   happens twice when clocks go back counts once, the first time.
 
+Time zone names are checked with ``core.reference.validate_timezone``.
+
 A slot is the aware UTC ``datetime`` at which that hour starts; it lasts one
 hour. Zones with half-hour offsets give slots that start on the half hour.
 """
@@ -24,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 from mutualist.core.errors import ValidationFailed
 
@@ -62,35 +64,6 @@ class HourWindow:
             (self.weekday + (self.start_hour + i) // 24, (self.start_hour + i) % 24)
             for i in range(self.hours)
         ]
-
-
-def timezone_validate(name: str, *, field: str = "timezone") -> str:
-    """An IANA time zone name, as given; anything else is refused."""
-    if not isinstance(name, str) or not name or name not in _zones():
-        raise ValidationFailed(
-            f"{name!r} is not a known time zone; use an IANA name such as Australia/Sydney.",
-            code="unknown_timezone",
-            field=field,
-        )
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationFailed(
-            f"{name!r} is not a known time zone; use an IANA name such as Australia/Sydney.",
-            code="unknown_timezone",
-            field=field,
-        ) from None
-    return name
-
-
-_ZONES: frozenset[str] | None = None
-
-
-def _zones() -> frozenset[str]:
-    global _ZONES
-    if _ZONES is None:
-        _ZONES = frozenset(available_timezones())
-    return _ZONES
 
 
 def parse_weekday(value: str | int, *, field: str) -> int:

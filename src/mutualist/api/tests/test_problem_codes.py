@@ -9,6 +9,9 @@ from mutualist.api.errors import STATUS_CODES
 
 SRC = Path(__file__).resolve().parents[2]  # src/mutualist
 DOCS = SRC.parents[1] / "docs" / "api.md"
+# The work domain documents its codes on its own pages, one per area, each
+# with a "### Codes" table ending before "## Endpoints", as in api.md.
+WORK_DOCS = sorted((SRC.parents[1] / "docs" / "work").glob("*.md"))
 
 # The code the API answers with: its own modules, and the services, selectors and
 # validators its routers call.
@@ -24,6 +27,9 @@ API_SOURCES = [
     SRC / "core" / "money.py",
     SRC / "ledger" / "selectors.py",
     *sorted((SRC / "ledger" / "services").glob("*.py")),
+    *sorted((SRC / "work").glob("*.py")),
+    *sorted((SRC / "work" / "selectors").glob("*.py")),
+    *sorted((SRC / "work" / "services").glob("*.py")),
 ]
 
 # Raised by functions the API never calls: sign-up, and the web pages that
@@ -71,12 +77,13 @@ def _codes_in_source() -> set[str]:
 
 
 def _documented() -> dict[str, set[int]]:
-    text = DOCS.read_text()
-    table = text[text.index("### Codes") : text.index("## Endpoints")]
     documented: dict[str, set[int]] = {}
-    for status, cell in _TABLE_ROW.findall(table):
-        for code in re.findall(r"`([a-z0-9_]+)`", cell):
-            documented.setdefault(code, set()).add(int(status))
+    for page in [DOCS, *WORK_DOCS]:
+        text = page.read_text()
+        table = text[text.index("### Codes") : text.index("## Endpoints")]
+        for status, cell in _TABLE_ROW.findall(table):
+            for code in re.findall(r"`([a-z0-9_]+)`", cell):
+                documented.setdefault(code, set()).add(int(status))
     return documented
 
 
