@@ -20,6 +20,10 @@ from mutualist.api.routers.invitations import router as invitations_router
 from mutualist.api.routers.ledger import router as ledger_router
 from mutualist.api.routers.members import router as members_router
 from mutualist.api.routers.tokens import router as tokens_router
+from mutualist.api.routers.work_calendar import router as work_calendar_router
+from mutualist.api.routers.work_clients import router as work_clients_router
+from mutualist.api.routers.work_pitches import router as work_pitches_router
+from mutualist.api.routers.work_time import router as work_time_router
 
 DESCRIPTION = """\
 The Mutualist REST API: everything the web pages do.
@@ -76,3 +80,7 @@ api.add_router("", collectives_router)
 api.add_router("", invitations_router)
 api.add_router("", tokens_router)
 api.add_router("", ledger_router)
+api.add_router("", work_clients_router)
+api.add_router("", work_pitches_router)
+api.add_router("", work_time_router)
+api.add_router("", work_calendar_router)

@@ -4,6 +4,26 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
+from mutualist.work.views import (
+    board,
+    calendar,
+    clients,
+    engagements,
+    pitches,
+    portal,
+    time,
+    timesheets,
+)
+
 app_name = "work"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    *board.urlpatterns,
+    *portal.urlpatterns,
+    *clients.urlpatterns,
+    *pitches.urlpatterns,
+    *engagements.urlpatterns,
+    *time.urlpatterns,
+    *timesheets.urlpatterns,
+    *calendar.urlpatterns,
+]

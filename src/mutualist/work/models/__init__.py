@@ -1,4 +1,5 @@
 """The work domain's tables, one module per area, re-exported here."""
+
 from __future__ import annotations
 
 from mutualist.work.models.clients import (

@@ -1,0 +1,7 @@
+"""(Being written.)"""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["work"])

@@ -1,0 +1,1 @@
+"""The work domain's forms, one module per area."""
