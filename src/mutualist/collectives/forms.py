@@ -126,6 +126,16 @@ class CollectiveCreateForm(_HomeAndSpaceForm):
 
 
 class CollectiveEditForm(_HomeAndSpaceForm):
+    postal_address = forms.CharField(
+        label="Address",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Where the collective can be written to. Written agreements with clients "
+        "name it, and a pitch cannot be sent without it. Members and clients with an "
+        "agreement see it.",
+    )
+
     @staticmethod
     def initial_for(collective: Collective) -> dict[str, Any]:
         initial: dict[str, Any] = {
@@ -134,6 +144,7 @@ class CollectiveEditForm(_HomeAndSpaceForm):
             "is_remote": collective.is_remote,
             "city": collective.city,
             "country": collective.country,
+            "postal_address": collective.postal_address,
         }
         space = getattr(collective, "coworking_space", None)
         if space is not None:

@@ -153,6 +153,7 @@ def collective_replace(
             city=payload.city,
             country=payload.country,
             coworking=_coworking(payload.coworking),
+            postal_address=payload.postal_address,
         )
     return _page(request, slug)
 
@@ -190,6 +191,7 @@ def collective_patch(request: HttpRequest, slug: str, payload: CollectivePatchIn
                 if "coworking" in sent
                 else _current_coworking(collective)
             ),
+            postal_address=payload.postal_address,
         )
     return _page(request, slug)
 

@@ -124,6 +124,10 @@ class CollectiveOut(Schema):
     base_currency: str
     created_at: dt.datetime
     coworking_space: CoworkingOut | None
+    postal_address: str | None = Field(
+        description="Where the collective can be written to (written agreements name it); "
+        "shown to its active members only, null for anyone else"
+    )
     bylaws: BylawsOut = Field(description="The version in force today")
     members: list[MemberOut] = Field(
         description="Active members the viewer may see (GET .../members pages through them)"
@@ -154,6 +158,12 @@ class CollectiveOut(Schema):
             base_currency=collective.base_currency,
             created_at=collective.created_at,
             coworking_space=CoworkingOut.from_model(space) if space else None,
+            postal_address=(
+                collective.postal_address
+                if viewer_membership is not None
+                and viewer_membership.state == Membership.State.ACTIVE
+                else None
+            ),
             bylaws=BylawsOut.from_model(bylaws),
             members=[MemberOut.from_model(m) for m in members],
             viewer_membership=(
@@ -312,6 +322,9 @@ class CollectiveUpdateIn(InputSchema):
     city: str = ""
     country: str = ""
     coworking: CoworkingIn | None = None
+    postal_address: str = Field(
+        "", description="Where the collective can be written to; needed to send a pitch"
+    )
 
 
 class CollectivePatchIn(InputSchema):
@@ -323,6 +336,7 @@ class CollectivePatchIn(InputSchema):
     city: str | None = None
     country: str | None = None
     coworking: CoworkingIn | None = None
+    postal_address: str | None = None
 
 
 class BylawsIn(InputSchema):

@@ -28,6 +28,8 @@ from mutualist.members.models import User
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESERVED_SLUGS = frozenset({"new", "api", "admin", "static"})
+# A postal address runs to a few lines; anything longer is not one.
+POSTAL_ADDRESS_MAX = 500
 
 
 @dataclass(frozen=True)
@@ -169,21 +171,30 @@ def collective_update(
     city: str = "",
     country: str = "",
     coworking: CoworkingInput | None = None,
+    postal_address: str | None = None,
 ) -> Collective:
-    """Edit the description and home. The base currency and slug are fixed at
-    creation: money and links depend on them."""
+    """Edit the description, home and postal address. The base currency and
+    slug are fixed at creation: money and links depend on them.
+
+    ``postal_address`` (where the collective can be written to; written
+    agreements name it) is left as it is when ``None``."""
     require_coordinator(collective=collective, actor=actor)
     name = _validate_name(name)
     city, country_code = _validate_home(is_remote=is_remote, city=city, country=country)
     space = _validate_coworking(coworking)
-    with transaction.atomic():
-        Collective.objects.filter(pk=collective.pk).update(
-            name=name,
-            description=description.strip(),
-            is_remote=is_remote,
-            city=city,
-            country=country_code,
+    changes: dict[str, object] = {
+        "name": name,
+        "description": description.strip(),
+        "is_remote": is_remote,
+        "city": city,
+        "country": country_code,
+    }
+    if postal_address is not None:
+        changes["postal_address"] = _check_length(
+            postal_address.strip(), field="postal_address", max_length=POSTAL_ADDRESS_MAX
         )
+    with transaction.atomic():
+        Collective.objects.filter(pk=collective.pk).update(**changes)
         if space is None:
             CoworkingSpace.objects.filter(collective=collective).delete()
         else:

@@ -151,6 +151,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
                     city=data["city"],
                     country=data["country"],
                     coworking=form.coworking(),
+                    postal_address=data["postal_address"],
                 )
         except DomainError as exc:
             _add_domain_error(form, exc)
