@@ -5,3 +5,10 @@ from __future__ import annotations
 
 def register() -> None:
     """Called from ``WorkConfig.ready``."""
+    from mutualist.members.panels import register_dashboard_panel
+    from mutualist.work.portal import register_portal_section
+    from mutualist.work.views.time import dashboard_this_week
+    from mutualist.work.views.timesheets import portal_timesheets
+
+    register_dashboard_panel("work.this_week", dashboard_this_week)
+    register_portal_section("work.timesheets", portal_timesheets)

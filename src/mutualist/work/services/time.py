@@ -65,6 +65,25 @@ def week_start_for(member: User, instant: dt.datetime) -> dt.date:
     return monday_of(instant.astimezone(member_zone(member)).date())
 
 
+def local_datetime(day: dt.date, time: dt.time, zone: ZoneInfo, *, field: str) -> dt.datetime:
+    """The aware instant of a wall-clock ``time`` on ``day`` in ``zone``.
+
+    A time the clocks skip that day (spring forward) does not exist and is
+    refused (``nonexistent_time``); a time that happens twice (clocks go
+    back) is its first occurrence, the one before the change.
+    """
+    naive = dt.datetime.combine(day, time)
+    aware = naive.replace(tzinfo=zone, fold=0)
+    if aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        raise ValidationFailed(
+            f"{time:%H:%M} does not exist on {day:%d %b %Y} in {zone.key}: "
+            "the clocks skip that hour.",
+            code="nonexistent_time",
+            field=field,
+        )
+    return aware
+
+
 def minutes_between(started_at: dt.datetime, ended_at: dt.datetime) -> int:
     """Whole minutes, rounded half up, at least one."""
     seconds = int((ended_at - started_at).total_seconds())
@@ -553,8 +572,8 @@ def time_entry_delete(*, entry: TimeEntry, by: User) -> None:
     """Delete one of the member's own entries (a running timer too) in an
     open or returned week. Call inside ``transaction.atomic()``; takes the
     member's row lock. Refuses ``not_allowed``, ``entry_locked``,
-    ``week_submitted`` / ``week_approved``, and ``entry_has_adjustments``
-    (never reached in practice: only approved entries are adjusted)."""
+    ``week_submitted`` / ``week_approved``. (Only approved entries have
+    adjustments, and those are locked, so no deletion strands one.)"""
     lock_member(entry.member)
     entry = (
         TimeEntry.objects.select_related("timesheet__engagement")
@@ -562,8 +581,6 @@ def time_entry_delete(*, entry: TimeEntry, by: User) -> None:
         .get(pk=entry.pk)
     )
     _require_own_editable(entry, by)
-    if entry.adjustments.exists():  # pragma: no cover - adjusted entries are approved
-        raise Conflict("This entry has adjustments.", code="entry_has_adjustments")
     entry.delete()
 
 
