@@ -12,3 +12,8 @@ def register() -> None:
 
     register_dashboard_panel("work.this_week", dashboard_this_week)
     register_portal_section("work.timesheets", portal_timesheets)
+    # clients: a client contact's organisations and the way to the portal
+    from mutualist.members import panels as member_panels
+    from mutualist.work.views import portal as portal_views
+
+    member_panels.register_dashboard_panel("work.clients", portal_views.dashboard_clients_panel)
