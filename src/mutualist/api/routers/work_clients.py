@@ -49,6 +49,7 @@ from mutualist.work.selectors.clients import (
 from mutualist.work.services.clients import (
     client_contact_accept,
     client_contact_invite,
+    client_contact_leave,
     client_record,
     client_register,
     client_update,
@@ -167,6 +168,19 @@ def client_contact_new(
         client = client_get_for_user(user=user, pk=client_id)
         invitation = client_contact_invite(client=client, by=user, email=payload.email)
     return Status(201, ContactInvitationOut.from_invitation(invitation))
+
+
+@router.post(
+    "/clients/{int:client_id}/leave",
+    response=responses({204: None}),
+    summary="Stop acting for a client (not the last contact)",
+)
+def client_leave(request: HttpRequest, client_id: int) -> Status[None]:
+    user = request_user(request)
+    with transaction.atomic(durable=True):
+        client = client_get_for_user(user=user, pk=client_id)
+        client_contact_leave(client=client, user=user)
+    return Status(204, None)
 
 
 @router.post(

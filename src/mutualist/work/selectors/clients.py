@@ -34,7 +34,7 @@ from django.http import Http404
 
 from mutualist.collectives.models import Collective, Membership
 from mutualist.core.errors import ValidationFailed
-from mutualist.core.reference import currency_exponent
+from mutualist.core.reference import MAX_MINOR_UNITS, currency_exponent
 from mutualist.members.models import AvailabilityWindow, Profile, User
 from mutualist.work.coverage import (
     DAY_NAMES,
@@ -410,6 +410,9 @@ def _budget_at_least(jobs: QuerySet[Job], minimum: Decimal) -> QuerySet[Job]:
     condition = Q(pk__in=[])
     for currency in jobs.order_by().values_list("currency", flat=True).distinct():
         threshold = math.ceil(minimum.scaleb(currency_exponent(currency)))
+        # No stored budget exceeds MAX_MINOR_UNITS (Money refuses more); capping
+        # keeps an absurd minimum from overflowing the database's integers.
+        threshold = min(threshold, MAX_MINOR_UNITS + 1)
         condition |= Q(currency=currency, budget_minor__gte=threshold)
     return jobs.filter(condition)
 

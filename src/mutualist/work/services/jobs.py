@@ -435,7 +435,8 @@ def job_update(
     Who may: ``job_may_edit``. Only an open job changes (``job_not_open``).
     A lead stays private (``lead_is_private``). Roles cannot be replaced once
     a collective has pitched for the job (``job_has_pitches``): the pitch is
-    built on them. An unchanged start date may lie in the past by now.
+    built on them; the same roles given again are no replacement. An
+    unchanged start date may lie in the past by now.
     """
     _require_editor(job, by)
     if job.collective_id is not None and visibility != Job.Visibility.PRIVATE:
@@ -465,6 +466,10 @@ def job_update(
                 f"This job is {locked.get_state_display().lower()}; only an open job changes.",
                 code="job_not_open",
             )
+        if parsed is not None and _same_roles(locked, parsed):
+            # The form sends the roles back with every edit: the same roles
+            # again are no replacement, and do not need the job unpitched.
+            parsed = None
         if parsed is not None:
             if locked.pitches.exists():
                 raise Conflict(
@@ -496,6 +501,31 @@ def job_update(
         )
     job.refresh_from_db()
     return job
+
+
+def _role_key(
+    skill_id: int, title: str, windows: Sequence[HourWindow] | None, hours: int | None
+) -> tuple[object, ...]:
+    return (skill_id, title, tuple(sorted(windows)) if windows is not None else None, hours)
+
+
+def _same_roles(job: Job, roles: Sequence[RoleInput]) -> bool:
+    """Whether ``roles`` are exactly the job's roles, in order."""
+    current = [
+        _role_key(
+            role.skill_id,
+            role.title,
+            [HourWindow(w.weekday, w.start_hour, w.end_hour) for w in role.coverage.all()]
+            if role.kind == JobRole.Kind.COVERAGE
+            else None,
+            role.flexible_hours,
+        )
+        for role in JobRole.objects.filter(job=job)
+        .prefetch_related("coverage")
+        .order_by("position")
+    ]
+    given = [_role_key(spec.skill.pk, spec.title, spec.windows, spec.hours) for spec in roles]
+    return current == given
 
 
 def job_close(*, job: Job, by: User) -> Job:

@@ -324,3 +324,19 @@ def test_a_member_of_another_collective_counts_against_their_own(work):
     # Carla (Nairobi, UTC+3) is available from 21:00 UTC the day before to 20:00 UTC;
     # Sydney's 09:00-17:00 (22:00-06:00 UTC) lies wholly inside it every weekday.
     assert entry.overlap_minutes == 40 * 60
+
+
+def test_an_absurd_minimum_budget_finds_nothing_rather_than_overflowing(work, cast):
+    client_register(
+        user=cast.olga,
+        name="Manama Trading",
+        country="BH",
+        timezone="Asia/Bahrain",
+        currency="BHD",
+        billing_address="Manama",
+    )
+    post(work)
+
+    found = job_list_board(budget_kind="hourly", min_budget=Decimal("999999999999999999"))
+
+    assert titles(found) == []

@@ -363,3 +363,29 @@ def test_recorded_clients_jobs_show_on_the_board_only_when_posted(cast, client_f
     )
 
     assert "Front desk" not in client_for(cast.ana).get(BOARD).content.decode()
+
+
+def test_a_job_with_a_pitch_can_still_be_renamed_when_its_roles_come_back_unchanged(
+    work, client_for
+):
+    from mutualist.work.models import Pitch
+
+    job = post(work)
+    Pitch.objects.create(
+        job=job, collective=work.cast.collective_b, created_by=work.cast.carla, currency="AUD"
+    )
+    data = edit_data(
+        job,
+        title="Renamed",
+        **{"roles-1-skill": "bookkeeping", "roles-1-title": "Books", "roles-1-hours": "6"},
+    )
+
+    response = client_for(work.dana).post(f"/jobs/{job.pk}/edit/", data)
+
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.title == "Renamed"
+
+    changed = client_for(work.dana).post(f"/jobs/{job.pk}/edit/", {**data, "roles-1-hours": "8"})
+    assert changed.status_code == 200
+    assert "pitched" in changed.content.decode()

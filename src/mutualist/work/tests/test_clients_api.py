@@ -293,3 +293,44 @@ def test_a_coordinator_invites_the_first_contact_of_a_recorded_client(
 
     assert response.status_code == 201
     assert [m.to for m in mailoutbox] == [["olga@example.org"]]
+
+
+# --- Leaving -------------------------------------------------------------------------------
+
+
+def test_a_contact_leaves_through_the_api_but_not_as_the_last_one(work):
+    before = state()
+    assert_problem(
+        post_json(bearer_client(work.dana), f"{API}/clients/{work.harbour.pk}/leave"),
+        409,
+        "last_contact",
+    )
+    assert state() == before
+
+    sam = make_member("sam@harbour.example", "Sam Lee")
+    token = client_contact_invite(client=work.harbour, by=work.dana, email=sam.email).token
+    post_json(bearer_client(sam), f"{API}/client-invitations/accept", {"token": token})
+    response = post_json(bearer_client(work.dana), f"{API}/clients/{work.harbour.pk}/leave")
+
+    assert response.status_code == 204
+    assert list(work.harbour.contacts.values_list("user", flat=True)) == [sam.pk]
+    # gone: Dana may no longer see the client at all
+    assert_problem(
+        bearer_client(work.dana).get(f"{API}/clients/{work.harbour.pk}"), 404, "not_found"
+    )
+
+
+def test_only_a_contact_can_leave_a_client(work):
+    before = state()
+
+    assert_problem(
+        post_json(bearer_client(work.cast.ana), f"{API}/clients/{work.harbour.pk}/leave"),
+        404,
+        "not_found",
+    )
+    assert_problem(
+        post_json(bearer_client(work.evan), f"{API}/clients/{work.harbour.pk}/leave"),
+        404,
+        "not_found",
+    )
+    assert state() == before

@@ -143,7 +143,6 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = request_viewer(request)
     job = job_with_roles(job_get_visible(user=viewer, pk=pk))
     viewer_tz = viewer_timezone(viewer)
-    is_user = isinstance(viewer, User)
     context = {
         "job": job,
         "roles": role_rows(job, viewer_tz),
@@ -151,7 +150,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "weekly_hours": job_weekly_hours(job),
         "week": job_reference_week(job),
         "budget": job_budget(job),
-        "can_edit": is_user and job_may_edit(user=viewer, job=job),  # type: ignore[arg-type]
+        "can_edit": isinstance(viewer, User) and job_may_edit(user=viewer, job=job),
         "can_pitch": bool(coordinated_collective_ids(viewer)) and job.state == Job.State.OPEN,
         "Job": Job,
     }
