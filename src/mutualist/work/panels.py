@@ -17,3 +17,7 @@ def register() -> None:
     from mutualist.work.views import portal as portal_views
 
     member_panels.register_dashboard_panel("work.clients", portal_views.dashboard_clients_panel)
+    # pitches, agreements and engagements: what a client contact was sent and must accept
+    from mutualist.work.views.pitches import portal_pitches
+
+    register_portal_section("work.pitches", portal_pitches)
