@@ -64,6 +64,7 @@ class JobDetails:
     budget_minor: int | None
     visibility: str
     timezone: str
+    currency: str  # the client's, as the budget was checked against it
 
 
 # --- Checking input ---------------------------------------------------------------------
@@ -257,6 +258,7 @@ def job_details_validate(
         budget_minor=budget_minor,
         visibility=visibility,
         timezone=zone,
+        currency=client.currency,
     )
 
 
@@ -295,7 +297,7 @@ def _job_create(
         # Read the currency under the client's row lock: client_update may
         # not change it while a job in it is being written.
         locked = Client.objects.select_for_update().get(pk=client.pk)
-        if locked.currency != client.currency:
+        if locked.currency != details.currency:
             raise Conflict(
                 f"{locked.name}'s currency changed meanwhile; try again.", code="state_changed"
             )
@@ -310,7 +312,7 @@ def _job_create(
             timezone=details.timezone,
             budget_kind=details.budget_kind,
             budget_minor=details.budget_minor,
-            currency=locked.currency,
+            currency=details.currency,
             visibility=details.visibility,
         )
         _roles_create(job, roles)
