@@ -49,9 +49,10 @@ PARTIES = (AgreementAcceptance.Party.CLIENT.value, AgreementAcceptance.Party.COL
 
 
 def _lock(engagement: Engagement) -> Engagement:
-    """The engagement row, locked for the rest of the transaction."""
+    """The engagement row, locked for the rest of the transaction (only its
+    own row: ``of`` keeps the client's and collective's rows free)."""
     return (
-        Engagement.objects.select_for_update()
+        Engagement.objects.select_for_update(of=("self",))
         .select_related("client", "collective", "job", "pitch")
         .get(pk=engagement.pk)
     )

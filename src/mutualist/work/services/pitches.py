@@ -451,7 +451,9 @@ def pitch_send(*, pitch: Pitch, by: User) -> Pitch:
     with transaction.atomic():
         # The row lock keeps the team still between these checks and the send.
         locked = (
-            Pitch.objects.select_for_update().select_related("job", "collective").get(pk=pitch.pk)
+            Pitch.objects.select_for_update(of=("self",))
+            .select_related("job", "collective")
+            .get(pk=pitch.pk)
         )
         if locked.state != Pitch.State.DRAFT:
             raise Conflict("Only a draft pitch can be sent.", code="pitch_not_draft")
@@ -539,13 +541,16 @@ def pitch_accept(*, pitch: Pitch, by: User) -> Engagement:
     _client_only(by, pitch)
     now = timezone.now()
     with transaction.atomic():
+        # The job's row lock first: two pitches for one job accepted at once
+        # take turns (without it, each would wait on the other's pitch row
+        # and the one-accepted-per-job index: a deadlock).
+        job = Job.objects.select_for_update().get(pk=pitch.job_id)
         try:
             with transaction.atomic():
                 accepted = Pitch.objects.filter(pk=pitch.pk, state=Pitch.State.SENT).update(
                     state=Pitch.State.ACCEPTED, decided_at=now, decided_by=by
                 )
-        except IntegrityError:
-            # Another collective's pitch for this job was accepted at the same moment.
+        except IntegrityError:  # the one-accepted-per-job index: the lock should prevent it
             raise Conflict(
                 "The client has already accepted another pitch for this job.",
                 code="job_not_open_for_pitches",
@@ -555,9 +560,9 @@ def pitch_accept(*, pitch: Pitch, by: User) -> Engagement:
                 "Only a sent pitch can be accepted; this one was withdrawn or decided.",
                 code="pitch_not_sent",
             )
-        if not Job.objects.filter(pk=pitch.job_id, state=Job.State.OPEN).update(
-            state=Job.State.FILLED
-        ):
+        if job.state != Job.State.OPEN or not Job.objects.filter(
+            pk=job.pk, state=Job.State.OPEN
+        ).update(state=Job.State.FILLED):
             raise Conflict(
                 "This job is no longer open for pitches.", code="job_not_open_for_pitches"
             )
