@@ -173,7 +173,7 @@ class TeamLineForm(forms.Form):
     pay_rate = forms.CharField(
         label="Pay rate per hour",
         required=False,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "20.00", "size": 8}),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 8}),
     )
     hours = forms.IntegerField(
         label="Hours a week",

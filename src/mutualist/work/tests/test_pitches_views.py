@@ -112,8 +112,10 @@ def test_the_coordinator_sees_the_team_form_and_the_live_check(world, client_for
     assert "mon-fri 09:00-17:00" in text
     assert 'Weekly price: <strong id="weekly-price">1180.00 AUD</strong>' in text
     assert "40 of 40 coverage hours staffed" in text
-    # her 40 hours on Harbour already: the check says she would be over capacity
+    # her 40 hours on Harbour already: the check says she would be over capacity,
+    # and her shifts there clash with these
     assert "Over capacity" in text
+    assert 'class="warning" title="Mon 09:00: Ana Reyes (Ana Reyes works elsewhere then)"' in text
 
 
 def test_the_check_re_renders_for_a_team_typed_but_not_saved(world, client_for):
@@ -281,6 +283,7 @@ def test_dana_sees_the_sent_pitch_with_the_agreement_and_no_pay_rates(world, cli
     assert "Makati 1209" in text and "1 Harbour St" in text
     assert "Pay rate" not in text and "24.00" not in text and "20.00 AUD" not in text
     assert "Over capacity" not in text and "availability" not in text
+    assert '<td class="warning"' not in text and "works elsewhere" not in text
 
 
 def test_dana_accepts_and_lands_on_the_agreement(world, client_for):

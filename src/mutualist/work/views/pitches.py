@@ -106,10 +106,11 @@ class Cell:
 
 
 def _grid(
-    role: check.RoleCheck, result: check.CheckResult, names: dict[int, str]
+    role: check.RoleCheck, result: check.CheckResult, names: dict[int, str], *, internal: bool
 ) -> dict[str, Any]:
     """A week of hours in the job's time zone: a column per day, a row per
-    hour from the first covered hour to the last."""
+    hour from the first covered hour to the last. Warnings (availability,
+    clashes) are the members' business: a client sees staffed or not."""
     zone = ZoneInfo(result.timezone)
     cells: dict[tuple[int, int], Cell] = {}
     for slot in role.slots:
@@ -117,6 +118,8 @@ def _grid(
         who = ", ".join(names.get(m, "?") for m in slot.staffed_by)
         notes = [f"outside {names.get(m, '?')}'s availability" for m in slot.outside_availability]
         notes += [f"{names.get(m, '?')} works elsewhere then" for m in slot.clashes]
+        if not internal:
+            notes = []
         if not slot.staffed:
             cell = Cell("unstaffed", f"{local:%a %H:%M}: not staffed")
         elif notes:
@@ -149,7 +152,11 @@ def check_context(result: check.CheckResult, *, viewer_tz: str, internal: bool) 
         roles.append(
             {
                 "check": role,
-                "grid": _grid(role, result, names) if role.role.kind == check.COVERAGE else None,
+                "grid": (
+                    _grid(role, result, names, internal=internal)
+                    if role.role.kind == check.COVERAGE
+                    else None
+                ),
                 "staffed": check.intervals_label(role.staffed, result.timezone),
                 "unstaffed": check.intervals_label(role.unstaffed, result.timezone),
                 "staffed_viewer": check.intervals_label(role.staffed, viewer_tz),
@@ -169,7 +176,7 @@ def check_context(result: check.CheckResult, *, viewer_tz: str, internal: bool) 
 
 
 def _week(request: HttpRequest) -> dt.date | None:
-    raw = request.GET.get("week") or request.POST.get("check_week") or ""
+    raw = request.GET.get("week") or request.POST.get("week") or ""
     try:
         return dt.date.fromisoformat(raw) if raw else None
     except ValueError:
