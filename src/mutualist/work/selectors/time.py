@@ -536,7 +536,8 @@ def timesheet_view(
 
 def timesheets_to_approve_for_clients(*, user: User, clients: Sequence[Client]) -> list[Timesheet]:
     """Submitted timesheets of the clients the viewer acts for (the portal)."""
-    ids = [c.pk for c in clients if c.pk in set(client_ids_of_contact(user))]
+    mine = set(client_ids_of_contact(user))
+    ids = [c.pk for c in clients if c.pk in mine]
     return list(
         _with_details(
             Timesheet.objects.filter(engagement__client_id__in=ids, state=Timesheet.State.SUBMITTED)

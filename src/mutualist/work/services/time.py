@@ -49,6 +49,7 @@ from mutualist.work.selectors.access import is_coordinator
 
 MAX_ENTRY = dt.timedelta(hours=24)
 FUTURE_GRACE = dt.timedelta(minutes=5)
+SOURCE_MAX = 120  # TimeEntry.source's length
 OPEN_STATES = (Timesheet.State.OPEN, Timesheet.State.RETURNED)
 
 
@@ -337,7 +338,8 @@ def time_entry_record(
     is not open or returned); ``over_weekly_cap`` (the week's total on that
     engagement would pass the seat's ``weekly_cap_hours``); ``not_allowed``
     (``recorded_by`` is neither the member nor a coordinator of the
-    engagement's collective). ``kind`` is ``manual`` or ``import``
+    engagement's collective); ``too_long`` (a ``source`` over 120
+    characters). ``kind`` is ``manual`` or ``import``
     (``invalid_kind`` otherwise: timers and adjustments have their own
     functions).
     """
@@ -346,6 +348,10 @@ def time_entry_record(
             "Record manual or imported time here; timers and adjustments have their own steps.",
             code="invalid_kind",
             field="kind",
+        )
+    if len(source) > SOURCE_MAX:
+        raise ValidationFailed(
+            f"The source is at most {SOURCE_MAX} characters.", code="too_long", field="source"
         )
     _require_aware(started_at=started_at, ended_at=ended_at)
     now = timezone.now()
@@ -371,7 +377,7 @@ def time_entry_record(
         minutes=minutes,
         note=note.strip(),
         billable=billable,
-        source=source[:120],
+        source=source,
         created_at=now,
         created_by=recorded_by,
     )

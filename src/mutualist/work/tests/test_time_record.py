@@ -231,3 +231,8 @@ def test_a_returned_week_takes_new_entries(work: Work) -> None:
 
 def test_it_refuses_kinds_with_their_own_steps(work: Work) -> None:
     assert refused(work, manila(1, 9), manila(1, 10), kind="timer").code == "invalid_kind"
+
+
+def test_it_refuses_a_source_too_long_to_keep(work: Work) -> None:
+    error = refused(work, manila(1, 9), manila(1, 10), kind="import", source="x" * 121)
+    assert (error.code, error.field) == ("too_long", "source")
