@@ -32,12 +32,15 @@ from django.test.utils import override_settings
 from mutualist.collectives.models import Bylaws, Collective, Invitation, Membership
 from mutualist.collectives.services import (
     collective_create,
+    collective_update,
     invitation_accept,
     invitation_create,
     invitation_token,
     membership_apply,
 )
 from mutualist.demo.books import BOOKS, DemoBooks, books_ensure, books_keys, rates_ensure
+from mutualist.demo.work import contacts_ensure, work_is_loaded, work_load
+from mutualist.demo.work_world import CLIENTS, CONTACTS, LEAD_CLIENTS
 from mutualist.demo.world import (
     COLLECTIVES,
     DEMO_DOMAIN,
@@ -57,7 +60,9 @@ from mutualist.members.services.profiles import (
 
 __all__ = [
     "BOOKS",
+    "CLIENTS",
     "COLLECTIVES",
+    "CONTACTS",
     "DEMO_DOMAIN",
     "DEMO_PASSWORD",
     "DEMO_SENTINEL_EMAIL",
@@ -91,11 +96,13 @@ class DemoResult:
     applications: int = 0
     invitations: int = 0
     transactions: int = 0  # ledger transactions posted
+    clients: int = 0
+    time_entries: int = 0
 
     @property
     def anything(self) -> bool:
         counts = (self.people, self.collectives, self.memberships, self.applications)
-        return any(counts) or self.invitations > 0 or self.transactions > 0
+        return any(counts) or self.invitations > 0 or self.transactions > 0 or self.clients > 0
 
     def summary(self) -> str:
         if not self.anything:
@@ -104,7 +111,9 @@ class DemoResult:
             f"Demo data loaded: {self.people} people, {self.collectives} collectives, "
             f"{self.memberships} memberships, {self.applications} pending applications, "
             f"{self.invitations} pending invitations created; "
-            f"{self.transactions} ledger transactions posted."
+            f"{self.transactions} ledger transactions posted; "
+            f"{self.clients} clients with their jobs, pitches and engagements, "
+            f"{self.time_entries} time entries recorded."
         )
 
 
@@ -127,7 +136,9 @@ def demo_is_loaded() -> bool:
     if not User.objects.filter(email__iexact=DEMO_SENTINEL_EMAIL).exists():
         return False
     keys = books_keys()
-    return Transaction.objects.filter(idempotency_key__in=keys).count() == len(keys)
+    if Transaction.objects.filter(idempotency_key__in=keys).count() != len(keys):
+        return False
+    return work_is_loaded()
 
 
 def demo_load(
@@ -135,11 +146,14 @@ def demo_load(
     people: Iterable[DemoPerson] = PEOPLE,
     collectives: Iterable[DemoCollective] = COLLECTIVES,
     books: Iterable[DemoBooks] = BOOKS,
+    with_work: bool = True,
 ) -> DemoResult:
     """Create whatever of the demo world is missing, in one transaction.
 
-    Raises ``DomainError`` if a service refuses a piece of demo data (then
-    nothing is written).
+    ``with_work`` adds the clients, jobs, pitches, engagements and weeks of
+    time of ``mutualist.demo.work`` (it needs the default people and
+    collectives). Raises ``DomainError`` if a service refuses a piece of
+    demo data (then nothing is written).
     """
     result = DemoResult()
     world = _World()
@@ -162,6 +176,12 @@ def demo_load(
                 members={login: world.users[login] for login in (spec.coordinator, *spec.members)},
                 coordinator=world.users[spec.coordinator],
             )
+        contacts = contacts_ensure()
+        if with_work and not work_is_loaded():
+            result.time_entries += work_load(
+                users=world.users, collectives=world.collectives, contacts=contacts
+            )
+            result.clients += len(CLIENTS) + len(LEAD_CLIENTS)
     return result
 
 
@@ -218,6 +238,18 @@ def _collective_ensure(spec: DemoCollective, world: _World, result: DemoResult) 
         admission_rule=spec.admission_rule,
         coworking=spec.coworking,
     )
+    if spec.postal_address:
+        collective = collective_update(
+            collective=collective,
+            actor=world.users[spec.coordinator],
+            name=spec.name,
+            description=spec.description,
+            is_remote=spec.is_remote,
+            city=spec.city,
+            country=spec.country,
+            coworking=spec.coworking,
+            postal_address=spec.postal_address,
+        )
     result.collectives += 1
     return collective
 
@@ -279,13 +311,14 @@ def _role(memberships: Iterable[Membership]) -> str:
 
 
 def demo_logins(*, people: Iterable[DemoPerson] = PEOPLE) -> list[DemoLogin]:
-    """The demo accounts that exist, in the order of ``people``, with their roles."""
-    order = [person.email for person in people]
+    """The demo accounts that exist, in the order of ``people`` and then the
+    client contacts, with their roles."""
+    order = [person.email for person in people] + [contact.email for contact in CONTACTS]
     users = {
         user.email: user
         for user in User.objects.filter(email__in=order)
         .select_related("profile")
-        .prefetch_related("memberships__collective")
+        .prefetch_related("memberships__collective", "client_contacts__client")
     }
     logins = []
     for email in order:
@@ -296,7 +329,12 @@ def demo_logins(*, people: Iterable[DemoPerson] = PEOPLE) -> list[DemoLogin]:
             user.memberships.all(),
             key=lambda m: (not m.is_coordinator, m.state != Membership.State.ACTIVE, m.pk),
         )
-        logins.append(DemoLogin(email=email, name=user.display_name, role=_role(memberships)))
+        role = _role(memberships)
+        clients = [contact.client.name for contact in user.client_contacts.all()]
+        if clients:
+            acting = "contact of " + ", ".join(clients)
+            role = acting if role == "no collective" else f"{role}; {acting}"
+        logins.append(DemoLogin(email=email, name=user.display_name, role=role))
     return logins
 
 

@@ -76,6 +76,8 @@ class DemoCollective:
     admission_rule: str = Bylaws.AdmissionRule.COORDINATOR
     treasury_percent: str = "10"
     coworking: CoworkingInput | None = None
+    # Where the collective can be written to (written agreements name it).
+    postal_address: str = ""
     # Joined through the real flow: an accepted invitation, or an application
     # under open admission.
     members: tuple[str, ...] = ()
@@ -514,6 +516,8 @@ COLLECTIVES: tuple[DemoCollective, ...] = (
             opening_hours="Mon-Fri 07:00-23:00; Sat 09:00-18:00; night-shift members: "
             "24 hours with a key card",
         ),
+        postal_address="Manila Virtual Assistants Cooperative\n7/F Salcedo Tower, "
+        "169 H.V. dela Costa Street\nSalcedo Village, Makati City 1227\nPhilippines",
         members=("paolo", "bea", "carlo", "liza", "rico", "marisol"),
         applicants=(
             ("grace", "Five years in hotel front office; I would love to join the EA team."),
@@ -530,6 +534,8 @@ COLLECTIVES: tuple[DemoCollective, ...] = (
         is_remote=True,
         treasury_percent="8",
         # Marisol also belongs to Manila Virtual Assistants.
+        postal_address="Remote Crew Cooperative\nUnit 4B, Ayala Center Cebu\n"
+        "Cebu Business Park, Cebu City 6000\nPhilippines",
         members=("jun", "ramil", "tunde", "funmi", "chidi", "sofia", "priya", "marisol"),
         invited=(("amina", "We need Swahili and Arabic translation for a new client; join us?"),),
     ),

@@ -303,7 +303,7 @@ def test_demo_once_adds_the_books_to_a_demo_loaded_before_it_had_them(db, capsys
     assert capsys.readouterr().out.startswith(
         "Demo data loaded: 0 people, 0 collectives, 0 memberships, "
         "0 pending applications, 0 pending invitations created; "
-        "36 ledger transactions posted."
+        "36 ledger transactions posted; 0 clients"
     )
     assert demo.demo_is_loaded()
     assert Transaction.objects.count() == 36

@@ -58,12 +58,13 @@ def test_running_it_twice_creates_nothing_the_second_time(db, capsys):
     second = run_demo(capsys)
     # then
     assert row_counts() == after_first
-    assert after_first["User"] == len(demo.PEOPLE) == 26
+    # The demo's people, and the client contacts who are not members.
+    assert after_first["User"] == len(demo.PEOPLE) + len(demo.CONTACTS) == 29
     assert after_first["Collective"] == 3
     assert first.startswith(
         "Demo data loaded: 26 people, 3 collectives, 20 memberships, "
         "2 pending applications, 1 pending invitations created; "
-        "36 ledger transactions posted."
+        "36 ledger transactions posted; 5 clients with their jobs, pitches and engagements, "
     )
     assert second.startswith("Demo data already present; nothing created.")
 
@@ -180,7 +181,7 @@ def test_it_prints_every_login_with_its_role(db, capsys):
     # then
     assert "Demo logins (every account's password: demo-pass-2026)" in out
     lines = {line.split()[0]: line for line in out.splitlines() if "@demo.mutualist.coop" in line}
-    assert len(lines) == 26
+    assert len(lines) == 29
     assert lines["ana@demo.mutualist.coop"].split("  ")[-1].strip() == "coordinator of manila-va"
     assert lines["marisol@demo.mutualist.coop"].endswith(
         "member of manila-va; member of remote-crew"
@@ -189,6 +190,8 @@ def test_it_prints_every_login_with_its_role(db, capsys):
         "member of nairobi-vo; invited to remote-crew"
     )
     assert lines["grace@demo.mutualist.coop"].endswith("applied to manila-va")
+    assert lines["emily@demo.mutualist.coop"].endswith("contact of Bondi Surf Supply Pty Ltd")
+    assert lines["marcus@demo.mutualist.coop"].endswith("contact of Lone Star Dental Group")
 
 
 def test_once_loads_an_empty_database(db, capsys):
