@@ -48,6 +48,7 @@ from mutualist.members.models import (
     User,
 )
 from mutualist.testing import build_books
+from tests.outsiders.work_world import WORK_PRIVATE, work_bodies, work_snapshot, work_world
 
 PROBLEM = "application/problem+json"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -111,6 +112,64 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "GET /api/v1/collectives/{slug}/exchange-rates": (401, 404),
     "POST /api/v1/collectives/{slug}/exchange-rates": (401, 404),
     "POST /api/v1/collectives/{slug}/conversions": (401, 404),
+    # work: the board is public; "me" operations are Olga's own (her own
+    # empty week, feed and entries; a body naming A's engagement is 404);
+    # everything of A's clients, pitches, engagements and timesheets is 404
+    "DELETE /api/v1/engagements/{engagement_id}/team/{user_id}": (401, 404),
+    "DELETE /api/v1/me/calendar": (401, 204),
+    "DELETE /api/v1/me/time-entries/{entry_id}": (401, 404),
+    "GET /api/v1/clients": (401, 200),
+    "GET /api/v1/clients/{client_id}": (401, 404),
+    "GET /api/v1/collectives/{slug}/clients": (401, 404),
+    "GET /api/v1/collectives/{slug}/engagements": (401, 404),
+    "GET /api/v1/collectives/{slug}/pitches": (401, 404),
+    "GET /api/v1/collectives/{slug}/weeks/{week}": (401, 404),
+    "GET /api/v1/engagements": (401, 200),
+    "GET /api/v1/engagements/{engagement_id}": (401, 404),
+    "GET /api/v1/engagements/{engagement_id}/agreements": (401, 404),
+    "GET /api/v1/engagements/{engagement_id}/agreements/{version}": (401, 404),
+    "GET /api/v1/engagements/{engagement_id}/agreements/{version}/pdf": (401, 404),
+    "GET /api/v1/engagements/{engagement_id}/timesheets": (401, 404),
+    "GET /api/v1/jobs": (200, 200),
+    "GET /api/v1/jobs/{job_id}": (404, 404),
+    "GET /api/v1/me/calendar": (401, 200),
+    "GET /api/v1/me/time-entries": (401, 200),
+    "GET /api/v1/me/timer": (401, 200),
+    "GET /api/v1/me/week": (401, 200),
+    "GET /api/v1/pitches/{pitch_id}": (401, 404),
+    "GET /api/v1/pitches/{pitch_id}/check": (401, 404),
+    "GET /api/v1/timesheets/{timesheet_id}": (401, 404),
+    "PATCH /api/v1/clients/{client_id}": (401, 404),
+    "PATCH /api/v1/engagements/{engagement_id}/team/{user_id}": (401, 404),
+    "PATCH /api/v1/jobs/{job_id}": (401, 404),
+    "PATCH /api/v1/me/time-entries/{entry_id}": (401, 404),
+    "POST /api/v1/client-invitations/accept": (401, 403),
+    "POST /api/v1/clients": (401, 422),
+    "POST /api/v1/clients/{client_id}/contacts": (401, 404),
+    "POST /api/v1/clients/{client_id}/leave": (401, 404),
+    "POST /api/v1/collectives/{slug}/clients": (401, 404),
+    "POST /api/v1/collectives/{slug}/leads": (401, 404),
+    "POST /api/v1/engagements/{engagement_id}/agreements": (401, 404),
+    "POST /api/v1/engagements/{engagement_id}/agreements/{version}/accept": (401, 404),
+    "POST /api/v1/engagements/{engagement_id}/status": (401, 404),
+    "POST /api/v1/engagements/{engagement_id}/team": (401, 404),
+    "POST /api/v1/jobs": (401, 404),
+    "POST /api/v1/jobs/{job_id}/close": (401, 404),
+    "POST /api/v1/jobs/{job_id}/pitches": (401, 404),
+    "POST /api/v1/me/calendar": (401, 201),
+    "POST /api/v1/me/time-entries": (401, 404),
+    "POST /api/v1/me/timer": (401, 404),
+    "POST /api/v1/me/timer/stop": (401, 409),
+    "POST /api/v1/me/weeks/{week}/submit": (401, 409),
+    "POST /api/v1/pitches/{pitch_id}/accept": (401, 404),
+    "POST /api/v1/pitches/{pitch_id}/check": (401, 404),
+    "POST /api/v1/pitches/{pitch_id}/decline": (401, 404),
+    "POST /api/v1/pitches/{pitch_id}/send": (401, 404),
+    "POST /api/v1/pitches/{pitch_id}/withdraw": (401, 404),
+    "POST /api/v1/time-entries/{entry_id}/adjustments": (401, 404),
+    "POST /api/v1/timesheets/{timesheet_id}/approve": (401, 404),
+    "POST /api/v1/timesheets/{timesheet_id}/return": (401, 404),
+    "PUT /api/v1/pitches/{pitch_id}": (401, 404),
 }
 
 
@@ -118,6 +177,7 @@ def bodies(world: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Bodies that get past the schema, for the operations that read theirs
     before checking who asks; every other unsafe operation gets ``{}``."""
     return {
+        **work_bodies(world),
         "PUT /api/v1/collectives/{slug}": {"name": "Taken over", "is_remote": True},
         "PATCH /api/v1/collectives/{slug}": {"name": "Taken over"},
         "POST /api/v1/collectives/{slug}/bylaws": {
@@ -191,6 +251,7 @@ def world(cast) -> dict[str, Any]:
     ben_token = api_token_create(user=cast.ben, name="Ben's laptop")
     books = build_books(cast)
     return {
+        **work_world(cast),
         "slug": cast.collective_a.slug,
         "handle": cast.ben.profile.handle,
         "membership_id": ben_membership.pk,
@@ -253,6 +314,7 @@ def snapshot(outsider: User) -> dict[str, Any]:
         "transactions": list(Transaction.objects.order_by("pk").values()),
         "postings": list(Posting.objects.order_by("pk").values()),
         "exchange_rates": list(ExchangeRate.objects.order_by("pk").values()),
+        **work_snapshot(outsider),
     }
 
 
@@ -267,6 +329,7 @@ PRIVATE = (
     "Ben's laptop",
     "ManilaVa",  # any of collective A's account names
     "Opening balance",  # a memo in A's books
+    *WORK_PRIVATE,
 )
 
 

@@ -31,6 +31,7 @@ from mutualist.collectives.services import invitation_create, invitation_token
 from mutualist.ledger.models import Account, ExchangeRate, Posting, Transaction
 from mutualist.members.models import EmailChange, Profile, User
 from mutualist.testing import build_books
+from tests.outsiders.work_world import WORK_PRIVATE, work_snapshot, work_world
 
 LOGIN = "login"  # a redirect to the login page
 
@@ -97,6 +98,58 @@ EXPECTED: dict[str, tuple[int | str, int | str, int | str, int | str]] = {
     "ledger:rates": (LOGIN, LOGIN, 404, 404),
     "ledger:convert": (LOGIN, LOGIN, 404, 404),
     "ledger:my_accounts": (LOGIN, LOGIN, 200, 405),  # her own: none
+    # work: the job board and public jobs for everyone (A's private lead is
+    # 404); the portal and "my week" are Olga's own (empty); a client's,
+    # pitch's, engagement's, agreement's, entry's and timesheet's pages only
+    # for their collective's members and the client's contacts; the calendar
+    # feed for whoever holds its secret URL; a contact invitation's page for
+    # whoever holds the mailed link, accepted only by the invited address.
+    "work:agreement": (LOGIN, LOGIN, 404, 405),
+    "work:agreement_accept": (LOGIN, LOGIN, 405, 404),
+    "work:agreement_pdf": (LOGIN, LOGIN, 404, 405),
+    "work:agreement_revise": (LOGIN, LOGIN, 405, 404),
+    "work:board": (200, 405, 200, 405),
+    "work:calendar": (LOGIN, LOGIN, 200, 302),
+    "work:calendar_feed": (200, 405, 200, 405),
+    "work:client": (LOGIN, LOGIN, 404, 405),
+    "work:client_contact_accept": (200, LOGIN, 200, 403),
+    "work:client_contact_invite": (LOGIN, LOGIN, 404, 404),
+    "work:client_edit": (LOGIN, LOGIN, 404, 404),
+    "work:client_leave": (LOGIN, LOGIN, 405, 404),
+    "work:client_record": (LOGIN, LOGIN, 404, 404),
+    "work:client_register": (LOGIN, LOGIN, 200, 200),
+    "work:collective_clients": (LOGIN, LOGIN, 404, 405),
+    "work:collective_engagements": (LOGIN, LOGIN, 404, 405),
+    "work:collective_pitches": (LOGIN, LOGIN, 404, 405),
+    "work:engagement": (LOGIN, LOGIN, 404, 405),
+    "work:engagement_seat": (LOGIN, LOGIN, 405, 404),
+    "work:engagement_seat_add": (LOGIN, LOGIN, 404, 404),
+    "work:engagement_status": (LOGIN, LOGIN, 405, 404),
+    "work:entry_adjust": (LOGIN, LOGIN, 404, 404),
+    "work:entry_delete": (LOGIN, LOGIN, 404, 404),
+    "work:entry_edit": (LOGIN, LOGIN, 404, 404),
+    "work:entry_new": (LOGIN, LOGIN, 405, 422),
+    "work:job": (404, 405, 404, 405),
+    "work:job_close": (LOGIN, LOGIN, 405, 404),
+    "work:job_edit": (LOGIN, LOGIN, 404, 404),
+    "work:job_post": (LOGIN, LOGIN, 302, 302),
+    "work:lead_new": (LOGIN, LOGIN, 404, 404),
+    "work:pitch": (LOGIN, LOGIN, 404, 404),
+    "work:pitch_accept": (LOGIN, LOGIN, 405, 404),
+    "work:pitch_check": (LOGIN, LOGIN, 404, 404),
+    "work:pitch_decline": (LOGIN, LOGIN, 405, 404),
+    "work:pitch_new": (LOGIN, LOGIN, 404, 404),
+    "work:pitch_send": (LOGIN, LOGIN, 405, 404),
+    "work:pitch_withdraw": (LOGIN, LOGIN, 405, 404),
+    "work:portal": (LOGIN, LOGIN, 200, 405),
+    "work:team_week": (LOGIN, LOGIN, 404, 405),
+    "work:timer_start": (LOGIN, LOGIN, 405, 302),
+    "work:timer_stop": (LOGIN, LOGIN, 405, 302),
+    "work:timesheet": (LOGIN, LOGIN, 404, 405),
+    "work:timesheet_approve": (LOGIN, LOGIN, 405, 404),
+    "work:timesheet_return": (LOGIN, LOGIN, 405, 404),
+    "work:week": (LOGIN, LOGIN, 200, 405),
+    "work:week_submit": (LOGIN, LOGIN, 405, 302),
 }
 
 
@@ -133,7 +186,9 @@ def world(cast) -> dict[str, Any]:
     ben_membership = Membership.objects.get(collective=cast.collective_a, user=cast.ben)
     ben_token = api_token_create(user=cast.ben, name="Ben's laptop")
     books = build_books(cast)
+    work = work_world(cast)
     return {
+        **work,
         "slug": cast.collective_a.slug,
         "handle": cast.ben.profile.handle,
         "membership_id": ben_membership.pk,
@@ -150,7 +205,9 @@ def world(cast) -> dict[str, Any]:
 def url_for(name: str, pattern: URLPattern, world: dict[str, Any]) -> str:
     kwargs = {}
     for key in pattern.pattern.converters:
-        if key == "token":
+        if name in world["by_name"] and key in world["by_name"][name]:
+            kwargs[key] = world["by_name"][name][key]
+        elif key == "token":
             kwargs[key] = (
                 world["reset_token"] if "password_reset" in name else world["invitation_token"]
             )
@@ -176,6 +233,7 @@ def snapshot(outsider: User) -> dict[str, Any]:
         "transactions": Transaction.objects.count(),
         "postings": Posting.objects.count(),
         "exchange_rates": list(ExchangeRate.objects.order_by("pk").values()),
+        **work_snapshot(outsider),
     }
 
 
@@ -190,6 +248,7 @@ PRIVATE = (
     "Ben's laptop",
     "ManilaVa",  # any of collective A's account names
     "Opening balance",  # a memo in A's books
+    *WORK_PRIVATE,
 )
 
 
