@@ -117,15 +117,16 @@ def client_get_for_contact(*, user: Viewer, pk: int) -> Client:
 
 
 def jobs_visible_to(user: Viewer) -> QuerySet[Job]:
-    """Public jobs, the jobs of the viewer's clients, their collectives' leads,
-    and jobs their collectives have pitched for."""
+    """Public jobs, the jobs the viewer's clients posted, their collectives'
+    leads, and jobs their collectives have pitched for. A lead is the
+    collective's private note: the client's own contacts do not see it."""
     public = Q(visibility=Job.Visibility.PUBLIC)
     if not isinstance(user, User):
         return Job.objects.filter(public)
     collectives = active_collective_ids(user)
     return Job.objects.filter(
         public
-        | Q(client_id__in=client_ids_of_contact(user))
+        | Q(client_id__in=client_ids_of_contact(user), collective__isnull=True)
         | Q(collective_id__in=collectives)
         | Q(Exists(Job.objects.filter(pk=OuterRef("pk"), pitches__collective__in=collectives)))
     )
