@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest
+
+from mutualist.collectives.models import Membership
+from mutualist.members.models import User
+from mutualist.members.panels import Panel
+
 
 def register() -> None:
     """Called from ``WorkConfig.ready``."""
@@ -21,3 +27,22 @@ def register() -> None:
     from mutualist.work.views.pitches import portal_pitches
 
     register_portal_section("work.pitches", portal_pitches)
+    register_dashboard_panel("work.collective_work", dashboard_collective_work)
+
+
+def dashboard_collective_work(request: HttpRequest) -> Panel | None:
+    """Each active collective's way into its work: clients and leads,
+    pitches, engagements, and (coordinators) the team's week. The collective
+    pages themselves know nothing of work (DESIGN.md's arrows), so the
+    dashboard is where the two meet."""
+    user = request.user
+    if not isinstance(user, User):
+        return None
+    memberships = list(
+        Membership.objects.filter(user=user, state=Membership.State.ACTIVE)
+        .select_related("collective")
+        .order_by("collective__name")
+    )
+    if not memberships:
+        return None
+    return Panel("work/panels/dashboard_work.html", {"memberships": memberships}, order=55)
