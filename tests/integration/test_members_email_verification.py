@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from mutualist.core.errors import Conflict, ValidationFailed
 from mutualist.demo.data import demo_load
+from mutualist.demo.work_world import CONTACTS
 from mutualist.demo.world import PEOPLE
 from mutualist.members.models import User
 from mutualist.members.services.accounts import (
@@ -465,8 +466,10 @@ def test_demo_logins_are_verified_and_no_link_is_mailed(
     with django_capture_on_commit_callbacks(execute=True):
         demo_load()
 
-    # exactly the demo's people have logins, every one of them verified
-    assert sorted(User.objects.values_list("email", flat=True)) == sorted(p.email for p in PEOPLE)
+    # exactly the demo's people and client contacts have logins, every one verified
+    assert sorted(User.objects.values_list("email", flat=True)) == sorted(
+        [p.email for p in PEOPLE] + [c.email for c in CONTACTS]
+    )
     assert not User.objects.filter(email_verified_at__isnull=True).exists()
     # (Invitation mails appear here only because the test runs the commit
     # callbacks after demo_load() has left its no-email backend.)
