@@ -86,8 +86,10 @@ def local_datetime(day: dt.date, time: dt.time, zone: ZoneInfo, *, field: str) -
 
 
 def minutes_between(started_at: dt.datetime, ended_at: dt.datetime) -> int:
-    """Whole minutes, rounded half up, at least one."""
-    seconds = int((ended_at - started_at).total_seconds())
+    """Whole minutes, rounded half up, at least one. In UTC: two datetimes
+    sharing one ZoneInfo subtract by wall clock, so 01:30 BST to 01:30 GMT
+    would be no time at all."""
+    seconds = int((ended_at.astimezone(dt.UTC) - started_at.astimezone(dt.UTC)).total_seconds())
     return max(1, (seconds + 30) // 60)
 
 
@@ -148,6 +150,13 @@ def _require_aware(**values: dt.datetime | None) -> None:
             raise ValidationFailed(
                 "Give the time with its time zone or UTC offset.", code="naive_datetime", field=name
             )
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """Aware datetimes in one zone compare and subtract by wall clock (Python's
+    rule for a shared tzinfo), wrong across a clock change; in UTC they are
+    real instants."""
+    return None if value is None else value.astimezone(dt.UTC)
 
 
 def _seat(engagement: Engagement, member: User) -> EngagementMember:
@@ -354,6 +363,7 @@ def time_entry_record(
             f"The source is at most {SOURCE_MAX} characters.", code="too_long", field="source"
         )
     _require_aware(started_at=started_at, ended_at=ended_at)
+    started_at, ended_at = started_at.astimezone(dt.UTC), ended_at.astimezone(dt.UTC)
     now = timezone.now()
     _require_interval(started_at, ended_at, now=now)
     _require_recorder(engagement, member, recorded_by)
@@ -405,6 +415,7 @@ def timer_start(
     now = timezone.now()
     at = now if at is None else at
     _require_aware(at=at)
+    at = at.astimezone(dt.UTC)
     if at > now + FUTURE_GRACE:
         raise ValidationFailed(
             "A timer starts now, not in the future.", code="entry_in_future", field="at"
@@ -465,6 +476,7 @@ def timer_stop(*, member: User, at: dt.datetime | None = None) -> TimeEntry:
     now = timezone.now()
     at = now if at is None else at
     _require_aware(at=at)
+    at = at.astimezone(dt.UTC)
     lock_member(member)
     running = _running_timer(member)
     if running is None:
@@ -522,6 +534,7 @@ def time_entry_update(
     ``time_entry_record`` on the new interval.
     """
     _require_aware(started_at=started_at, ended_at=ended_at)
+    started_at, ended_at = _utc(started_at), _utc(ended_at)
     lock_member(entry.member)
     entry = (
         TimeEntry.objects.select_related("engagement__client", "timesheet__engagement", "member")

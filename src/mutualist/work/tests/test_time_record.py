@@ -236,3 +236,33 @@ def test_it_refuses_kinds_with_their_own_steps(work: Work) -> None:
 def test_it_refuses_a_source_too_long_to_keep(work: Work) -> None:
     error = refused(work, manila(1, 9), manila(1, 10), kind="import", source="x" * 121)
     assert (error.code, error.field) == ("too_long", "source")
+
+
+def test_an_entry_across_the_night_london_falls_back_counts_real_minutes(work):
+    # given: Carla works for Thames (London); 01:30 BST to 01:30 GMT on Sunday
+    # 25 October 2026 is one real hour, though the wall clock shows none
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from django.db import transaction
+
+    from mutualist.work.models import Engagement
+    from mutualist.work.services.time import time_entry_record
+
+    london = ZoneInfo("Europe/London")
+    Engagement.objects.filter(pk=work.b_engagement.pk).update(starts_on=dt.date(2026, 10, 1))
+    work.b_engagement.refresh_from_db()
+    start = dt.datetime(2026, 10, 25, 1, 30, tzinfo=london)  # fold=0: BST
+    end = dt.datetime(2026, 10, 25, 1, 30, fold=1, tzinfo=london)  # GMT
+    # when
+    with transaction.atomic():
+        entry = time_entry_record(
+            engagement=work.b_engagement,
+            member=work.cast.carla,
+            started_at=start,
+            ended_at=end,
+            recorded_by=work.cast.carla,
+        )
+    # then
+    assert entry.minutes == 60
+    assert entry.ended_at - entry.started_at == dt.timedelta(hours=1)
