@@ -93,6 +93,7 @@ def test_outsiders_do_not_find_the_engagement_or_its_agreement(world, client_for
         f"/engagements/{pk}/agreements/new/",
         f"/engagements/{pk}/status/",
         f"/engagements/{pk}/team/{world.cast.ben.pk}/",
+        f"/engagements/{pk}/team/add/",
     ):
         assert client.post(path, {"status": "paused", "party": "client"}).status_code == 404, path
     assert rows() == before

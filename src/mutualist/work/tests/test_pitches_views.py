@@ -240,7 +240,8 @@ def test_a_draft_is_not_found_for_the_client_and_outsiders(world, client_for, wh
     assert (
         client_for(person).post(f"/pitches/{world.pitch.pk}/", form_data(world)).status_code == 404
     )
-    assert client_for(person).post(f"/pitches/{world.pitch.pk}/send/").status_code == 404
+    for action in ("send", "withdraw", "accept", "decline"):
+        assert client_for(person).post(f"/pitches/{world.pitch.pk}/{action}/").status_code == 404
     assert state(world) == before
 
 
