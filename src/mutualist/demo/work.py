@@ -154,23 +154,34 @@ def _job(
     client = clients[spec.client]
     budget = Money(spec.budget, client.currency) if spec.budget is not None else None
     start = this_monday + dt.timedelta(weeks=spec.starts_in_weeks)
-    common = {
-        "client": client,
-        "title": spec.title,
-        "description": spec.description,
-        "start_date": start,
-        "duration_weeks": spec.duration_weeks,
-        "budget_kind": spec.budget_kind,
-        "budget": budget,
-        "roles": [dict(role) for role in spec.roles],
-    }
+    roles = [dict(role) for role in spec.roles]
     if spec.lead_of is not None:
         lead = next(x for x in LEAD_CLIENTS if x.collective == spec.lead_of)
         return job_record_lead(
-            collective=collectives[spec.lead_of], by=people[lead.coordinator], **common
+            collective=collectives[spec.lead_of],
+            by=people[lead.coordinator],
+            client=client,
+            title=spec.title,
+            description=spec.description,
+            start_date=start,
+            duration_weeks=spec.duration_weeks,
+            budget_kind=spec.budget_kind,
+            budget=budget,
+            roles=roles,
         )
     contact = next(c.contact for c in CLIENTS if c.key == spec.client)
-    return job_post(by=people[contact], visibility=Job.Visibility.PUBLIC, **common)
+    return job_post(
+        client=client,
+        by=people[contact],
+        title=spec.title,
+        description=spec.description,
+        start_date=start,
+        duration_weeks=spec.duration_weeks,
+        budget_kind=spec.budget_kind,
+        budget=budget,
+        visibility=Job.Visibility.PUBLIC,
+        roles=roles,
+    )
 
 
 def _pitch(
@@ -326,11 +337,11 @@ def _adjust(
     contact_of: Mapping[str, User],
 ) -> None:
     """One correction of an approved week, approved again by the client."""
-    monday = this_monday + dt.timedelta(weeks=int(ADJUSTMENT["week"]))
+    monday = this_monday + dt.timedelta(weeks=ADJUSTMENT.week)
     entry = (
         TimeEntry.objects.filter(
-            engagement__job=jobs[str(ADJUSTMENT["job"])],
-            member=people[str(ADJUSTMENT["login"])],
+            engagement__job=jobs[ADJUSTMENT.job],
+            member=people[ADJUSTMENT.login],
             timesheet__week_start=monday,
             approved_at__isnull=False,
         )
@@ -344,8 +355,8 @@ def _adjust(
         time_entry_adjust(
             entry=entry,
             by=entry.member,
-            minutes=int(ADJUSTMENT["minutes"]),
-            note=str(ADJUSTMENT["note"]),
+            minutes=ADJUSTMENT.minutes,
+            note=ADJUSTMENT.note,
         )
     with _at(moment + dt.timedelta(hours=6)):
         _approve_week(monday, contact_of)

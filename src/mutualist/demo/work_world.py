@@ -394,12 +394,22 @@ JOBS: tuple[DemoJob, ...] = (
 # approved by the client, submitted and waiting, or still open.
 WEEK_FATES: dict[int, str] = {-4: "approved", -3: "approved", -2: "approved", -1: "submitted"}
 
+
+@dataclass(frozen=True)
+class DemoAdjustment:
+    job: str  # DemoJob.key
+    login: str
+    week: int  # relative to the current week
+    minutes: int
+    note: str
+
+
 # One correction, to show how an approved week is changed: Ana's first Bondi
 # shift ran 30 minutes short (a power cut in Manila).
-ADJUSTMENT = {
-    "job": "bondi-ea",
-    "login": "ana",
-    "week": -4,
-    "minutes": -30,
-    "note": "Power cut in Manila: the first Monday's shift ended 30 minutes early.",
-}
+ADJUSTMENT = DemoAdjustment(
+    job="bondi-ea",
+    login="ana",
+    week=-4,
+    minutes=-30,
+    note="Power cut in Manila: the first Monday's shift ended 30 minutes early.",
+)

@@ -95,6 +95,7 @@ def test_past_weeks_are_approved_or_waiting_and_this_week_is_open(loaded):
     assert approved.count() > 40
     # The one correction is an adjustment, approved with its week.
     adjustment = TimeEntry.objects.get(kind=TimeEntry.Kind.ADJUSTMENT)
+    assert adjustment.adjusts is not None
     assert (adjustment.minutes, adjustment.adjusts.kind) == (-30, TimeEntry.Kind.MANUAL)
     assert adjustment.approved_at is not None
     # Nothing lies in the future.

@@ -265,4 +265,5 @@ def test_an_entry_across_the_night_london_falls_back_counts_real_minutes(work):
         )
     # then
     assert entry.minutes == 60
+    assert entry.ended_at is not None
     assert entry.ended_at - entry.started_at == dt.timedelta(hours=1)
