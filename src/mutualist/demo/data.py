@@ -29,8 +29,15 @@ from decimal import Decimal
 from django.db import transaction
 from django.test.utils import override_settings
 
-from mutualist.collectives.models import Bylaws, Collective, Invitation, Membership
+from mutualist.collectives.models import (
+    Bylaws,
+    Collective,
+    CoworkingSpace,
+    Invitation,
+    Membership,
+)
 from mutualist.collectives.services import (
+    CoworkingInput,
     collective_create,
     collective_update,
     invitation_accept,
@@ -223,9 +230,11 @@ def _person_ensure(person: DemoPerson, result: DemoResult) -> User:
 
 def _collective_ensure(spec: DemoCollective, world: _World, result: DemoResult) -> Collective:
     existing = Collective.objects.filter(slug=spec.slug).first()
-    if existing is not None:
+    if existing is not None and (existing.postal_address or not spec.postal_address):
         return existing
-    collective = collective_create(
+    # A demo loaded before collectives kept a postal address gets the demo's
+    # (written agreements need it); anything else someone edited stays.
+    collective = existing or collective_create(
         creator=world.users[spec.coordinator],
         name=spec.name,
         slug=spec.slug,
@@ -247,11 +256,19 @@ def _collective_ensure(spec: DemoCollective, world: _World, result: DemoResult) 
             is_remote=spec.is_remote,
             city=spec.city,
             country=spec.country,
-            coworking=spec.coworking,
+            coworking=spec.coworking if existing is None else _space_of(collective),
             postal_address=spec.postal_address,
         )
-    result.collectives += 1
+    if existing is None:
+        result.collectives += 1
     return collective
+
+
+def _space_of(collective: Collective) -> CoworkingInput | None:
+    space = CoworkingSpace.objects.filter(collective=collective).first()
+    if space is None:
+        return None
+    return CoworkingInput(name=space.name, address=space.address, opening_hours=space.opening_hours)
 
 
 def _has_membership(collective: Collective, user: User) -> bool:

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from mutualist.collectives.models import Collective, CoworkingSpace
 from mutualist.demo import data as demo
 from mutualist.work.models import (
     Agreement,
@@ -139,8 +140,10 @@ def test_the_board_has_open_public_jobs_and_the_lead_stays_private(loaded):
 
 
 def test_once_adds_the_work_to_a_demo_loaded_before_it_existed(db, capsys):
-    # given: an older demo, without clients
+    # given: an older demo, without clients, from before collectives kept a
+    # postal address (an agreement needs one)
     demo.demo_load(with_work=False)
+    Collective.objects.update(postal_address="")
     assert not demo.demo_is_loaded()
     # when
     call_command("demo", "--once")
@@ -148,3 +151,8 @@ def test_once_adds_the_work_to_a_demo_loaded_before_it_existed(db, capsys):
     assert "5 clients with their jobs, pitches and engagements" in capsys.readouterr().out
     assert demo.demo_is_loaded()
     assert Engagement.objects.count() == 3
+    # the address was added, and nothing else about the collectives changed
+    assert Collective.objects.get(slug="manila-va").postal_address.startswith(
+        "Manila Virtual Assistants Cooperative"
+    )
+    assert CoworkingSpace.objects.filter(collective__slug="manila-va").count() == 1
