@@ -339,7 +339,8 @@ def engagement_status_set(
 @router.post(
     "/engagements/{int:engagement_id}/team",
     response=responses({201: SeatOut}),
-    summary="Add a member to the team (coordinators); makes a new agreement version",
+    summary="Propose a member for the team (coordinators); makes a new agreement version, "
+    "and the member is seated when both parties accept it",
 )
 def engagement_team_add(
     request: HttpRequest, engagement_id: int, payload: SeatAddIn
@@ -347,7 +348,7 @@ def engagement_team_add(
     user = request_user(request)
     with transaction.atomic(durable=True):
         engagement = engagement_get_for_user(user=user, pk=engagement_id)
-        seat = engagement_member_add(
+        agreement = engagement_member_add(
             engagement=engagement,
             by=user,
             member=payload.member,
@@ -358,8 +359,10 @@ def engagement_team_add(
             weekly_cap_hours=payload.weekly_cap_hours,
             shifts=[shift.model_dump() for shift in payload.shifts],
         )
-    seat = seat_get(engagement=engagement, user_id=seat.user_id)
-    return Status(201, SeatOut.build(seat, currency=engagement.currency, show_pay=True))
+    # The member is seated when both parties accept that version: show the seat it proposes.
+    proposed = agreement.terms["seats"][-1]
+    member = User.objects.select_related("profile").get(pk=proposed["user_id"])
+    return Status(201, SeatOut.proposed(proposed, user=member, currency=engagement.currency))
 
 
 @router.patch(
@@ -371,7 +374,9 @@ def engagement_team_patch(
     request: HttpRequest, engagement_id: int, user_id: int, payload: SeatPatchIn
 ) -> SeatOut:
     """Only what you send changes. A new bill rate or cap makes a new
-    version of the agreement, which both sides accept again."""
+    version of the agreement, which both sides accept again; the seat
+    returned keeps the rate and cap in force until they have. A pay rate
+    changes at once."""
     user = request_user(request)
     with transaction.atomic(durable=True):
         engagement = engagement_get_for_user(user=user, pk=engagement_id)
@@ -391,7 +396,8 @@ def engagement_team_patch(
 @router.delete(
     "/engagements/{int:engagement_id}/team/{int:user_id}",
     response=responses({200: SeatOut}),
-    summary="Take a member off the team (coordinators); the seat is kept with left_at",
+    summary="Propose taking a member off the team (coordinators): a new agreement version; "
+    "when both parties accept it the seat is kept with left_at",
 )
 def engagement_team_remove(request: HttpRequest, engagement_id: int, user_id: int) -> SeatOut:
     user = request_user(request)

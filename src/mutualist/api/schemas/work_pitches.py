@@ -10,7 +10,7 @@ member other than a coordinator on anyone's line but their own.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ninja import Field, Schema
@@ -291,8 +291,26 @@ class SeatOut(Schema):
     )
     weekly_cap_hours: int
     shifts: list[ShiftOut] = Field(description="In the engagement's time zone")
-    joined_at: dt.datetime
+    joined_at: dt.datetime | None = Field(
+        description="None for a member proposed in an agreement version not accepted yet"
+    )
     left_at: dt.datetime | None
+
+    @classmethod
+    def proposed(cls, seat: Mapping[str, Any], *, user: User, currency: str) -> SeatOut:
+        """A seat as an agreement version proposes it (for a coordinator)."""
+        return cls(
+            user_id=user.pk,
+            member=PersonOut.from_user(user),
+            role_title=seat["role_title"],
+            skill=seat["skill"],
+            bill_rate=MoneyOut.from_minor(seat["bill_rate_minor"], currency),
+            pay_rate=MoneyOut.from_minor(seat["pay_rate_minor"], currency),
+            weekly_cap_hours=seat["weekly_cap_hours"],
+            shifts=ShiftOut.grouped(HourWindow(d, s, e) for d, s, e in seat["shifts"]),
+            joined_at=dt.datetime.fromisoformat(seat["joined_at"]) if seat["joined_at"] else None,
+            left_at=None,
+        )
 
     @classmethod
     def build(cls, seat: EngagementMember, *, currency: str, show_pay: bool) -> SeatOut:
@@ -364,6 +382,18 @@ class AgreementSummaryOut(Schema):
         )
 
 
+def public_terms(terms: Mapping[str, Any]) -> dict[str, Any]:
+    """The terms without the proposed seats' pay rates: pay is between the
+    collective and its members, and the client reads these terms too."""
+    public = dict(terms)
+    if "seats" in public:
+        public["seats"] = [
+            {key: value for key, value in seat.items() if key != "pay_rate_minor"}
+            for seat in public["seats"]
+        ]
+    return public
+
+
 class AgreementOut(AgreementSummaryOut):
     terms: dict[str, Any] = Field(
         description="The snapshot: parties and addresses, itemised services, total weekly "
@@ -375,7 +405,7 @@ class AgreementOut(AgreementSummaryOut):
     def build(cls, agreement: Agreement) -> AgreementOut:
         return cls(
             **AgreementSummaryOut.from_model(agreement).model_dump(),
-            terms=agreement.terms,
+            terms=public_terms(agreement.terms),
             html=agreement.html,
         )
 

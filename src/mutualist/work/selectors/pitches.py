@@ -29,7 +29,7 @@ from django.utils import timezone
 from mutualist.collectives.models import Collective
 from mutualist.core.money import Money
 from mutualist.members.availability import Window
-from mutualist.members.models import User
+from mutualist.members.models import Skill, User
 from mutualist.work import pitch_check as check
 from mutualist.work.coverage import HourWindow, monday_of
 from mutualist.work.models import (
@@ -485,25 +485,71 @@ def agreement_terms_for_pitch(*, pitch: Pitch, start_date: dt.date | None = None
     )
 
 
-def agreement_terms_for_engagement(*, engagement: Engagement, version: int) -> dict[str, Any]:
-    """The terms of a new version, from the engagement's current team and rates."""
+def seat_proposal(seat: EngagementMember) -> dict[str, Any]:
+    """One seat as an agreement version carries it in ``terms["seats"]``."""
+    return {
+        "user_id": seat.user_id,
+        "role_title": seat.role_title,
+        "skill": seat.skill.slug if seat.skill is not None else None,
+        "bill_rate_minor": seat.bill_rate_minor,
+        "pay_rate_minor": seat.pay_rate_minor,
+        "weekly_cap_hours": seat.weekly_cap_hours,
+        "shifts": [
+            [s.weekday, s.start_hour, s.end_hour]
+            for s in sorted(seat.shifts.all(), key=lambda s: (s.weekday, s.start_hour))
+        ],
+        "joined_at": seat.joined_at.isoformat() if seat.joined_at is not None else None,
+        "left_at": None,
+    }
+
+
+def engagement_team_proposed(*, engagement: Engagement) -> list[dict[str, Any]]:
+    """The team as the next agreement version should start from: the seats
+    proposed by the latest version while both parties have not accepted it
+    yet (a later proposal supersedes it, so it builds on it), otherwise the
+    current seats. Seats change only when both accept a version
+    (``agreements.agreement_accept``)."""
+    latest = agreement_latest(engagement=engagement)
+    if (
+        latest is not None
+        and "seats" in latest.terms
+        and accepted_parties(latest)
+        != {AgreementAcceptance.Party.CLIENT.value, AgreementAcceptance.Party.COLLECTIVE.value}
+    ):
+        return [dict(seat) for seat in latest.terms["seats"]]
+    return [seat_proposal(seat) for seat in engagement_team(engagement=engagement)]
+
+
+def agreement_terms_for_engagement(
+    *, engagement: Engagement, version: int, seats: Sequence[Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The terms of a new version proposing ``seats`` (default: the team as
+    proposed, ``engagement_team_proposed``); ``terms["seats"]`` keeps them
+    so that accepting the version applies them."""
     currency = engagement.currency
+    proposed = (
+        [dict(seat) for seat in seats]
+        if seats is not None
+        else engagement_team_proposed(engagement=engagement)
+    )
+    users = User.objects.select_related("profile").in_bulk([s["user_id"] for s in proposed])
+    skills = {
+        skill.slug: skill
+        for skill in Skill.objects.filter(slug__in=[s["skill"] for s in proposed if s["skill"]])
+    }
     items = [
         ServiceItem(
-            member=seat.user.display_name,
-            role=seat.role_title,
-            skill=seat.skill.name if seat.skill is not None else "",
-            weekly_hours=seat.weekly_cap_hours,
-            bill_rate=Money.from_minor(seat.bill_rate_minor, currency),
-            shifts=tuple(
-                HourWindow(s.weekday, s.start_hour, s.end_hour)
-                for s in sorted(seat.shifts.all(), key=lambda s: (s.weekday, s.start_hour))
-            ),
+            member=users[seat["user_id"]].display_name,
+            role=seat["role_title"],
+            skill=skills[seat["skill"]].name if seat["skill"] in skills else "",
+            weekly_hours=seat["weekly_cap_hours"],
+            bill_rate=Money.from_minor(seat["bill_rate_minor"], currency),
+            shifts=tuple(HourWindow(day, start, end) for day, start, end in seat["shifts"]),
         )
-        for seat in engagement_team(engagement=engagement)
+        for seat in proposed
     ]
     pitch = engagement.pitch
-    return _terms(
+    terms = _terms(
         version=version,
         job=engagement.job,
         title=engagement.title,
@@ -517,6 +563,8 @@ def agreement_terms_for_engagement(*, engagement: Engagement, version: int) -> d
         payment_terms_days=engagement.payment_terms_days,
         start_date=engagement.starts_on,
     )
+    terms["seats"] = proposed
+    return terms
 
 
 def engagement_start(job: Job) -> dt.date:

@@ -13,8 +13,12 @@ Acceptance: a client contact accepts for the client, a coordinator for the
 collective. Someone who is both must say for which party. Only the latest
 version can be accepted; once both parties have accepted it, a ``pending``
 engagement becomes ``active``. A revision (a new version from the
-engagement's current team and rates) leaves an active engagement active:
-the version both accepted before governs until both accept the new one.
+engagement's team as proposed) leaves an active engagement active: the
+version both accepted before governs until both accept the new one. Each
+version keeps the seats it proposes in ``terms["seats"]``; the seats (bill
+rates, weekly caps, shifts, who is on the team) change only when both
+parties have accepted that version, in the same transaction as the second
+acceptance.
 
 Every service here takes the engagement's row lock first, so versions are
 numbered one at a time and two acceptances at the same moment (the client's
@@ -24,7 +28,10 @@ engagement.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -36,8 +43,15 @@ from django.utils import timezone
 
 from mutualist.collectives.models import Collective
 from mutualist.core.errors import Conflict, PermissionDenied, ValidationFailed
-from mutualist.members.models import User
-from mutualist.work.models import Agreement, AgreementAcceptance, ClientContact, Engagement
+from mutualist.members.models import Skill, User
+from mutualist.work.models import (
+    Agreement,
+    AgreementAcceptance,
+    ClientContact,
+    Engagement,
+    EngagementMember,
+    EngagementShift,
+)
 from mutualist.work.selectors.pitches import (
     agreement_document,
     agreement_party_of,
@@ -58,9 +72,17 @@ def _lock(engagement: Engagement) -> Engagement:
     )
 
 
-def agreement_create(*, engagement: Engagement, by: User, notify: bool = True) -> Agreement:
-    """Create the next version of ``engagement``'s agreement from its current
-    team, rates and terms; both parties must accept it.
+def agreement_create(
+    *,
+    engagement: Engagement,
+    by: User,
+    notify: bool = True,
+    seats: Sequence[Mapping[str, Any]] | None = None,
+) -> Agreement:
+    """Create the next version of ``engagement``'s agreement proposing
+    ``seats`` (``selectors.pitches.seat_proposal`` dicts; default: the team
+    as proposed so far, ``engagement_team_proposed``) on its terms; both
+    parties must accept it, and only then do the seats change.
 
     No permission check: callers (accepting a pitch, revising, changing the
     team) have made theirs. Refused while the collective has no postal
@@ -78,7 +100,7 @@ def agreement_create(*, engagement: Engagement, by: User, notify: bool = True) -
             )
         latest = Agreement.objects.filter(engagement=locked).aggregate(v=Max("version"))["v"]
         version = (latest or 0) + 1
-        terms = agreement_terms_for_engagement(engagement=locked, version=version)
+        terms = agreement_terms_for_engagement(engagement=locked, version=version, seats=seats)
         html = agreement_document(terms)
         try:
             with transaction.atomic():
@@ -177,10 +199,57 @@ def agreement_accept(
             AgreementAcceptance.objects.filter(agreement=agreement).values_list("party", flat=True)
         )
         if accepted >= set(PARTIES):
+            if "seats" in agreement.terms:
+                _seats_apply(locked, agreement.terms["seats"], now=now)
             Engagement.objects.filter(pk=locked.pk, status=Engagement.Status.PENDING).update(
                 status=Engagement.Status.ACTIVE
             )
     return acceptance
+
+
+def _seats_apply(
+    engagement: Engagement, proposed: Sequence[Mapping[str, Any]], *, now: dt.datetime
+) -> None:
+    """Make the seats what a version both parties accepted says (call under
+    the engagement's row lock). A seat not proposed leaves (``left_at``); a
+    proposed one is updated, brought back (keeping its first ``joined_at``)
+    or created; its shifts are replaced. A current seat keeps its pay rate
+    (pay is not in the agreement and changes at once); a new or returning
+    one takes the proposed pay rate."""
+    wanted = {int(seat["user_id"]): seat for seat in proposed}
+    live = {seat.user_id: seat for seat in EngagementMember.objects.filter(engagement=engagement)}
+    EngagementMember.objects.filter(engagement=engagement, left_at__isnull=True).exclude(
+        user_id__in=list(wanted)
+    ).update(left_at=now)
+    skills = {
+        skill.slug: skill.pk
+        for skill in Skill.objects.filter(slug__in=[s["skill"] for s in proposed if s["skill"]])
+    }
+    for user_id, terms in wanted.items():
+        values: dict[str, Any] = {
+            "role_title": terms["role_title"],
+            "skill_id": skills.get(terms["skill"]) if terms["skill"] else None,
+            "bill_rate_minor": terms["bill_rate_minor"],
+            "weekly_cap_hours": terms["weekly_cap_hours"],
+        }
+        seat = live.get(user_id)
+        if seat is None:
+            seat = EngagementMember.objects.create(
+                engagement=engagement,
+                user_id=user_id,
+                pay_rate_minor=terms["pay_rate_minor"],
+                joined_at=now,
+                **values,
+            )
+        else:
+            if seat.left_at is not None:
+                values["pay_rate_minor"] = terms["pay_rate_minor"]
+            EngagementMember.objects.filter(pk=seat.pk).update(left_at=None, **values)
+            EngagementShift.objects.filter(member=seat).delete()
+        EngagementShift.objects.bulk_create(
+            EngagementShift(member=seat, weekday=day, start_hour=start, end_hour=end)
+            for day, start, end in terms["shifts"]
+        )
 
 
 # --- Emails (after commit) -------------------------------------------------------------

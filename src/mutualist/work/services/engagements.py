@@ -10,7 +10,9 @@ made active by hand.
 What the client pays per hour of a member's work (the bill rate) and their
 weekly hours are in the written agreement, so changing either, adding a
 member or removing one creates the agreement's next version, which both
-sides accept again. A pay rate is between the collective and the member and
+sides accept again; the seats change only then (``agreement_accept``), and
+until then the version accepted before stays in force. A proposal made
+while another is pending builds on it and supersedes it. A pay rate is between the collective and the member and
 is not in the agreement: changing it alone makes no new version.
 
 Every change takes the engagement's row lock first (as the agreement
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -29,20 +32,27 @@ from django.utils import timezone
 from mutualist.core.errors import Conflict, ValidationFailed
 from mutualist.core.money import Money
 from mutualist.members.models import Skill, User
-from mutualist.work.coverage import hour_windows_parse
+from mutualist.work.coverage import HourWindow, hour_windows_parse
 from mutualist.work.models import (
+    Agreement,
     Engagement,
     EngagementMember,
     EngagementShift,
+    JobRole,
     Pitch,
 )
-from mutualist.work.selectors.pitches import engagement_start, pitch_team
+from mutualist.work.selectors.pitches import (
+    engagement_start,
+    engagement_team_proposed,
+    pitch_team,
+)
 from mutualist.work.services.agreements import agreement_create
 from mutualist.work.services.pitches import (
     active_members_of,
     coordinator_only,
     member_resolve,
     rate_parse,
+    shifts_outside,
     text_clean,
 )
 
@@ -173,6 +183,47 @@ def _pay_not_above_bill(pay: Money, bill: Money) -> None:
         )
 
 
+def _on_team(team: list[dict[str, Any]], seat: EngagementMember) -> dict[str, Any]:
+    for proposed in team:
+        if proposed["user_id"] == seat.user_id:
+            return proposed
+    raise Conflict(f"{seat.user.display_name} has left this engagement.", code="seat_left")
+
+
+def _cap_covers_shifts(cap: int, shifts: Sequence[HourWindow], *, field: str) -> None:
+    """The agreement states each seat's hours a week and prices them: a cap
+    below the seat's own shifts would understate both."""
+    hours = sum(window.hours for window in shifts)
+    if cap < hours:
+        raise ValidationFailed(
+            f"The shifts come to {hours} h a week; the weekly cap ({cap} h) cannot be less.",
+            code="cap_below_shifts",
+            field=field,
+        )
+
+
+def _shifts_in_coverage(engagement: Engagement, shifts: Sequence[HourWindow]) -> None:
+    """Shifts on an engagement from a job fall inside the job's coverage
+    hours (any of its coverage roles), as a pitch's shifts must."""
+    if engagement.job_id is None or not shifts:
+        return
+    coverage = [
+        HourWindow(w.weekday, w.start_hour, w.end_hour)
+        for role in JobRole.objects.filter(job_id=engagement.job_id).prefetch_related("coverage")
+        for w in role.coverage.all()
+    ]
+    if not coverage:
+        return
+    outside = shifts_outside(shifts, coverage)
+    if outside:
+        hours = ", ".join(window.label() for window in sorted(coverage))
+        raise ValidationFailed(
+            f"{', '.join(outside)}: outside the job's coverage hours ({hours}).",
+            code="shift_outside_coverage",
+            field="shifts",
+        )
+
+
 def engagement_member_update(
     *,
     seat: EngagementMember,
@@ -182,16 +233,21 @@ def engagement_member_update(
     weekly_cap_hours: object = None,
 ) -> EngagementMember:
     """Change a seat's pay rate, bill rate or weekly cap (coordinators); what
-    is ``None`` stays. A new bill rate or cap is a new agreement version
-    (the agreement states both); a pay rate alone is not."""
+    is ``None`` stays. A new bill rate or cap is proposed in the agreement's
+    next version (the agreement states both) and reaches the seat only when
+    both parties accept it; a pay rate is not in the agreement and changes
+    at once. Returns the seat as it now is."""
     engagement = seat.engagement
     coordinator_only(by, engagement.collective_id, thing="engagement")
     currency = engagement.currency
     with transaction.atomic():
-        _not_ended(_lock(engagement))
+        locked = _lock(engagement)
+        _not_ended(locked)
         current = EngagementMember.objects.get(pk=seat.pk)
         if current.left_at is not None:
             raise Conflict(f"{seat.user.display_name} has left this engagement.", code="seat_left")
+        team = engagement_team_proposed(engagement=locked)
+        proposed = _on_team(team, seat)
         pay = (
             rate_parse(pay_rate, currency, field="pay_rate")
             if pay_rate is not None
@@ -200,16 +256,27 @@ def engagement_member_update(
         bill = (
             rate_parse(bill_rate, currency, field="bill_rate")
             if bill_rate is not None
-            else Money.from_minor(current.bill_rate_minor, currency)
+            else Money.from_minor(proposed["bill_rate_minor"], currency)
         )
-        cap = _cap(weekly_cap_hours) if weekly_cap_hours is not None else current.weekly_cap_hours
+        cap = (
+            _cap(weekly_cap_hours)
+            if weekly_cap_hours is not None
+            else int(proposed["weekly_cap_hours"])
+        )
         _pay_not_above_bill(pay, bill)
-        if not EngagementMember.objects.filter(pk=seat.pk, left_at__isnull=True).update(
-            pay_rate_minor=pay.minor_units, bill_rate_minor=bill.minor_units, weekly_cap_hours=cap
-        ):
+        _pay_not_above_bill(pay, Money.from_minor(current.bill_rate_minor, currency))
+        shifts = [HourWindow(day, start, end) for day, start, end in proposed["shifts"]]
+        _cap_covers_shifts(cap, shifts, field="weekly_cap_hours")
+        if pay.minor_units != current.pay_rate_minor and not EngagementMember.objects.filter(
+            pk=seat.pk, left_at__isnull=True
+        ).update(pay_rate_minor=pay.minor_units):
             raise Conflict(f"{seat.user.display_name} has left this engagement.", code="seat_left")
-        if bill.minor_units != current.bill_rate_minor or cap != current.weekly_cap_hours:
-            agreement_create(engagement=engagement, by=by)
+        if bill.minor_units != proposed["bill_rate_minor"] or cap != proposed["weekly_cap_hours"]:
+            proposed["bill_rate_minor"] = bill.minor_units
+            proposed["weekly_cap_hours"] = cap
+            if pay_rate is not None:
+                proposed["pay_rate_minor"] = pay.minor_units
+            agreement_create(engagement=locked, by=by, seats=team)
     seat.refresh_from_db()
     return seat
 
@@ -225,11 +292,14 @@ def engagement_member_add(
     weekly_cap_hours: int,
     skill: str | None = None,
     shifts: Sequence[Mapping[str, object]] = (),
-) -> EngagementMember:
-    """Add an active member of the collective to the team (coordinators),
-    with shifts in the engagement's time zone if they have any; someone who
-    left comes back on their old seat (its history kept). Makes the
-    agreement's next version."""
+) -> Agreement:
+    """Propose an active member of the collective for the team
+    (coordinators), with shifts in the engagement's time zone if they have
+    any (inside the job's coverage hours, ``shift_outside_coverage``; the
+    cap at least their hours, ``cap_below_shifts``). Makes the agreement's
+    next version, returned; the member is seated when both parties accept
+    it. Someone who left comes back on their old seat, its history and
+    first ``joined_at`` kept."""
     coordinator_only(by, engagement.collective_id, thing="engagement")
     currency = engagement.currency
     user = member_resolve(member, active_members_of(engagement.collective_id), field="member")
@@ -244,66 +314,48 @@ def engagement_member_add(
         if skill_row is None:
             raise ValidationFailed(f"Unknown skill {skill!r}.", code="unknown_skill", field="skill")
     windows = hour_windows_parse(shifts, field="shifts")
-    now = timezone.now()
-    values = {
-        "role_title": title,
-        "skill": skill_row,
-        "bill_rate_minor": bill.minor_units,
-        "pay_rate_minor": pay.minor_units,
-        "weekly_cap_hours": cap,
-        "joined_at": now,
-    }
+    _cap_covers_shifts(cap, windows, field="weekly_cap_hours")
+    _shifts_in_coverage(engagement, windows)
     with transaction.atomic():
-        _not_ended(_lock(engagement))
-        existing = EngagementMember.objects.filter(engagement=engagement, user=user).first()
-        if existing is not None and existing.left_at is None:
+        locked = _lock(engagement)
+        _not_ended(locked)
+        team = engagement_team_proposed(engagement=locked)
+        if any(proposed["user_id"] == user.pk for proposed in team):
             raise Conflict(
                 f"{user.display_name} is already on this engagement.", code="seat_exists"
             )
-        if existing is not None:
-            EngagementMember.objects.filter(pk=existing.pk, left_at__isnull=False).update(
-                left_at=None, **values
-            )
-            EngagementShift.objects.filter(member=existing).delete()
-            seat = existing
-        else:
-            seat = EngagementMember.objects.create(engagement=engagement, user=user, **values)
-        EngagementShift.objects.bulk_create(
-            EngagementShift(
-                member=seat, weekday=w.weekday, start_hour=w.start_hour, end_hour=w.end_hour
-            )
-            for w in windows
+        team.append(
+            {
+                "user_id": user.pk,
+                "role_title": title,
+                "skill": skill_row.slug if skill_row is not None else None,
+                "bill_rate_minor": bill.minor_units,
+                "pay_rate_minor": pay.minor_units,
+                "weekly_cap_hours": cap,
+                "shifts": [[w.weekday, w.start_hour, w.end_hour] for w in sorted(windows)],
+                "joined_at": None,
+                "left_at": None,
+            }
         )
-        agreement_create(engagement=engagement, by=by)
-    seat.refresh_from_db()
-    return seat
+        return agreement_create(engagement=locked, by=by, seats=team)
 
 
-def engagement_member_remove(*, seat: EngagementMember, by: User) -> EngagementMember:
-    """Take a member off the team (coordinators): the seat is kept with its
-    ``left_at``, as are its time entries. The last member stays
-    (``last_team_member``): end the engagement instead. Makes the agreement's
-    next version."""
+def engagement_member_remove(*, seat: EngagementMember, by: User) -> Agreement:
+    """Propose taking a member off the team (coordinators): the agreement's
+    next version leaves them out, returned; when both parties accept it the
+    seat is kept with its ``left_at``, as are its time entries. The last
+    member stays (``last_team_member``): end the engagement instead."""
     engagement = seat.engagement
     coordinator_only(by, engagement.collective_id, thing="engagement")
     with transaction.atomic():
-        _not_ended(_lock(engagement))
-        if EngagementMember.objects.get(pk=seat.pk).left_at is not None:
-            raise Conflict(f"{seat.user.display_name} has left this engagement.", code="seat_left")
-        if (
-            EngagementMember.objects.filter(engagement=engagement, left_at__isnull=True)
-            .exclude(pk=seat.pk)
-            .count()
-            == 0
-        ):
+        locked = _lock(engagement)
+        _not_ended(locked)
+        team = engagement_team_proposed(engagement=locked)
+        proposed = _on_team(team, seat)
+        if len(team) == 1:
             raise Conflict(
                 "The team cannot be empty; end the engagement instead.",
                 code="last_team_member",
             )
-        if not EngagementMember.objects.filter(pk=seat.pk, left_at__isnull=True).update(
-            left_at=timezone.now()
-        ):
-            raise Conflict(f"{seat.user.display_name} has left this engagement.", code="seat_left")
-        agreement_create(engagement=engagement, by=by)
-    seat.refresh_from_db()
-    return seat
+        team.remove(proposed)
+        return agreement_create(engagement=locked, by=by, seats=team)

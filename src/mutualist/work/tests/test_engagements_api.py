@@ -232,9 +232,11 @@ def test_patching_a_seat(world, client_for):
         client_for(world.cast.ana), f"{E}/{pk}/team/{ben}", {"bill_rate": "31.50"}
     )
 
+    # the new bill rate is proposed in the agreement; the seat keeps the one in force
     assert response.status_code == 200, response.content
-    assert (body(response)["bill_rate"], body(response)["pay_rate"]) == (aud("31.50"), aud("24.00"))
-    assert Agreement.objects.filter(engagement=world.engagement).count() == 2
+    assert (body(response)["bill_rate"], body(response)["pay_rate"]) == (aud("30.00"), aud("24.00"))
+    proposal = Agreement.objects.filter(engagement=world.engagement).latest("version")
+    assert [s["bill_rate_minor"] for s in proposal.terms["seats"]] == [2500, 3150]
 
 
 @pytest.mark.parametrize(
@@ -265,20 +267,21 @@ def test_adding_and_removing_members(world, client_for):
     ana = client_for(world.cast.ana)
 
     removed = ana.delete(f"{E}/{pk}/team/{world.cast.ben.pk}")
+    # proposed: Ben stays seated until both parties accept the new version
     assert removed.status_code == 200, removed.content
-    assert body(removed)["left_at"] is not None
+    assert body(removed)["left_at"] is None
     assert_problem(ana.delete(f"{E}/{pk}/team/{world.cast.ana.pk}"), 409, "last_team_member")
 
     added = post_json(
         ana, f"{E}/{pk}/team",
         {"member": world.cast.ben.profile.handle, "role_title": "Books", "skill": "bookkeeping",
          "bill_rate": "30.00", "pay_rate": "24.00", "weekly_cap_hours": 6,
-         "shifts": [{"days": ["sat"], "start": "10:00", "end": "14:00"}]},
+         "shifts": [{"days": ["mon"], "start": "10:00", "end": "14:00"}]},
     )  # fmt: skip
     assert added.status_code == 201, added.content
     assert (body(added)["left_at"], body(added)["shifts"]) == (
         None,
-        [{"days": ["sat"], "start": "10:00", "end": "14:00"}],
+        [{"days": ["mon"], "start": "10:00", "end": "14:00"}],
     )
     assert_problem(
         post_json(ana, f"{E}/{pk}/team", {"member": world.cast.carla.pk, "role_title": "X",

@@ -7,18 +7,27 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import transaction
 
 from mutualist.collectives.models import Collective, Membership
-from mutualist.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from mutualist.core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from mutualist.members.models import Skill
 from mutualist.testing import make_member
 from mutualist.work.models import Agreement, Engagement, EngagementMember, EngagementShift
+from mutualist.work.services.agreements import agreement_accept
 from mutualist.work.services.engagements import (
     engagement_member_add,
     engagement_member_remove,
     engagement_member_update,
     engagement_set_status,
 )
+from mutualist.work.services.time import time_entry_record
 from mutualist.work.tests.test_pitches_world import A_ADDRESS, TODAY
 
 
@@ -117,6 +126,19 @@ def test_a_new_pay_rate_alone_makes_no_new_agreement_version(world):
     assert Agreement.objects.count() == 0
 
 
+def accept_both(world: Any) -> Agreement:
+    """Dana accepts the latest version for the client, then Ana for the collective."""
+    latest = Agreement.objects.filter(engagement=world.engagement).latest("version")
+    agreement_accept(agreement=latest, by=world.dana)
+    agreement_accept(agreement=latest, by=world.cast.ana)
+    return latest
+
+
+def seat_of(world: Any, user: Any) -> tuple[Any, ...]:
+    seat = EngagementMember.objects.get(engagement=world.engagement, user=user)
+    return (seat.bill_rate_minor, seat.weekly_cap_hours, seat.left_at)
+
+
 def test_a_new_bill_rate_or_cap_makes_a_new_agreement_version(world):
     engagement_member_update(
         seat=world.ben_seat, by=world.cast.ana, bill_rate="32", weekly_cap_hours=8
@@ -125,6 +147,68 @@ def test_a_new_bill_rate_or_cap_makes_a_new_agreement_version(world):
     [agreement] = Agreement.objects.filter(engagement=world.engagement)
     ben = next(item for item in agreement.terms["services"] if item["member"] == "Ben Okafor")
     assert (ben["bill_rate"], ben["weekly_hours"], ben["weekly_value"]) == ("32.00", 8, "256.00")
+
+
+def test_a_new_rate_and_cap_reach_the_seat_only_when_both_parties_accept(world, time_machine):
+    # given Ben's seat at 30.00 and 10 h a week, as both parties accepted
+    assert seat_of(world, world.cast.ben) == (3000, 10, None)
+
+    # when Ana proposes 99.00 and 80 h
+    engagement_member_update(
+        seat=world.ben_seat, by=world.cast.ana, bill_rate="99.00", weekly_cap_hours=80
+    )
+
+    # then the seat keeps what was accepted, and time is capped by it
+    assert seat_of(world, world.cast.ben) == (3000, 10, None)
+    time_machine.move_to(dt.datetime(2026, 12, 2, tzinfo=dt.UTC), tick=False)
+    monday = dt.datetime(2026, 11, 30, 0, 0, tzinfo=dt.UTC)
+    with transaction.atomic():
+        time_entry_record(
+            engagement=world.engagement, member=world.cast.ben, started_at=monday,
+            ended_at=monday + dt.timedelta(hours=10), recorded_by=world.cast.ben,
+        )  # fmt: skip
+    with pytest.raises(DomainError) as over, transaction.atomic():
+        time_entry_record(
+            engagement=world.engagement, member=world.cast.ben,
+            started_at=monday + dt.timedelta(hours=11),
+            ended_at=monday + dt.timedelta(hours=12), recorded_by=world.cast.ben,
+        )  # fmt: skip
+    assert over.value.code == "over_weekly_cap"
+
+    # when only the client has accepted, nothing changes yet
+    latest = Agreement.objects.get(engagement=world.engagement)
+    agreement_accept(agreement=latest, by=world.dana)
+    assert seat_of(world, world.cast.ben) == (3000, 10, None)
+
+    # when the collective accepts too, the seat takes the accepted terms
+    agreement_accept(agreement=latest, by=world.cast.ana)
+    assert seat_of(world, world.cast.ben) == (9900, 80, None)
+
+
+def test_a_second_proposal_builds_on_the_pending_one_and_supersedes_it(world):
+    engagement_member_update(seat=world.ben_seat, by=world.cast.ana, bill_rate="32")
+    engagement_member_update(seat=world.ben_seat, by=world.cast.ana, weekly_cap_hours=12)
+    v1, v2 = Agreement.objects.filter(engagement=world.engagement).order_by("version")
+
+    with pytest.raises(Conflict) as superseded:
+        agreement_accept(agreement=v1, by=world.dana)
+    assert superseded.value.code == "agreement_superseded"
+    accept_both(world)
+
+    assert seat_of(world, world.cast.ben) == (3200, 12, None)
+    assert v2.terms["total_weekly_value"] == "1384.00"  # 40 x 25 + 12 x 32
+
+
+def test_a_pay_rate_change_applies_at_once_and_survives_a_pending_proposal(world):
+    engagement_member_update(seat=world.ben_seat, by=world.cast.ana, bill_rate="32")
+    engagement_member_update(seat=world.ben_seat, by=world.cast.ana, pay_rate="26")
+    world.ben_seat.refresh_from_db()
+    assert (world.ben_seat.bill_rate_minor, world.ben_seat.pay_rate_minor) == (3000, 2600)
+
+    accept_both(world)
+
+    world.ben_seat.refresh_from_db()
+    assert (world.ben_seat.bill_rate_minor, world.ben_seat.pay_rate_minor) == (3200, 2600)
 
 
 @pytest.mark.parametrize(
@@ -167,25 +251,29 @@ def test_a_coordinator_adds_a_member_with_shifts_and_a_new_version(world):
         joined_at=TODAY,
     )  # fmt: skip
 
-    seat = engagement_member_add(
+    agreement = engagement_member_add(
         engagement=world.engagement, by=world.cast.ana, member=dee.profile.handle,
-        role_title="Weekend support", skill="customer_support", bill_rate="25", pay_rate="20",
-        weekly_cap_hours=8, shifts=[{"days": ["sat"], "start": "09:00", "end": "17:00"}],
+        role_title="Monday support", skill="customer_support", bill_rate="25", pay_rate="20",
+        weekly_cap_hours=8, shifts=[{"days": ["mon"], "start": "09:00", "end": "17:00"}],
     )  # fmt: skip
 
-    assert (seat.role_title, seat.skill_id, seat.bill_rate_minor, seat.weekly_cap_hours) == (
-        "Weekend support",
-        Skill.objects.get(slug="customer_support").pk,
-        2500,
-        8,
-    )
-    assert list(seat.shifts.values_list("weekday", "start_hour", "end_hour")) == [(5, 9, 17)]
-    agreement = Agreement.objects.get(engagement=world.engagement)
     assert [item["member"] for item in agreement.terms["services"]] == [
         "Ana Reyes",
         "Ben Okafor",
         "Dee Santos",
     ]
+    # proposed, not seated, until both parties accept
+    assert not EngagementMember.objects.filter(user=dee).exists()
+    accept_both(world)
+    seat = EngagementMember.objects.get(engagement=world.engagement, user=dee)
+    assert (seat.role_title, seat.skill_id, seat.bill_rate_minor, seat.pay_rate_minor) == (
+        "Monday support",
+        Skill.objects.get(slug="customer_support").pk,
+        2500,
+        2000,
+    )
+    assert (seat.weekly_cap_hours, seat.joined_at) == (8, TODAY)
+    assert list(seat.shifts.values_list("weekday", "start_hour", "end_hour")) == [(0, 9, 17)]
 
 
 @pytest.mark.parametrize(
@@ -222,30 +310,34 @@ def test_it_refuses_a_bad_new_member_and_changes_nothing(world, member, override
 
 
 def test_a_member_taken_off_keeps_their_seat_row_and_may_come_back(world):
-    seat = engagement_member_remove(seat=world.ben_seat, by=world.cast.ana)
+    first_joined = world.ben_seat.joined_at
+    proposal = engagement_member_remove(seat=world.ben_seat, by=world.cast.ana)
 
-    assert seat.left_at == TODAY
-    assert (
-        Agreement.objects.get(engagement=world.engagement).terms["total_weekly_value"] == "1000.00"
-    )
+    assert proposal.terms["total_weekly_value"] == "1000.00"
+    assert seat_of(world, world.cast.ben) == (3000, 10, None)  # until both accept
     with pytest.raises(Conflict) as twice:
         engagement_member_remove(seat=world.ben_seat, by=world.cast.ana)
     assert twice.value.code == "seat_left"
+    accept_both(world)
+    assert seat_of(world, world.cast.ben) == (3000, 10, TODAY)
     with pytest.raises(Conflict) as left:
         engagement_member_update(seat=world.ben_seat, by=world.cast.ana, pay_rate="1")
     assert left.value.code == "seat_left"
 
-    back = engagement_member_add(
+    engagement_member_add(
         engagement=world.engagement, by=world.cast.ana, member=world.cast.ben.pk,
         role_title="Books", bill_rate="30", pay_rate="24", weekly_cap_hours=6,
     )  # fmt: skip
+    accept_both(world)
 
-    assert (back.pk, back.left_at) == (world.ben_seat.pk, None)
+    back = EngagementMember.objects.get(pk=world.ben_seat.pk)
+    assert (back.left_at, back.weekly_cap_hours, back.joined_at) == (None, 6, first_joined)
     assert Agreement.objects.filter(engagement=world.engagement).count() == 2
 
 
 def test_the_last_member_stays_on_the_team(world):
     engagement_member_remove(seat=world.ben_seat, by=world.cast.ana)
+    accept_both(world)
     before = rows()
 
     with pytest.raises(Conflict) as refused:

@@ -220,8 +220,9 @@ def test_a_coordinator_changes_a_seat_and_a_new_version_follows(world, client_fo
         {f"seat{ben}-bill_rate": "32.00", f"seat{ben}-pay_rate": "25.00", f"seat{ben}-weekly_cap_hours": "10"},
     )  # fmt: skip
 
+    # the pay rate applies at once; the bill rate waits for both parties to accept
     seat = EngagementMember.objects.get(pk=world.ben_seat.pk)
-    assert (seat.bill_rate_minor, seat.pay_rate_minor) == (3200, 2500)
+    assert (seat.bill_rate_minor, seat.pay_rate_minor) == (3000, 2500)
     assert Agreement.objects.filter(engagement=world.engagement).count() == 2
 
 
@@ -244,7 +245,10 @@ def test_a_coordinator_takes_ben_off_the_team(world, client_for):
         f"/engagements/{world.engagement.pk}/team/{world.cast.ben.pk}/", {"remove": "1"}
     )
 
-    assert EngagementMember.objects.get(pk=world.ben_seat.pk).left_at == TODAY
+    # proposed in the agreement's next version; Ben leaves when both accept it
+    assert EngagementMember.objects.get(pk=world.ben_seat.pk).left_at is None
+    latest = Agreement.objects.filter(engagement=world.engagement).latest("version")
+    assert [seat["user_id"] for seat in latest.terms["seats"]] == [world.cast.ana.pk]
 
 
 def test_the_add_member_page_refuses_someone_already_on_the_team(world, client_for):

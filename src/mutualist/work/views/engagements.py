@@ -188,10 +188,12 @@ def seat_update(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
             if "remove" in request.POST:
                 engagement_member_remove(seat=seat, by=user)
                 done = (
-                    f"{seat.user.display_name} has left the team; the agreement has a new version."
+                    f"The agreement's new version takes {seat.user.display_name} off the team "
+                    "once both sides accept it."
                 )
             elif form.is_valid():
                 data = form.cleaned_data
+                versions = engagement.agreements.count()
                 engagement_member_update(
                     seat=seat,
                     by=user,
@@ -200,6 +202,11 @@ def seat_update(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
                     weekly_cap_hours=data["weekly_cap_hours"],
                 )
                 done = f"{seat.user.display_name}'s seat is saved."
+                if engagement.agreements.count() != versions:
+                    done += (
+                        " The new bill rate or cap is in the agreement's new version and "
+                        "applies once both sides accept it."
+                    )
             else:
                 raise ValidationFailed(
                     "Hours a week are a whole number from 1 to 168.", code="invalid_weekly_cap"
@@ -227,7 +234,7 @@ def seat_add(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             with transaction.atomic(durable=True):
-                seat = engagement_member_add(
+                agreement = engagement_member_add(
                     engagement=engagement,
                     by=user,
                     member=int(data["member"]),
@@ -242,7 +249,8 @@ def seat_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{seat.user.display_name} joined the team; the agreement has a new version.",
+                f"The agreement's version {agreement.version} proposes the new member; they "
+                "join the team once both sides accept it.",
             )
             return redirect("work:engagement", pk=pk)
     return render(request, f"{_TEMPLATES}/seat_add.html", {"engagement": engagement, "form": form})
