@@ -2,8 +2,13 @@
 
 Reads go through the work domain's permission-scoped selectors: a client is
 seen by its contacts and by the active members of collectives that recorded
-it or work with it; a private job by the same people (a lead only by its
-collective); anyone else gets 404. The board (``GET /jobs``) is public.
+it, sent it a pitch or work with it; a private job by the same people (a lead
+only by its collective); anyone else gets 404. The board (``GET /jobs``) is
+public.
+
+A write builds its reply inside its transaction: if the reply cannot be
+built, the write is rolled back with it, rather than committed behind a 500
+the caller would retry (a far-future job once did exactly that).
 """
 
 from __future__ import annotations
@@ -113,7 +118,7 @@ def client_new(request: HttpRequest, payload: ClientIn) -> Status[ClientOut]:
     user = request_user(request)
     with transaction.atomic(durable=True):
         client = client_register(user=user, **payload.model_dump())
-    return Status(201, _client_out(client))
+        return Status(201, _client_out(client))
 
 
 @router.get(
@@ -149,7 +154,7 @@ def client_patch(request: HttpRequest, client_id: int, payload: ClientPatchIn) -
             key: sent[key] if sent.get(key) is not None else value for key, value in current.items()
         }
         client_update(client=client, by=user, **fields)
-    return _client_out(client)
+        return _client_out(client)
 
 
 @router.post(
@@ -167,7 +172,7 @@ def client_contact_new(
     with transaction.atomic(durable=True):
         client = client_get_for_user(user=user, pk=client_id)
         invitation = client_contact_invite(client=client, by=user, email=payload.email)
-    return Status(201, ContactInvitationOut.from_invitation(invitation))
+        return Status(201, ContactInvitationOut.from_invitation(invitation))
 
 
 @router.post(
@@ -194,7 +199,7 @@ def client_invitation_accept(request: HttpRequest, payload: ClientInvitationToke
     user = request_user(request)
     with transaction.atomic(durable=True):
         contact = client_contact_accept(token=payload.token, user=user)
-    return _client_out(contact.client)
+        return _client_out(contact.client)
 
 
 # --- A collective's clients ----------------------------------------------------------
@@ -225,7 +230,7 @@ def collective_client_new(request: HttpRequest, slug: str, payload: ClientIn) ->
     with transaction.atomic(durable=True):
         collective, _ = collective_get_for_member(user=user, slug=slug)
         client = client_record(collective=collective, by=user, **payload.model_dump())
-    return Status(201, _client_out(client))
+        return Status(201, _client_out(client))
 
 
 @router.post(
@@ -251,7 +256,7 @@ def lead_new(request: HttpRequest, slug: str, payload: LeadIn) -> Status[JobOut]
             roles=[role.spec() for role in payload.roles],
             timezone=payload.timezone,
         )
-    return Status(201, _job_out(job))
+        return Status(201, _job_out(job))
 
 
 # --- Jobs ---------------------------------------------------------------------------
@@ -311,7 +316,7 @@ def job_new(request: HttpRequest, payload: JobIn) -> Status[JobOut]:
             roles=[role.spec() for role in payload.roles],
             timezone=payload.timezone,
         )
-    return Status(201, _job_out(job))
+        return Status(201, _job_out(job))
 
 
 @router.get(
@@ -357,7 +362,7 @@ def job_patch(request: HttpRequest, job_id: int, payload: JobPatchIn) -> JobOut:
             timezone=payload.timezone if payload.timezone is not None else job.timezone,
             roles=[role.spec() for role in payload.roles] if payload.roles is not None else None,
         )
-    return _job_out(job)
+        return _job_out(job)
 
 
 def _date(given: dt.date | None, current: dt.date) -> dt.date:
@@ -374,4 +379,4 @@ def job_close_view(request: HttpRequest, job_id: int) -> JobOut:
     with transaction.atomic(durable=True):
         job = job_get_visible(user=user, pk=job_id)
         job_close(job=job, by=user)
-    return _job_out(job)
+        return _job_out(job)

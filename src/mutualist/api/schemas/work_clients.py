@@ -139,7 +139,8 @@ class JobOut(Schema):
     created_at: dt.datetime
 
     @classmethod
-    def from_model(cls, job: Job) -> JobOut:
+    def from_model(cls, job: Job, *, weekly_hours: int | None = None) -> JobOut:
+        """``weekly_hours``: counted already (the board's), else counted here."""
         collective = job.collective
         return cls(
             id=job.pk,
@@ -162,7 +163,7 @@ class JobOut(Schema):
             ),
             visibility=job.visibility,
             state=job.state,
-            weekly_hours=job_weekly_hours(job),
+            weekly_hours=job_weekly_hours(job) if weekly_hours is None else weekly_hours,
             roles=[JobRoleOut.from_model(role) for role in job.roles.all()],
             created_at=job.created_at,
         )
@@ -177,8 +178,9 @@ class BoardJobOut(JobOut):
 
     @classmethod
     def from_entry(cls, entry: BoardEntry) -> BoardJobOut:
-        base = JobOut.from_model(entry.job).model_dump()
-        base["weekly_hours"] = entry.weekly_hours
+        # The entry's hours, not counted again: the board falls back to
+        # nominal hours for a job whose real ones cannot be computed.
+        base = JobOut.from_model(entry.job, weekly_hours=entry.weekly_hours).model_dump()
         hours = entry.overlap_hours
         return cls(**base, overlap_hours=None if hours is None else str(hours))
 

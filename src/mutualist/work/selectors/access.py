@@ -2,9 +2,10 @@
 
 - A client's contacts see their client, its jobs, the pitches sent to them,
   its engagements, agreements and timesheets. Never another client's.
-- A collective's active members see its clients and leads, its pitches
-  (drafts included), its engagements and agreements; a member sees their own
-  time, and a coordinator the whole team's.
+- A collective's active members see its clients (those it recorded, sent a
+  pitch to or works for) and leads, its pitches (drafts included), its
+  engagements and agreements; a member sees their own time, and a
+  coordinator the whole team's.
 - Everyone sees public, open jobs on the board and the client's name on them.
 
 Everything here answers 404 (``Http404``) to whoever may not know a thing
@@ -90,14 +91,27 @@ def is_client_contact(user: Viewer, client_id: int) -> bool:
 
 def clients_visible_to(user: Viewer) -> QuerySet[Client]:
     """Clients the viewer acts for, and clients that collectives the viewer is
-    active in recorded, pitched to or work for."""
+    active in recorded, sent a pitch to or work for.
+
+    A draft pitch does not count: any coordinator can start one for any
+    public job, and it would show the client's billing address, tax id and
+    contacts to their whole collective before the client has heard from it.
+    """
     if not isinstance(user, User):
         return Client.objects.none()
     collectives = active_collective_ids(user)
     return Client.objects.filter(
         Q(pk__in=client_ids_of_contact(user))
         | Q(collective_id__in=collectives)
-        | Q(Exists(Job.objects.filter(client=OuterRef("pk"), pitches__collective__in=collectives)))
+        | Q(
+            Exists(
+                Job.objects.filter(
+                    client=OuterRef("pk"),
+                    pitches__collective__in=collectives,
+                    pitches__sent_at__isnull=False,
+                )
+            )
+        )
         | Q(Exists(Engagement.objects.filter(client=OuterRef("pk"), collective__in=collectives)))
     )
 

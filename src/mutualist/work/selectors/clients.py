@@ -22,6 +22,7 @@ Flexible hours have no fixed time and do not count.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,8 @@ from mutualist.work.selectors.access import Viewer, active_collective_ids, job_g
 
 HOURS_PER_WEEK = 168
 
+logger = logging.getLogger(__name__)
+
 # What the coverage helpers read, in two queries for any number of jobs.
 JOB_PREFETCH = (
     Prefetch(
@@ -72,9 +75,23 @@ def role_windows(role: JobRole) -> list[HourWindow]:
     return [HourWindow(w.weekday, w.start_hour, w.end_hour) for w in role.coverage.all()]
 
 
+# The weeks whose coverage can be computed: a Sunday-night window reaches the
+# next Monday, availability is read a week either side, and a zone's offset
+# moves a day across midnight. ``services.jobs`` starts jobs within two years,
+# but a row written before that rule may start on 9999-12-31, whose week's
+# slots overflow ``datetime`` (it took the job board down for everyone).
+_FIRST_WEEK = monday_of(dt.date.min + dt.timedelta(weeks=3))
+_LAST_WEEK = monday_of(dt.date.max - dt.timedelta(weeks=3))
+
+
 def job_reference_week(job: Job) -> dt.date:
-    """The Monday of the job's start week: the week its hours are counted in."""
-    return monday_of(job.start_date)
+    """The Monday of the job's start week: the week its hours are counted in.
+
+    A start date within three weeks of either end of the calendar counts in
+    the nearest week that can be computed instead (no job validated today
+    starts there).
+    """
+    return min(max(monday_of(job.start_date), _FIRST_WEEK), _LAST_WEEK)
 
 
 def job_coverage_slots(job: Job, week: dt.date) -> dict[int, list[Slot]]:
@@ -116,6 +133,19 @@ def job_weekly_hours(job: Job, week: dt.date | None = None) -> int:
         role.flexible_hours or 0 for role in job.roles.all() if role.kind == JobRole.Kind.FLEXIBLE
     )
     return coverage + flexible
+
+
+def job_nominal_weekly_hours(job: Job) -> int:
+    """Hours a week the job asks for on the wall clock, without a calendar:
+    each coverage window's nominal length (``HourWindow.hours``) plus the
+    flexible hours. The board's fallback for a job whose real hours cannot be
+    computed."""
+    return sum(
+        sum(window.hours for window in role_windows(role))
+        if role.kind == JobRole.Kind.COVERAGE
+        else role.flexible_hours or 0
+        for role in job.roles.all()
+    )
 
 
 def availability_intervals(
@@ -287,16 +317,27 @@ def client_contacts(*, client: Client) -> list[ClientContact]:
 
 
 def _with_collective(collective: Collective) -> Q:
-    """Clients ``collective`` recorded, pitched to or works for."""
+    """Clients ``collective`` recorded, sent a pitch to or works for. A draft
+    pitch does not count: the client has not heard from the collective, and a
+    draft for a public job would otherwise open the client's billing address,
+    tax id and contacts to a collective the client never dealt with."""
     return (
         Q(collective=collective)
-        | Q(Exists(Job.objects.filter(client=OuterRef("pk"), pitches__collective=collective)))
+        | Q(
+            Exists(
+                Job.objects.filter(
+                    client=OuterRef("pk"),
+                    pitches__collective=collective,
+                    pitches__sent_at__isnull=False,
+                )
+            )
+        )
         | Q(Exists(Engagement.objects.filter(client=OuterRef("pk"), collective=collective)))
     )
 
 
 def client_visible_to_collective(*, client: Client, collective: Collective) -> bool:
-    """Whether ``collective`` recorded ``client``, pitched to it or works for it."""
+    """Whether ``collective`` recorded ``client``, sent it a pitch or works for it."""
     return Client.objects.filter(_with_collective(collective), pk=client.pk).exists()
 
 
@@ -481,8 +522,18 @@ def job_list_board(
     team = collective_availability(collective=overlap_with) if overlap_with is not None else None
 
     def present(job: Job) -> BoardEntry:
-        overlap = job_overlap_minutes(job, team) if team is not None else None
-        return BoardEntry(job=job, weekly_hours=job_weekly_hours(job), overlap_minutes=overlap)
+        try:
+            overlap = job_overlap_minutes(job, team) if team is not None else None
+            return BoardEntry(job=job, weekly_hours=job_weekly_hours(job), overlap_minutes=overlap)
+        except (OverflowError, ValueError, LookupError):
+            # One job whose real hours cannot be computed (a date or a time
+            # zone no check let through: ZoneInfoNotFoundError is a KeyError)
+            # must not take the board down for everyone: it shows its
+            # nominal hours, and no overlap.
+            logger.exception("Job %s: its coverage cannot be computed", job.pk)
+            return BoardEntry(
+                job=job, weekly_hours=job_nominal_weekly_hours(job), overlap_minutes=None
+            )
 
     if min_hours is None and max_hours is None and min_overlap_hours is None:
         return _LazyBoard(jobs, present)

@@ -5,14 +5,20 @@ Two ways a client comes to exist:
 - ``client_register``: someone registers their organisation in the portal and
   becomes its first contact (``client.collective`` stays null);
 - ``client_record``: a coordinator records a lead client, private to their
-  collective until it has contacts of its own.
+  collective until it has contacts of its own. The coordinators manage it and
+  may invite its first contact; once it has a contact, its contacts manage it
+  and invite their people, and the collective's coordinators no longer act
+  for it in any way (a collective cannot be its own client: its active
+  members cannot act for a client it recorded).
 
 Contacts invite contacts by email. The invitation is a signed, expiring token
 (``django.core.signing``, no table): the link goes only to the invited
 address, and accepting it needs a logged-in account whose confirmed address is
 that one. Because nothing is stored, an invitation cannot be revoked one by
 one; it lapses after ``settings.INVITATION_MAX_AGE_DAYS`` (14) days, and stops
-working as soon as the person who sent it no longer acts for the client.
+working as soon as the person who sent it no longer acts for the client (a
+coordinator's invitation to a recorded client: as soon as the client has a
+contact).
 """
 
 from __future__ import annotations
@@ -30,12 +36,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from mutualist.collectives.models import Collective
+from mutualist.collectives.models import Collective, Membership
 from mutualist.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mutualist.core.reference import validate_country, validate_currency, validate_timezone
 from mutualist.members.models import User
 from mutualist.work.models import Client, ClientContact, Job
-from mutualist.work.selectors.access import is_client_contact, is_coordinator
+from mutualist.work.selectors.access import is_active_member, is_client_contact, is_coordinator
 
 CONTACT_INVITATION_SALT = "work.client_contact_invitation"
 
@@ -165,18 +171,15 @@ def client_update(
     """Replace a client's details.
 
     Who may: its contacts; and, for a client a collective recorded, that
-    collective's coordinators (``client_may_edit``). Anyone else: 403
-    ``not_client_editor``. The currency is the currency of every job and
-    invoice of the client, so it can change only while the client has no jobs
-    (``currency_locked``). A changed time zone applies to jobs posted from
-    then on; each job keeps its own.
+    collective's coordinators until the client has contacts of its own
+    (``client_may_edit``); after that, a coordinator is refused with 403
+    ``client_managed_by_contacts``: the billing address and tax id are the
+    client's to state. Anyone else: 403 ``not_client_editor``. The currency is
+    the currency of every job and invoice of the client, so it can change
+    only while the client has no jobs (``currency_locked``). A changed time
+    zone applies to jobs posted from then on; each job keeps its own.
     """
-    if not client_may_edit(user=by, client=client):
-        raise PermissionDenied(
-            "Only the client's contacts (or, for a client a collective recorded, its "
-            "coordinators) can change its details.",
-            code="not_client_editor",
-        )
+    _require_client_editor(client, by)
     details = client_details_validate(
         name=name,
         country=country,
@@ -190,6 +193,9 @@ def client_update(
         # moment (job_post locks the client too), so a currency change and a
         # new job in the old currency cannot both succeed.
         locked = Client.objects.select_for_update().get(pk=client.pk)
+        # Again under the lock: a first contact accepting at this moment
+        # (client_contact_accept locks the row too) ends a coordinator's say.
+        _require_client_editor(locked, by)
         if details.currency != locked.currency and Job.objects.filter(client=locked).exists():
             raise Conflict(
                 f"{locked.name} has jobs in {locked.currency}; its currency cannot change.",
@@ -202,10 +208,35 @@ def client_update(
 
 
 def client_may_edit(*, user: User, client: Client) -> bool:
-    """Contacts may edit their client; coordinators the clients their collective recorded."""
+    """Contacts may edit their client; coordinators a client their collective
+    recorded, while it has no contact of its own."""
     if is_client_contact(user, client.pk):
         return True
+    return _is_recording_coordinator(user, client) and not _has_contacts(client)
+
+
+def _is_recording_coordinator(user: User, client: Client) -> bool:
+    """``user`` coordinates the collective that recorded ``client``."""
     return client.collective_id is not None and is_coordinator(user, client.collective_id)
+
+
+def _has_contacts(client: Client) -> bool:
+    return ClientContact.objects.filter(client_id=client.pk).exists()
+
+
+def _require_client_editor(client: Client, by: User) -> None:
+    if client_may_edit(user=by, client=client):
+        return
+    if _is_recording_coordinator(by, client):
+        raise PermissionDenied(
+            f"{client.name} has contacts of its own now; they keep its details.",
+            code="client_managed_by_contacts",
+        )
+    raise PermissionDenied(
+        "Only the client's contacts (or, for a client a collective recorded, its "
+        "coordinators until it has contacts) can change its details.",
+        code="not_client_editor",
+    )
 
 
 def _fields(details: ClientDetails) -> dict[str, str]:
@@ -259,7 +290,10 @@ def client_contact_invite(*, client: Client, by: User, email: str) -> ContactInv
     lead client can use the portal. Refused: an address that is not one
     (``invalid_email``), someone who already acts for the client
     (``already_contact``), a coordinator once the client has contacts
-    (``client_has_contacts``: they invite their own people).
+    (``client_has_contacts``: they invite their own people), the address of
+    an active member of the collective that recorded the client
+    (``contact_is_member``: a collective cannot be its own client; checked
+    again on accepting).
     """
     address = _email(email)
     is_contact = is_client_contact(by, client.pk)
@@ -278,6 +312,15 @@ def client_contact_invite(*, client: Client, by: User, email: str) -> ContactInv
         raise Conflict(
             f"{address} already acts for {client.name}.", code="already_contact", field="email"
         )
+    if (
+        client.collective_id is not None
+        and Membership.objects.filter(
+            collective_id=client.collective_id,
+            state=Membership.State.ACTIVE,
+            user__email__iexact=address,
+        ).exists()
+    ):
+        raise _member_refused(client, who=f"{address} is", field="email")
     now = timezone.now()
     token = signing.dumps(
         {"c": client.pk, "e": address, "b": by.pk}, salt=CONTACT_INVITATION_SALT, compress=True
@@ -287,6 +330,15 @@ def client_contact_invite(*, client: Client, by: User, email: str) -> ContactInv
     )
     transaction.on_commit(lambda: _send_invitation_email(invitation))
     return invitation
+
+
+def _member_refused(client: Client, *, who: str, field: str | None) -> ValidationFailed:
+    return ValidationFailed(
+        f"{who} an active member of the collective that recorded {client.name}, and a "
+        f"collective cannot be its own client: someone who works for {client.name} acts for it.",
+        code="contact_is_member",
+        field=field,
+    )
 
 
 def _email(email: str) -> str:
@@ -328,10 +380,16 @@ class ResolvedInvitation:
     invited_by: User
 
 
-def client_contact_invitation_resolve(*, token: str) -> ResolvedInvitation:
+def client_contact_invitation_resolve(
+    *, token: str, user: User | None = None
+) -> ResolvedInvitation:
     """What a link names. Forged or damaged (``invalid_invitation_token``),
-    expired (``invitation_expired``), or sent by someone who no longer acts
-    for the client (``invitation_withdrawn``) is refused."""
+    expired (``invitation_expired``), or withdrawn (``invitation_withdrawn``)
+    is refused: withdrawn when its sender no longer acts for the client, or
+    when its sender invited as a coordinator of the collective that recorded
+    the client (its first contact) and the client has a contact by now. A
+    ``user`` who acts for the client already still gets through: accepting
+    twice is harmless."""
     try:
         payload = signing.loads(token, salt=CONTACT_INVITATION_SALT, max_age=_max_age())
     except signing.SignatureExpired:
@@ -353,18 +411,41 @@ def client_contact_invitation_resolve(*, token: str) -> ResolvedInvitation:
     inviter = User.objects.filter(pk=inviter_id, is_active=True).first()
     if client is None:
         raise _bad_token()
-    standing = inviter is not None and (
-        is_client_contact(inviter, client.pk)
-        or (client.collective_id is not None and is_coordinator(inviter, client.collective_id))
-    )
-    if inviter is None or not standing:
+    if inviter is None:
+        raise _withdrawn(client)
+    _require_standing(client, inviter, user)
+    return ResolvedInvitation(client=client, email=address, invited_by=inviter)
+
+
+def _require_standing(client: Client, inviter: User, user: User | None) -> None:
+    """The invitation still holds: its sender acts for the client, or is a
+    coordinator of the collective that recorded it and the client has no
+    contact yet (the first-contact invitation; without this, a coordinator's
+    old link made them, or anyone they chose, a contact after the client had
+    taken over). ``user``, already a contact, is let through."""
+    if is_client_contact(inviter, client.pk):
+        return
+    if user is not None and is_client_contact(user, client.pk):
+        return
+    if _is_recording_coordinator(inviter, client):
+        if not _has_contacts(client):
+            return
         raise Conflict(
-            f"The person who sent this invitation no longer acts for {client.name}; "
-            "ask one of its contacts for a new one.",
+            f"{client.name} has contacts of its own now, so this invitation from "
+            f"{inviter} no longer works; ask one of its contacts for a new one.",
             code="invitation_withdrawn",
             field="token",
         )
-    return ResolvedInvitation(client=client, email=address, invited_by=inviter)
+    raise _withdrawn(client)
+
+
+def _withdrawn(client: Client) -> Conflict:
+    return Conflict(
+        f"The person who sent this invitation no longer acts for {client.name}; "
+        "ask one of its contacts for a new one.",
+        code="invitation_withdrawn",
+        field="token",
+    )
 
 
 def _bad_token() -> ValidationFailed:
@@ -379,10 +460,14 @@ def client_contact_accept(*, token: str, user: User) -> ClientContact:
     """Start acting for the client the link names.
 
     Needs a confirmed email address (``email_unverified``) equal, ignoring
-    case, to the invited one (``invitation_for_other_email``). Idempotent:
-    someone who already acts for the client gets their contact row back.
+    case, to the invited one (``invitation_for_other_email``), and someone
+    who is not an active member of the collective that recorded the client
+    (``contact_is_member``). Idempotent: someone who already acts for the
+    client gets their contact row back. Two first-contact invitations
+    accepted at once are ordered by the client's row lock: the second finds
+    the client has a contact and is withdrawn.
     """
-    invitation = client_contact_invitation_resolve(token=token)
+    invitation = client_contact_invitation_resolve(token=token, user=user)
     if user.email_verified_at is None:
         raise PermissionDenied(
             "Confirm your email address first (we sent you a link), then open the "
@@ -395,9 +480,16 @@ def client_contact_accept(*, token: str, user: User) -> ClientContact:
             "address, or ask for an invitation to yours.",
             code="invitation_for_other_email",
         )
+    client = invitation.client
+    if client.collective_id is not None and is_active_member(user, client.collective_id):
+        # Checked at sending too; this catches a link sent before the person
+        # joined the collective (or before the check existed).
+        raise _member_refused(client, who="You are", field=None)
     try:
         with transaction.atomic():
-            contact, _ = ClientContact.objects.get_or_create(client=invitation.client, user=user)
+            locked = Client.objects.select_for_update().get(pk=client.pk)
+            _require_standing(locked, invitation.invited_by, user)
+            contact, _ = ClientContact.objects.get_or_create(client=locked, user=user)
     except IntegrityError:
         # Accepted twice at the same moment: the unique (client, user) index
         # let one in; the other finds it.

@@ -39,6 +39,11 @@ DESCRIPTION_MAX = 20_000
 ROLE_TITLE_MAX = 80  # JobRole.title
 MAX_ROLES = 20
 MAX_DURATION_WEEKS = 520  # ten years; longer is "ongoing" (no duration)
+# How far ahead a job may start, in years from the client's today. Work is
+# posted to be staffed soon; and a date near the calendar's end (9999-12-31)
+# made the coverage of its start week overflow ``datetime`` and took the job
+# board down for everyone.
+MAX_START_YEARS_AHEAD = 2
 HOURS_PER_WEEK = 168
 
 RoleSpecs = Sequence[Mapping[str, object]]
@@ -162,6 +167,16 @@ def roles_parse(roles: RoleSpecs) -> list[RoleInput]:
     return parsed
 
 
+def latest_start_date(today: dt.date) -> dt.date:
+    """The last start date a job posted ``today`` may have: the same day
+    ``MAX_START_YEARS_AHEAD`` years on (29 February to 28 February)."""
+    year = today.year + MAX_START_YEARS_AHEAD
+    try:
+        return today.replace(year=year)
+    except ValueError:
+        return today.replace(year=year, day=28)
+
+
 def job_details_validate(
     *,
     client: Client,
@@ -177,9 +192,10 @@ def job_details_validate(
 ) -> JobDetails:
     """Check a job's own fields. The start date may not be in the past, "today"
     being the client's (``start_date_in_past``), unless it is
-    ``keep_start_date`` (an edit that leaves it alone). The budget is in the
-    client's currency (``currency_mismatch``) and not negative
-    (``negative_budget``); ``None`` is an open budget."""
+    ``keep_start_date`` (an edit that leaves it alone); nor more than
+    ``MAX_START_YEARS_AHEAD`` years after that today (``start_date_too_far``),
+    kept or not. The budget is in the client's currency (``currency_mismatch``)
+    and not negative (``negative_budget``); ``None`` is an open budget."""
     clean_title = (title or "").strip()
     if not clean_title:
         raise ValidationFailed("Give the job a title.", code="required", field="title")
@@ -211,6 +227,14 @@ def job_details_validate(
             f"The start date {start_date:%Y-%m-%d} is in the past (it is {today:%Y-%m-%d} "
             f"in {client.timezone}).",
             code="start_date_in_past",
+            field="start_date",
+        )
+    latest = latest_start_date(today)
+    if start_date > latest:
+        raise ValidationFailed(
+            f"The start date {start_date:%Y-%m-%d} is too far ahead; a job starts within "
+            f"{MAX_START_YEARS_AHEAD} years, by {latest:%Y-%m-%d} (in {client.timezone}).",
+            code="start_date_too_far",
             field="start_date",
         )
     if duration_weeks is not None and (
@@ -435,10 +459,13 @@ def job_update(
     """Replace an open job's details; ``roles`` (if given) replaces its roles.
 
     Who may: ``job_may_edit``. Only an open job changes (``job_not_open``).
-    A lead stays private (``lead_is_private``). Roles cannot be replaced once
-    a collective has pitched for the job (``job_has_pitches``): the pitch is
-    built on them; the same roles given again are no replacement. An
-    unchanged start date may lie in the past by now.
+    A lead stays private (``lead_is_private``). Once a collective has pitched
+    for the job (a pitch in any state, drafts included), what the pitch is
+    built on is fixed (``job_has_pitches``, naming the field): its roles, its
+    time zone (the pitched shifts are hours in it: another zone moves every
+    one of them) and its start date (the pitch's first week); the same values
+    given again are no change. A client who needs other terms closes the job
+    and posts a new one. An unchanged start date may lie in the past by now.
     """
     _require_editor(job, by)
     if job.collective_id is not None and visibility != Job.Visibility.PRIVATE:
@@ -467,6 +494,27 @@ def job_update(
             raise Conflict(
                 f"This job is {locked.get_state_display().lower()}; only an open job changes.",
                 code="job_not_open",
+            )
+        moved = [
+            field
+            for field, changed in (
+                ("timezone", details.timezone != locked.timezone),
+                ("start_date", details.start_date != locked.start_date),
+            )
+            if changed
+        ]
+        if moved and locked.pitches.exists():
+            # A pitch started at this same moment (pitch_create takes no job
+            # lock) is an empty draft: its shifts are added later, read in the
+            # job as this update leaves it. So this check needs no more than
+            # it has; the roles below do (a pitch's rows hold them).
+            what = "time zone" if moved[0] == "timezone" else "start date"
+            raise Conflict(
+                f"A collective has pitched for this job; its {what} cannot change now (every "
+                "pitched shift is set in its time zone from its start date). Close the job "
+                "and post a new one instead.",
+                code="job_has_pitches",
+                field=moved[0],
             )
         if parsed is not None and _same_roles(locked, parsed):
             # The form sends the roles back with every edit: the same roles

@@ -213,6 +213,41 @@ def test_the_board_lists_public_open_jobs_newest_first(work, time_machine):
     assert job_list_board()[1].job == first
 
 
+def test_a_job_whose_hours_cannot_be_computed_does_not_take_the_board_down(work):
+    # given two jobs whose rows no check let through: one starting on the
+    # calendar's last day with a Sunday-night window (its start week's hours
+    # would run past 9999), one in a time zone that does not exist
+    profile_set_availability(user=work.cast.ana, windows=weekdays("09:00", "17:00"))
+    post(work, title="Fine")
+    end_of_time = post(
+        work,
+        title="End of time",
+        roles=[
+            {
+                "skill": "customer_support",
+                "coverage": [{"days": ["sun"], "start": "22:00", "end": "06:00"}],
+            }
+        ],
+    )
+    Job.objects.filter(pk=end_of_time.pk).update(start_date=dt.date(9999, 12, 31))
+    nowhere = post(work, title="Nowhere")
+    Job.objects.filter(pk=nowhere.pk).update(timezone="Mars/Olympus")
+    team = work.cast.collective_a
+
+    # when the board is read, with and without a collective's overlap
+    plain = {entry.job.title: entry for entry in job_list_board()}
+    compared = {entry.job.title: entry for entry in job_list_board(overlap_with=team)}
+
+    # then every job is listed: the last week the calendar can hold stands in
+    # for the far one, and the unknown zone shows its nominal hours, no overlap
+    assert set(plain) == set(compared) == {"Fine", "End of time", "Nowhere"}
+    assert plain["End of time"].weekly_hours == compared["End of time"].weekly_hours == 8
+    assert plain["Nowhere"].weekly_hours == compared["Nowhere"].weekly_hours == 40
+    assert compared["Nowhere"].overlap_minutes is None
+    assert compared["Fine"].overlap_minutes == 25 * 60
+    assert titles(job_list_board(min_hours=8, max_hours=8)) == ["End of time"]
+
+
 def test_the_board_filters_by_skill(work):
     post(work, title="Support")
     post(work, title="Books", roles=[{"skill": "bookkeeping", "hours": 5}])

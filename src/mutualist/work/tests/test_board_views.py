@@ -197,6 +197,37 @@ def test_a_public_job_shows_its_coverage_in_the_jobs_and_the_viewers_time_zone(w
     assert "46" in ana
 
 
+def test_a_job_starting_at_the_end_of_the_calendar_leaves_the_board_and_its_page_up(
+    work, client_for
+):
+    # given a public job written before start dates were capped: it starts on
+    # 9999-12-31 with a Sunday-night window, whose hours once overflowed
+    job = post(
+        work,
+        title="Night watch",
+        roles=[
+            {
+                "skill": "customer_support",
+                "coverage": [{"days": ["sun"], "start": "22:00", "end": "06:00"}],
+            }
+        ],
+    )
+    Job.objects.filter(pk=job.pk).update(start_date=dt.date(9999, 12, 31))
+    post(work, title="Day shift")
+
+    # when anyone reads the board and the job's page
+    board = Client().get(BOARD)
+    member = client_for(work.cast.ana).get(BOARD, {"collective": "manila-va"})
+    page = client_for(work.cast.ana).get(f"/jobs/{job.pk}/")
+
+    # then all of them answer, the job with its eight hours
+    assert (board.status_code, member.status_code, page.status_code) == (200, 200, 200)
+    assert "Night watch" in board.content.decode()
+    assert "Day shift" in board.content.decode()
+    assert "<td>8</td>" in board.content.decode()
+    assert "Sun 22:00-06:00 (+1 day)" in page.content.decode()
+
+
 def test_a_night_shift_reads_as_the_next_day_for_a_viewer_far_away(work, client_for):
     roles = [
         {

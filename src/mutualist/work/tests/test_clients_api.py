@@ -18,10 +18,17 @@ from mutualist.api.tests.support import (
     patch_json,
     post_json,
 )
+from mutualist.core.money import Money
 from mutualist.testing import make_member
 from mutualist.work.models import Client as ClientModel
-from mutualist.work.models import ClientContact
-from mutualist.work.services.clients import client_contact_invite, client_record
+from mutualist.work.models import ClientContact, Job, Pitch
+from mutualist.work.services.clients import (
+    client_contact_accept,
+    client_contact_invite,
+    client_record,
+)
+from mutualist.work.services.jobs import job_post
+from mutualist.work.services.pitches import pitch_create
 
 pytestmark = pytest.mark.django_db
 
@@ -176,6 +183,55 @@ def test_a_collective_working_for_a_client_reads_it_but_may_not_patch_it(work):
     assert state() == before
 
 
+def test_a_draft_pitch_does_not_show_the_client_to_the_pitching_collective(work):
+    # given Harbour's public job, and Carla (coordinator of B) drafting a pitch for it
+    job = job_post(
+        client=work.harbour,
+        by=work.dana,
+        title="Weekend chat",
+        description="Chat.",
+        start_date=dt.date(2026, 12, 5),
+        duration_weeks=None,
+        budget_kind=Job.BudgetKind.HOURLY,
+        budget=Money("30", "AUD"),
+        visibility=Job.Visibility.PUBLIC,
+        roles=[{"skill": "customer_support", "hours": 10}],
+    )
+    pitch = pitch_create(job=job, collective=work.cast.collective_b, by=work.cast.carla)
+    api = bearer_client(work.cast.carla)
+
+    # when B reads Harbour while the pitch is a draft: nothing
+    draft = api.get(f"{API}/clients/{work.harbour.pk}")
+    assert_problem(draft, 404, "not_found")
+    assert_leaks_nothing(draft, "1 Harbour St", "ABN 51 824 753 556", "dana@harbour.example")
+    listed = api.get(f"{API}/clients").json()["items"]
+    theirs = api.get(f"{API}/collectives/remote-crew/clients").json()["items"]
+    assert "Harbour Bridge Logistics" not in [c["name"] for c in listed + theirs]
+
+    # and once the pitch is sent, the client is one B deals with
+    Pitch.objects.filter(pk=pitch.pk).update(state=Pitch.State.SENT, sent_at=NOW)
+    sent = api.get(f"{API}/clients/{work.harbour.pk}")
+    assert sent.status_code == 200
+    assert sent.json()["billing_address"].startswith("1 Harbour St")
+    theirs = api.get(f"{API}/collectives/remote-crew/clients").json()["items"]
+    assert "Harbour Bridge Logistics" in [c["name"] for c in theirs]
+
+
+def test_a_coordinator_may_not_patch_a_recorded_client_that_has_contacts_of_its_own(cast):
+    lead = client_record(collective=cast.collective_a, by=cast.ana, **BODY)
+    boss = make_member("boss@lead.example", "Bo Sterling")
+    token = client_contact_invite(client=lead, by=cast.ana, email=boss.email).token
+    client_contact_accept(token=token, user=boss)
+    before = state()
+
+    response = patch_json(
+        bearer_client(cast.ana), f"{API}/clients/{lead.pk}", {"billing_address": "Elsewhere"}
+    )
+
+    assert_problem(response, 403, "client_managed_by_contacts")
+    assert state() == before
+
+
 # --- Contacts ------------------------------------------------------------------------------
 
 
@@ -293,6 +349,25 @@ def test_a_coordinator_invites_the_first_contact_of_a_recorded_client(
 
     assert response.status_code == 201
     assert [m.to for m in mailoutbox] == [["olga@example.org"]]
+
+
+def test_a_coordinator_cannot_invite_a_member_of_their_collective_to_act_for_its_client(
+    cast, mailoutbox, django_capture_on_commit_callbacks
+):
+    client = client_record(collective=cast.collective_a, by=cast.ana, **BODY)
+    before = state()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_json(
+            bearer_client(cast.ana),
+            f"{API}/clients/{client.pk}/contacts",
+            {"email": "ana@example.org"},
+        )
+
+    problem = assert_problem(response, 422, "contact_is_member")
+    assert problem["errors"][0]["field"] == "email"
+    assert mailoutbox == []
+    assert state() == before
 
 
 # --- Leaving -------------------------------------------------------------------------------

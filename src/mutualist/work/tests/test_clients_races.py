@@ -56,6 +56,39 @@ def test_two_contacts_leaving_at_once_leave_one_behind(work: Work) -> None:
     assert ClientContact.objects.filter(client=work.harbour).count() == 1
 
 
+def test_two_first_contact_invitations_accepted_at_once_make_one_contact(cast) -> None:
+    # given a client collective A recorded, and Ana's links to two people
+    lead = Client.objects.create(
+        name="Lead Co",
+        country="PH",
+        timezone="Asia/Manila",
+        currency="PHP",
+        billing_address="Cebu City",
+        collective=cast.collective_a,
+        created_by=cast.ana,
+    )
+    boss = make_member("boss@lead.example", "Bo Sterling")
+    tokens = {
+        user: client_contact_invite(client=lead, by=cast.ana, email=user.email).token
+        for user in (boss, cast.olga)
+    }
+
+    # when both accept at the same moment
+    def accept(user: User) -> Callable[[], None]:
+        def call() -> None:
+            with transaction.atomic(durable=True):
+                client_contact_accept(token=tokens[user], user=user)
+
+        return call
+
+    outcome = race(accept(boss), accept(cast.olga))
+
+    # then the first one in is the client's contact, and the other link is withdrawn
+    assert len(outcome.results) == 1
+    assert [refusal.code for refusal in outcome.refusals] == ["invitation_withdrawn"]
+    assert ClientContact.objects.filter(client=lead).count() == 1
+
+
 def test_two_closes_at_once_close_the_job_once(work: Work) -> None:
     job = job_post(
         client=work.harbour,

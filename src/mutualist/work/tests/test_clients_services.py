@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.core import signing
 
+from mutualist.collectives.models import Membership
 from mutualist.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mutualist.core.money import Money
 from mutualist.testing import make_member
@@ -21,6 +22,7 @@ from mutualist.work.services.clients import (
     client_contact_invitation_resolve,
     client_contact_invite,
     client_contact_leave,
+    client_may_edit,
     client_record,
     client_register,
     client_update,
@@ -417,6 +419,130 @@ def test_a_link_stops_working_when_its_sender_no_longer_acts_for_the_client(work
 
     assert refused.value.code == "invitation_withdrawn"
     assert state() == before
+
+
+# --- A recorded client once it has contacts of its own ---------------------------------
+
+
+def _lead_co(cast) -> Client:
+    return client_record(
+        collective=cast.collective_a, by=cast.ana, **{**DETAILS, "name": "Lead Co"}
+    )
+
+
+def test_a_coordinators_earlier_invitation_stops_working_once_the_client_has_a_contact(cast):
+    # given Ana records Lead Co and invites its boss and, in the same breath, Olga
+    lead = _lead_co(cast)
+    boss = make_member("boss@lead.example", "Bo Sterling")
+    to_boss = client_contact_invite(client=lead, by=cast.ana, email=boss.email)
+    to_olga = client_contact_invite(client=lead, by=cast.ana, email=cast.olga.email)
+    # and the boss accepts: Lead Co now acts for itself
+    client_contact_accept(token=to_boss.token, user=boss)
+    before = state()
+
+    # when Olga opens Ana's earlier link
+    with pytest.raises(Conflict) as refused:
+        client_contact_accept(token=to_olga.token, user=cast.olga)
+
+    # then it no longer works: only Lead Co's own contacts invite now
+    assert (refused.value.code, refused.value.field) == ("invitation_withdrawn", "token")
+    assert "Lead Co has contacts of its own" in refused.value.message
+    with pytest.raises(Conflict):
+        client_contact_invitation_resolve(token=to_olga.token)
+    assert state() == before
+
+
+def test_the_first_contact_opening_their_link_again_gets_their_contact_back(cast):
+    lead = _lead_co(cast)
+    boss = make_member("boss@lead.example", "Bo Sterling")
+    token = client_contact_invite(client=lead, by=cast.ana, email=boss.email).token
+    first = client_contact_accept(token=token, user=boss)
+
+    again = client_contact_accept(token=token, user=boss)
+
+    assert again == first
+    assert client_contact_invitation_resolve(token=token, user=boss).client == lead
+
+
+@pytest.mark.parametrize("email", ["ana@example.org", "  Ben@Example.org "])
+def test_a_collective_cannot_invite_its_own_members_to_act_for_its_client(
+    cast, mailoutbox, django_capture_on_commit_callbacks, email
+):
+    lead = _lead_co(cast)
+    before = state()
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(ValidationFailed) as refused,
+    ):
+        client_contact_invite(client=lead, by=cast.ana, email=email)
+
+    assert (refused.value.code, refused.value.field) == ("contact_is_member", "email")
+    assert mailoutbox == []
+    assert state() == before
+
+
+def test_a_member_of_another_collective_may_act_for_the_client(cast):
+    lead = _lead_co(cast)
+
+    token = client_contact_invite(client=lead, by=cast.ana, email=cast.carla.email).token
+
+    assert client_contact_accept(token=token, user=cast.carla).client == lead
+
+
+def test_a_member_of_the_recording_collective_cannot_accept_a_link_to_act_for_its_client(cast):
+    # given a link to Ana herself, signed before invitations checked the address
+    lead = _lead_co(cast)
+    to_ana = signing.dumps(
+        {"c": lead.pk, "e": cast.ana.email, "b": cast.ana.pk},
+        salt=CONTACT_INVITATION_SALT,
+        compress=True,
+    )
+    # and a link to Pat, who joined collective A after it was sent
+    pat = make_member("pat@lead.example", "Pat Kim")
+    to_pat = client_contact_invite(client=lead, by=cast.ana, email=pat.email).token
+    Membership.objects.create(
+        collective=cast.collective_a,
+        user=pat,
+        role=Membership.Role.MEMBER,
+        state=Membership.State.ACTIVE,
+        joined_at=NOW,
+    )
+    before = state()
+
+    for token, user in ((to_ana, cast.ana), (to_pat, pat)):
+        with pytest.raises(ValidationFailed) as refused:
+            client_contact_accept(token=token, user=user)
+        assert refused.value.code == "contact_is_member"
+
+    assert state() == before
+
+
+def test_coordinators_stop_editing_a_recorded_client_once_it_has_contacts(cast):
+    # given Lead Co, recorded by Ana, whose boss has accepted her invitation
+    lead = _lead_co(cast)
+    boss = make_member("boss@lead.example", "Bo Sterling")
+    client_contact_accept(
+        token=client_contact_invite(client=lead, by=cast.ana, email=boss.email).token, user=boss
+    )
+    before = state()
+
+    # when Ana changes its billing address and tax id
+    with pytest.raises(PermissionDenied) as refused:
+        client_update(
+            client=lead,
+            by=cast.ana,
+            **{**DETAILS, "billing_address": "Somewhere else", "tax_id": "EIN 98-7654321"},
+        )
+
+    # then she is refused: the client keeps its own details now
+    assert refused.value.code == "client_managed_by_contacts"
+    assert state() == before
+    assert not client_may_edit(user=cast.ana, client=lead)
+    assert client_may_edit(user=boss, client=lead)
+    client_update(client=lead, by=boss, **{**DETAILS, "tax_id": "EIN 98-7654321"})
+    lead.refresh_from_db()
+    assert lead.tax_id == "EIN 98-7654321"
 
 
 # --- Leaving ------------------------------------------------------------------------------

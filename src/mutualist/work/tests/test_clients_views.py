@@ -141,6 +141,23 @@ def test_a_collective_that_works_for_a_client_sees_it_but_may_not_edit_it(work, 
     assert state() == before
 
 
+def test_a_coordinator_edits_a_recorded_client_only_until_it_has_a_contact(cast, client_for):
+    client = recorded(cast)
+    ana = client_for(cast.ana)
+    assert ana.get(f"/clients/{client.pk}/edit/").status_code == 200
+    boss = make_member("boss@lead.example", "Bo Sterling")
+    client_contact_accept(
+        token=client_contact_invite(client=client, by=cast.ana, email=boss.email).token, user=boss
+    )
+    before = state()
+
+    assert ana.get(f"/clients/{client.pk}/edit/").status_code == 403
+    assert (
+        ana.post(f"/clients/{client.pk}/edit/", {**DETAILS, "tax_id": "TIN 1"}).status_code == 403
+    )
+    assert state() == before
+
+
 def test_a_contact_invites_a_colleague_from_the_clients_page(
     work, client_for, mailoutbox, django_capture_on_commit_callbacks
 ):

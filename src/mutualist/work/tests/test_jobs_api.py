@@ -17,8 +17,9 @@ from mutualist.api.tests.support import (
     post_json,
 )
 from mutualist.core.money import Money
+from mutualist.members.models import Skill
 from mutualist.members.services.profiles import profile_set_availability
-from mutualist.work.models import CoverageWindow, Job, JobRole
+from mutualist.work.models import CoverageWindow, Job, JobRole, Pitch
 from mutualist.work.services.clients import client_record
 from mutualist.work.services.jobs import job_post, job_record_lead
 
@@ -225,6 +226,88 @@ def test_bad_jobs_are_refused_with_the_field_at_fault_and_nothing_written(
 
     problem = assert_problem(response, status, code)
     assert problem["errors"][0]["field"] == field
+    assert state() == before
+
+
+SUNDAY_NIGHT = [
+    {"skill": "customer_support", "coverage": [{"days": ["sun"], "start": "22:00", "end": "06:00"}]}
+]
+
+
+def test_a_job_starting_at_the_end_of_the_calendar_is_refused_and_the_board_stays_up(work):
+    # given a start on 9999-12-31 and a Sunday-night window, whose start week's
+    # hours once overflowed after the job had been saved (a 500, and the board
+    # down for everyone)
+    before = state()
+
+    response = post_json(
+        bearer_client(work.dana),
+        f"{API}/jobs",
+        body(work, start_date="9999-12-31", roles=SUNDAY_NIGHT),
+    )
+
+    problem = assert_problem(response, 422, "start_date_too_far")
+    assert problem["errors"][0]["field"] == "start_date"
+    assert state() == before
+    assert Client().get(f"{API}/jobs").status_code == 200
+
+
+def far_future_job(work) -> Job:
+    """A public job starting on 9999-12-31 with a Sunday-night window, written
+    straight to the tables as it could be before start dates were capped."""
+    job = Job.objects.create(
+        client=work.harbour,
+        posted_by=work.dana,
+        title="Night watch at the end of time",
+        description="Nights.",
+        start_date=dt.date(9999, 12, 31),
+        timezone="Australia/Sydney",
+        budget_kind=Job.BudgetKind.HOURLY,
+        currency="AUD",
+        visibility=Job.Visibility.PUBLIC,
+    )
+    role = JobRole.objects.create(
+        job=job,
+        position=0,
+        skill=Skill.objects.get(slug="customer_support"),
+        kind=JobRole.Kind.COVERAGE,
+    )
+    CoverageWindow.objects.create(role=role, weekday=6, start_hour=22, end_hour=6)
+    return job
+
+
+def test_a_job_already_starting_at_the_end_of_the_calendar_does_not_break_the_api(work):
+    job = far_future_job(work)
+    profile_set_availability(
+        user=work.cast.ana, windows=[{"weekday": 6, "start": "00:00", "end": "23:00"}]
+    )
+
+    board = Client().get(f"{API}/jobs")
+    overlap = bearer_client(work.cast.ana).get(f"{API}/jobs", {"collective": "manila-va"})
+    detail = Client().get(f"{API}/jobs/{job.pk}")
+
+    assert board.status_code == 200
+    [item] = board.json()["items"]
+    assert (item["id"], item["weekly_hours"]) == (job.pk, 8)
+    assert overlap.status_code == 200
+    assert overlap.json()["items"][0]["id"] == job.pk
+    assert detail.status_code == 200
+    assert detail.json()["weekly_hours"] == 8
+
+
+def test_a_job_whose_reply_cannot_be_built_is_not_written(work, monkeypatch):
+    # given a reply that fails after the job is written (as the far-future
+    # start date's hours once did)
+    def broken(job: Job) -> Any:
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr("mutualist.api.routers.work_clients._job_out", broken)
+    before = state()
+
+    response = post_json(bearer_client(work.dana), f"{API}/jobs", body(work))
+
+    # then the caller gets a 500 and no job half-written behind it
+    assert_problem(response, 500, "server_error")
     assert state() == before
 
 
@@ -436,6 +519,35 @@ def test_a_patch_replacing_roles_with_a_bad_window_changes_nothing(work):
 
     problem = assert_problem(response, 422, "empty_window")
     assert problem["errors"][0]["field"] == "roles[0].coverage"
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("patch", "field"),
+    [
+        ({"timezone": "America/New_York", "start_date": "2027-06-01"}, "timezone"),
+        ({"start_date": "2027-06-01"}, "start_date"),
+    ],
+)
+def test_a_pitched_job_keeps_its_time_zone_and_start_date(work, patch, field):
+    # given an open job a collective has pitched for
+    job = posted(work)
+    Pitch.objects.create(
+        job=job,
+        collective=work.cast.collective_b,
+        created_by=work.cast.carla,
+        currency="AUD",
+        state=Pitch.State.SENT,
+        sent_at=NOW,
+    )
+    before = state()
+
+    # when its contact moves it to New York time (every shift 15 hours on)
+    response = patch_json(bearer_client(work.dana), f"{API}/jobs/{job.pk}", patch)
+
+    # then it is refused and nothing moved
+    problem = assert_problem(response, 409, "job_has_pitches")
+    assert problem["errors"][0]["field"] == field
     assert state() == before
 
 

@@ -18,7 +18,13 @@ from mutualist.work.selectors.clients import (
     job_with_roles,
 )
 from mutualist.work.services.clients import client_record, client_register
-from mutualist.work.services.jobs import job_close, job_post, job_record_lead, job_update
+from mutualist.work.services.jobs import (
+    job_close,
+    job_post,
+    job_record_lead,
+    job_update,
+    latest_start_date,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +120,28 @@ def test_it_refuses_a_start_date_in_the_past_by_the_clients_calendar(work):
     error = refused(ValidationFailed, work, start_date=dt.date(2026, 11, 26))
 
     assert (error.code, error.field) == ("start_date_in_past", "start_date")
+
+
+def test_a_start_date_two_years_ahead_by_the_clients_calendar_is_fine(work):
+    # It is 27 November 2026 in Sydney: the latest start is the same day in 2028.
+    assert post(work, start_date=dt.date(2028, 11, 27)).start_date == dt.date(2028, 11, 27)
+
+
+@pytest.mark.parametrize("start_date", [dt.date(2028, 11, 28), dt.date(9999, 12, 31)])
+def test_it_refuses_a_start_date_more_than_two_years_ahead(work, start_date):
+    # 9999-12-31 with a Sunday night window once overflowed the start week's
+    # hours and took the board down for everyone.
+    roles = [{**SUPPORT, "coverage": [{"days": ["sun"], "start": "22:00", "end": "06:00"}]}]
+
+    error = refused(ValidationFailed, work, start_date=start_date, roles=roles)
+
+    assert (error.code, error.field) == ("start_date_too_far", "start_date")
+    assert "2028-11-27" in error.message
+
+
+def test_two_years_from_a_leap_day_is_the_last_day_of_february():
+    assert latest_start_date(dt.date(2028, 2, 29)) == dt.date(2030, 2, 28)
+    assert latest_start_date(dt.date(2026, 11, 27)) == dt.date(2028, 11, 27)
 
 
 def test_an_unknown_time_zone_is_refused(work):
@@ -381,6 +409,16 @@ def test_a_lead_for_a_client_the_collective_recorded(cast):
     assert (job.currency, job.timezone, job.budget_minor) == ("PHP", "Asia/Manila", 2_000_000)
 
 
+def test_a_lead_may_not_start_more_than_two_years_ahead_either(work):
+    before = state()
+
+    with pytest.raises(ValidationFailed) as info:
+        lead(work.cast, work.harbour, start_date=dt.date(9999, 12, 31))
+
+    assert (info.value.code, info.value.field) == ("start_date_too_far", "start_date")
+    assert state() == before
+
+
 def test_a_lead_needs_a_coordinator_of_the_collective(work):
     before = state()
 
@@ -411,6 +449,24 @@ def test_a_lead_for_a_client_the_collective_does_not_know_is_not_found(work, cas
         lead(cast, work.thames)
 
     assert state() == before
+
+
+def test_a_draft_pitch_does_not_make_the_client_one_to_record_leads_for(work):
+    # given collective B's draft pitch for Harbour's public job
+    job = post(work)
+    pitch = Pitch.objects.create(
+        job=job, collective=work.cast.collective_b, created_by=work.cast.carla, currency="AUD"
+    )
+    before = state()
+
+    # then B cannot record a lead for Harbour: the client has not heard from it
+    with pytest.raises(NotFound):
+        lead(work.cast, work.harbour, collective=work.cast.collective_b, by=work.cast.carla)
+    assert state() == before
+
+    # and once the pitch is sent, it can
+    Pitch.objects.filter(pk=pitch.pk).update(state=Pitch.State.SENT, sent_at=NOW)
+    lead(work.cast, work.harbour, collective=work.cast.collective_b, by=work.cast.carla)
 
 
 # --- job_update ---------------------------------------------------------------------------
@@ -471,6 +527,17 @@ def test_an_unchanged_start_date_may_be_in_the_past_by_now(work, time_machine):
     assert info.value.code == "start_date_in_past"
 
 
+def test_an_edit_may_not_move_the_start_more_than_two_years_ahead(work):
+    job = post(work)
+    before = state()
+
+    with pytest.raises(ValidationFailed) as info:
+        update(job, work.dana, start_date=dt.date(9999, 12, 31))
+
+    assert (info.value.code, info.value.field) == ("start_date_too_far", "start_date")
+    assert state() == before
+
+
 def test_only_the_clients_contacts_edit_a_posted_job(work):
     job = post(work)
     before = state()
@@ -512,6 +579,55 @@ def test_roles_are_fixed_once_a_collective_has_pitched(work):
 
     assert (info.value.code, info.value.field) == ("job_has_pitches", "roles")
     assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"timezone": "America/New_York"}, "timezone"),
+        ({"start_date": dt.date(2027, 6, 1)}, "start_date"),
+        ({"timezone": "America/New_York", "start_date": dt.date(2027, 6, 1)}, "timezone"),
+    ],
+)
+def test_the_time_zone_and_start_date_are_fixed_once_a_collective_has_pitched(work, changes, field):
+    # given an open job with a draft pitch: its shifts are hours in the job's
+    # zone, from its start week
+    job = post(work)
+    Pitch.objects.create(
+        job=job, collective=work.cast.collective_b, created_by=work.cast.carla, currency="AUD"
+    )
+    before = state()
+
+    # when its contact moves it to New York time or to another start
+    with pytest.raises(Conflict) as info:
+        update(job, work.dana, **changes)
+
+    # then it is refused, naming the field, and nothing changed
+    assert (info.value.code, info.value.field) == ("job_has_pitches", field)
+    assert "post a new one" in info.value.message
+    assert state() == before
+
+
+def test_a_pitched_job_keeps_its_other_fields_editable(work):
+    job = post(work)
+    Pitch.objects.create(
+        job=job, collective=work.cast.collective_b, created_by=work.cast.carla, currency="AUD"
+    )
+
+    update(job, work.dana, title="Chat support", duration_weeks=20, budget=Money("40", "AUD"))
+
+    job.refresh_from_db()
+    assert (job.title, job.duration_weeks, job.budget_minor) == ("Chat support", 20, 4000)
+    assert (job.timezone, job.start_date) == ("Australia/Sydney", dt.date(2026, 12, 7))
+
+
+def test_without_pitches_the_time_zone_and_start_date_may_change(work):
+    job = post(work)
+
+    update(job, work.dana, timezone="America/New_York", start_date=dt.date(2027, 6, 1))
+
+    job.refresh_from_db()
+    assert (job.timezone, job.start_date) == ("America/New_York", dt.date(2027, 6, 1))
 
 
 def test_a_filled_or_closed_job_does_not_change(work):

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+from django.core import signing
 from django.test import Client
 
 from mutualist.members.panels import Panel
@@ -16,7 +17,12 @@ from mutualist.testing import make_member
 from mutualist.work.models import Client as ClientModel
 from mutualist.work.models import ClientContact, CoverageWindow, Job, JobRole
 from mutualist.work.portal import register_portal_section
-from mutualist.work.services.clients import client_contact_invite, client_record
+from mutualist.work.services.clients import (
+    CONTACT_INVITATION_SALT,
+    client_contact_accept,
+    client_contact_invite,
+    client_record,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -364,6 +370,62 @@ def test_a_coordinator_invites_the_first_contact_of_a_recorded_client_from_its_p
     token = re.search(r"/portal/invitations/([^/\s]+)/", email.body).group(1)  # type: ignore[union-attr]
     client_for(cast.olga).post(f"/portal/invitations/{token}/")
     assert list(client.contacts.values_list("user", flat=True)) == [cast.olga.pk]
+
+
+def test_a_coordinators_link_stops_working_once_the_client_has_a_contact(cast, client_for):
+    # given Ana's two first-contact links for a client she recorded, one accepted
+    client = client_record(
+        collective=cast.collective_a,
+        by=cast.ana,
+        name="Lead Co",
+        country="PH",
+        timezone="Asia/Manila",
+        currency="PHP",
+        billing_address="Cebu City",
+    )
+    boss = make_member("boss@lead.example", "Bo Sterling")
+    to_boss = client_contact_invite(client=client, by=cast.ana, email=boss.email).token
+    to_olga = client_contact_invite(client=client, by=cast.ana, email=cast.olga.email).token
+    client_contact_accept(token=to_boss, user=boss)
+    before = state()
+
+    # when Olga opens and accepts hers
+    page = client_for(cast.olga).get(f"/portal/invitations/{to_olga}/")
+    accepted = client_for(cast.olga).post(f"/portal/invitations/{to_olga}/")
+
+    # then it is withdrawn, and the boss's own link still opens for the boss
+    assert (page.status_code, accepted.status_code) == (409, 409)
+    assert "Lead Co has contacts of its own" in page.content.decode()
+    assert state() == before
+    assert client_for(boss).get(f"/portal/invitations/{to_boss}/").status_code == 200
+
+
+def test_a_member_of_the_recording_collective_cannot_accept_a_link_to_act_for_its_client(
+    cast, client_for
+):
+    # given a link to Ana for a client her collective recorded, signed before
+    # invitations checked the address
+    client = client_record(
+        collective=cast.collective_a,
+        by=cast.ana,
+        name="Lead Co",
+        country="PH",
+        timezone="Asia/Manila",
+        currency="PHP",
+        billing_address="Cebu City",
+    )
+    token = signing.dumps(
+        {"c": client.pk, "e": cast.ana.email, "b": cast.ana.pk},
+        salt=CONTACT_INVITATION_SALT,
+        compress=True,
+    )
+    before = state()
+
+    response = client_for(cast.ana).post(f"/portal/invitations/{token}/")
+
+    assert response.status_code == 403
+    assert "cannot be its own client" in response.content.decode()
+    assert state() == before
 
 
 # --- The dashboard panel ----------------------------------------------------------------------

@@ -2,7 +2,7 @@
 it, inviting and leaving; and a collective's clients and leads.
 
 Who sees a client: ``access.client_get_for_user`` (its contacts, and the
-active members of collectives that recorded it, pitched to it or work for
+active members of collectives that recorded it, sent it a pitch or work for
 it); 404 for anyone else. A collective's clients page is for its active
 members; recording a client or a lead is for its coordinators (403 for the
 other members).

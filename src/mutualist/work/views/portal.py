@@ -153,8 +153,13 @@ def job_post(request: HttpRequest) -> HttpResponse:
 
 # As the collectives' invitation page answers: gone (410) when expired, a
 # conflict (409) when its sender no longer acts for the client, 403 for
-# another address or an unconfirmed one, 400 for a broken link.
-_INVITATION_STATUS = {"invitation_expired": 410, "invitation_withdrawn": 409}
+# another address or an unconfirmed one, or for a member of the collective
+# that recorded the client, 400 for a broken link.
+_INVITATION_STATUS = {
+    "invitation_expired": 410,
+    "invitation_withdrawn": 409,
+    "contact_is_member": 403,
+}
 
 
 def _invitation_problem(request: HttpRequest, exc: DomainError) -> HttpResponse:
@@ -168,11 +173,13 @@ def _invitation_problem(request: HttpRequest, exc: DomainError) -> HttpResponse:
 def client_contact_accept(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows whom the invitation is from; POST accepts it. Mail scanners
     that prefetch links only GET, so they never accept for anyone."""
+    viewer = request_viewer(request)
     try:
-        invitation = client_contact_invitation_resolve(token=token)
+        invitation = client_contact_invitation_resolve(
+            token=token, user=viewer if isinstance(viewer, User) else None
+        )
     except DomainError as exc:
         return _invitation_problem(request, exc)
-    viewer = request_viewer(request)
     if request.method == "POST":
         if not isinstance(viewer, User):
             return redirect_to_login(request.get_full_path())
