@@ -53,6 +53,7 @@ from mutualist.work.services.pitches import (
     member_resolve,
     rate_parse,
     shifts_outside,
+    team_members_active,
     text_clean,
 )
 
@@ -73,9 +74,11 @@ def engagement_create_from_pitch(*, pitch: Pitch, now: dt.datetime) -> Engagemen
     the pitch's payment terms; one seat per team line, billed at the role's
     bill rate, paid the line's pay rate, capped at the line's hours a week
     (the shifts' wall-clock hours, or the flexible hours), with the line's
-    shifts."""
+    shifts. Refuses a team naming someone who has left the collective
+    (``team_member_left``): the caller's transaction then writes nothing."""
     job = pitch.job
     team = pitch_team(pitch=pitch)
+    team_members_active(pitch.collective_id, [line.user for line in team.lines])
     users = [line.user.pk for line in team.lines]
     if len(users) != len(set(users)):
         raise Conflict(

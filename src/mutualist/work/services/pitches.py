@@ -103,8 +103,19 @@ def _client_only(by: User, pitch: Pitch) -> None:
 # --- Input helpers ------------------------------------------------------------------
 
 
+# Control characters but newline and tab (and the surrogates no UTF-8 text
+# holds): PostgreSQL refuses a NUL in text (a 500), SQLite would store it.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+
+
 def text_clean(value: object, *, field: str, max_length: int, required: bool = False) -> str:
     text = value.strip() if isinstance(value, str) else ""
+    if _CONTROL.search(text.replace("\r\n", "\n")):
+        raise ValidationFailed(
+            "Use plain text: no control characters other than new lines and tabs.",
+            code="invalid_characters",
+            field=field,
+        )
     if required and not text:
         raise ValidationFailed("This is required.", code="required", field=field)
     if len(text) > max_length:
@@ -167,6 +178,20 @@ def active_members_of(collective_id: int) -> list[User]:
             collective_id=collective_id, state=Membership.State.ACTIVE, user__is_active=True
         ).select_related("user__profile")
     ]
+
+
+def team_members_active(collective_id: int, users: Sequence[User]) -> None:
+    """Refuse (``team_member_left``) a team naming someone who is no longer
+    an active member of the collective: a pitch drafted before they left
+    must not be sent, nor become a seat."""
+    active = {user.pk for user in active_members_of(collective_id)}
+    gone = sorted({user.display_name for user in users if user.pk not in active})
+    if gone:
+        raise Conflict(
+            f"{', '.join(gone)} {'is' if len(gone) == 1 else 'are'} no longer an active "
+            "member of the collective; change the team.",
+            code="team_member_left",
+        )
 
 
 def member_resolve(value: object, members: Sequence[User], *, field: str) -> User:
@@ -444,12 +469,21 @@ def pitch_send(*, pitch: Pitch, by: User) -> Pitch:
 
     Refused while the collective has no postal address
     (``postal_address_required``: the agreement names it), without a team
-    (``pitch_team_required``), with a person on two roles
-    (``member_on_two_roles``), or once the job is no longer open.
+    (``pitch_team_required``), with someone no longer an active member
+    (``team_member_left``), with a person on two roles
+    (``member_on_two_roles``), or once the job is no longer open. Takes the
+    job's row lock, then the pitch's (the order ``pitch_accept`` uses).
     """
     coordinator_only(by, pitch.collective_id, thing="pitch")
     with transaction.atomic():
-        # The row lock keeps the team still between these checks and the send.
+        # The job's row lock first, as ``pitch_accept`` takes it: an accept of
+        # another pitch at the same moment either fills the job before this
+        # reads its state (refused here) or waits for this send and declines
+        # the pitch with the others. Without it, a send could read "open",
+        # the accept decline only what was sent by then, and this pitch stay
+        # "sent" for a filled job.
+        job = Job.objects.select_for_update().get(pk=pitch.job_id)
+        # The pitch's row lock keeps the team still between these checks and the send.
         locked = (
             Pitch.objects.select_for_update(of=("self",))
             .select_related("job", "collective")
@@ -457,7 +491,7 @@ def pitch_send(*, pitch: Pitch, by: User) -> Pitch:
         )
         if locked.state != Pitch.State.DRAFT:
             raise Conflict("Only a draft pitch can be sent.", code="pitch_not_draft")
-        if locked.job.state != Job.State.OPEN:
+        if job.state != Job.State.OPEN:
             raise Conflict(
                 "This job is no longer open for pitches.", code="job_not_open_for_pitches"
             )
@@ -472,6 +506,7 @@ def pitch_send(*, pitch: Pitch, by: User) -> Pitch:
         )
         if not lines:
             raise Conflict("Propose at least one member first.", code="pitch_team_required")
+        team_members_active(locked.collective_id, [line.user for line in lines])
         roles_of: dict[int, list[str]] = {}
         for line in lines:
             roles_of.setdefault(line.user_id, []).append(str(line.job_role.title or "a role"))

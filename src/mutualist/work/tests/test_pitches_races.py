@@ -127,3 +127,28 @@ def test_both_sides_accepting_the_agreement_at_once_activate_the_engagement(worl
         "collective",
     ]
     assert Engagement.objects.get(pk=engagement.pk).status == "active"
+
+
+@pytest.mark.parametrize("attempt", range(5))
+def test_a_send_racing_the_accept_of_another_pitch_never_stays_sent_for_a_filled_job(
+    world, attempt
+):
+    carla = world.work.cast.carla
+    Collective.objects.filter(slug="remote-crew").update(postal_address="1 Remote Rd")
+    other = pitch_create(job=world.job, collective=world.work.cast.collective_b, by=carla)
+    pitch_update(
+        pitch=other, by=carla, message="", payment_terms_days=30, payment_method="Card",
+        roles=[{"job_role": world.books.pk, "bill_rate": "40"}],
+        team=[{"member": carla.pk, "job_role": world.books.pk, "pay_rate": "30", "hours": 6}],
+    )  # fmt: skip
+    ours = Pitch.objects.get(pk=world.pitch.pk)
+
+    outcome = race(
+        lambda: pitch_accept(pitch=ours, by=world.work.dana),
+        lambda: pitch_send(pitch=other, by=carla),
+    )
+
+    # either the send came first (then the accept declined it) or it was refused
+    assert Job.objects.get(pk=world.job.pk).state == "filled"
+    assert Pitch.objects.get(pk=other.pk).state in ("declined", "draft")
+    assert [r.code for r in outcome.refusals] in ([], ["job_not_open_for_pitches"])

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.http import Http404
 
-from mutualist.collectives.models import Collective
+from mutualist.collectives.models import Collective, Membership
 from mutualist.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mutualist.work.models import (
     Agreement,
@@ -626,3 +627,52 @@ def test_an_engagement_starts_today_when_the_jobs_start_date_has_passed(world, t
 
     # 03:00 UTC is 14:00 on 9 December in Sydney.
     assert engagement.starts_on == dt.date(2026, 12, 9)
+
+
+# --- Members who left the collective ------------------------------------------------
+
+
+def test_it_refuses_to_send_a_team_naming_someone_who_left_the_collective(world):
+    Membership.objects.filter(user=world.work.cast.ben).update(state="left", left_at=TODAY)
+    before = rows()
+
+    with pytest.raises(Conflict) as refused:
+        pitch_send(pitch=world.pitch, by=world.work.cast.ana)
+
+    assert refused.value.code == "team_member_left"
+    assert rows() == before
+
+
+def test_accepting_a_pitch_after_a_member_left_writes_nothing(world):
+    world.send()
+    Membership.objects.filter(user=world.work.cast.ben).update(state="left", left_at=TODAY)
+    before = rows()
+
+    with pytest.raises(Conflict) as refused, transaction.atomic():
+        pitch_accept(pitch=world.pitch, by=world.work.dana)
+
+    assert refused.value.code == "team_member_left"
+    assert rows() == before
+
+
+# --- Control characters in text -----------------------------------------------------
+
+
+@pytest.mark.parametrize("note", ["no\x00thanks", "no\x1bthanks", "no\x7fthanks"])
+def test_it_refuses_a_decline_note_with_control_characters(world, note):
+    world.send()
+    before = rows()
+
+    with pytest.raises(ValidationFailed) as refused:
+        pitch_decline(pitch=world.pitch, by=world.work.dana, note=note)
+
+    assert (refused.value.code, refused.value.field) == ("invalid_characters", "note")
+    assert rows() == before
+
+
+def test_a_decline_note_keeps_its_new_lines_and_tabs(world):
+    world.send()
+
+    pitch = pitch_decline(pitch=world.pitch, by=world.work.dana, note="No,\r\n\tthanks")
+
+    assert pitch.decision_note == "No,\r\n\tthanks"

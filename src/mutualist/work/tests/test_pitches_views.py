@@ -328,6 +328,20 @@ def test_dana_declines_with_a_note(world, client_for):
     assert (pitch.state, pitch.decision_note) == ("declined", "Not now.")
 
 
+@pytest.mark.parametrize("note", ["no\x00thanks", "no\x1bthanks", "x" * 2001])
+def test_a_bad_decline_note_is_shown_and_the_pitch_stays_sent(world, client_for, note):
+    pitch_send(pitch=world.pitch, by=world.work.cast.ana)
+
+    response = client_for(world.work.dana).post(
+        f"/pitches/{world.pitch.pk}/decline/", {"note": note}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "The note:" in page(response) or "plain text" in page(response)
+    pitch = Pitch.objects.get(pk=world.pitch.pk)
+    assert (pitch.state, pitch.decision_note) == ("sent", "")
+
+
 # --- Lists --------------------------------------------------------------------------
 
 

@@ -481,7 +481,14 @@ def pitch_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
 @not_found_as_404
 def pitch_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = PitchDeclineForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else request.POST.get("note", "")
+    if not form.is_valid():
+        # An invalid note (too long, NUL) is shown, never passed on raw.
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"The note: {error}")
+        pitch = pitch_get_for_user(user=request_member(request), pk=pk)
+        return redirect("work:pitch", pk=pitch.pk)
+    note = form.cleaned_data["note"]
     return _act(
         request,
         pk,
