@@ -13,7 +13,13 @@ engine's instance format (issue #9):
 - each local wall-clock hour of the window becomes one UTC hour slot of the
   week planned, with the zone's real rules that week: a local hour skipped by
   a daylight-saving change does not exist (no slot), and a local hour that
-  happens twice when clocks go back counts once, the first time.
+  happens twice when clocks go back counts once, the first time. That is the
+  rule for *counting* coverage (``window_slots``, ``slots_of``): an hour of
+  the wall clock is staffed or not, once.
+- a shift someone works is a real interval instead (``window_occurrences``):
+  from the window's start to its end as the clocks show them that night, so a
+  night across spring-forward is an hour shorter and one across the autumn
+  change an hour longer, each one continuous stretch.
 
 Time zone names are checked with ``core.reference.validate_timezone``.
 
@@ -207,10 +213,55 @@ def slots_to_intervals(slots: Iterable[Slot]) -> list[Interval]:
     return intervals
 
 
+def wall_clock_instant(day: dt.date, hour: int, zone: ZoneInfo, *, fold: int) -> dt.datetime:
+    """The UTC instant the clocks of ``zone`` show ``hour``:00 on ``day``
+    (``hour`` 24 is midnight at the end of the day).
+
+    A time that happens twice (clocks go back) is its first occurrence with
+    ``fold=0``, its second with ``fold=1``. A time the clocks skip (spring
+    forward) is the instant they jump, the first one after the gap: a shift
+    "from 02:00" on that night starts when the clocks jump to 03:00.
+    """
+    naive = dt.datetime.combine(day, dt.time(0)) + dt.timedelta(hours=hour)
+    aware = naive.replace(tzinfo=zone, fold=fold)
+    utc = aware.astimezone(dt.UTC)
+    if utc.astimezone(zone).replace(tzinfo=None) == naive:
+        return utc
+    # In the gap: the two readings of the time (with the offset before the
+    # change and after it) lie either side of the jump. Find it by halving,
+    # to the second: the first instant whose wall clock reads ``naive`` or later.
+    readings = sorted(aware.replace(fold=f).astimezone(dt.UTC) for f in (0, 1))
+    low, high = (int(reading.timestamp()) for reading in readings)
+    while high - low > 1:
+        middle = (low + high) // 2
+        wall = dt.datetime.fromtimestamp(middle, dt.UTC).astimezone(zone).replace(tzinfo=None)
+        if wall >= naive:
+            high = middle
+        else:
+            low = middle
+    return dt.datetime.fromtimestamp(high, dt.UTC)
+
+
 def window_occurrences(window: HourWindow, tz: str, week: dt.date) -> list[Interval]:
-    """The real intervals one window covers that week (usually one; none if
-    every hour of it was skipped)."""
-    return slots_to_intervals(window_slots(window, tz, week))
+    """The real interval a window covers in the week starting on the Monday of
+    ``week``, as someone on that shift lives it: one continuous interval from
+    its start instant to its end instant (none when the clocks skip all of it).
+
+    The start is the start hour's first occurrence (the instant the clocks
+    jump to, if that hour is skipped); the end is the end hour on the end day,
+    its later occurrence if it happens twice (the shift lasts until the clocks
+    show it the second time), the instant the clocks jump if it is skipped.
+    So a London Saturday 22:00-06:00 shift across the October change lasts
+    nine hours, across the March change seven. Coverage counts hours with
+    ``window_slots`` instead, where the repeated hour counts once.
+    """
+    zone = ZoneInfo(tz)
+    start_day = monday_of(week) + dt.timedelta(days=window.weekday)
+    end_hours = window.start_hour + window.hours  # from start_day's midnight, on the wall clock
+    end_day = start_day + dt.timedelta(days=end_hours // 24)
+    start = wall_clock_instant(start_day, window.start_hour, zone, fold=0)
+    end = wall_clock_instant(end_day, end_hours % 24, zone, fold=1)
+    return [(start, end)] if start < end else []
 
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:

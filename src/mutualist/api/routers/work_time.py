@@ -59,6 +59,7 @@ from mutualist.work.selectors.time import (
     viewer_zone,
 )
 from mutualist.work.services.time import (
+    require_day,
     running_timer,
     time_entry_adjust,
     time_entry_delete,
@@ -93,7 +94,10 @@ def my_week(request: HttpRequest, query: Query[WeekQueryIn]) -> WeekOut:
     """Monday to Sunday in your time zone: entries per day, hours per client
     and engagement against your caps, your shifts, warnings."""
     user = request_user(request)
-    week_start = monday_of(query.week) if query.week else this_week(user)
+    if query.week is None:
+        week_start = this_week(user)
+    else:
+        week_start = monday_of(require_day(query.week, field="week"))
     return WeekOut.build(member_week(member=user, week_start=week_start))
 
 
@@ -265,8 +269,12 @@ def engagement_timesheets(
     sees their own."""
     user = request_user(request)
     engagement = engagement_get_for_user(user=user, pk=engagement_id)
+    # Any day of the week, as everywhere else a week is asked for by date.
+    week_start = (
+        None if filters.week is None else monday_of(require_day(filters.week, field="week"))
+    )
     rows = timesheets_of_engagement(
-        user=user, engagement=engagement, state=filters.state, week_start=filters.week
+        user=user, engagement=engagement, state=filters.state, week_start=week_start
     )
     return paginate(rows, page, TimesheetSummaryOut.from_model)
 
@@ -320,4 +328,5 @@ def collective_team_week(request: HttpRequest, slug: str, week: dt.date) -> Team
     waiting for a decision."""
     user = request_user(request)
     collective, _ = collective_get_for_coordinator(user=user, slug=slug)
-    return TeamWeekOut.build(team_week(collective=collective, week_start=monday_of(week)))
+    week_start = monday_of(require_day(week, field="week"))
+    return TeamWeekOut.build(team_week(collective=collective, week_start=week_start))

@@ -2,7 +2,9 @@
 
 Datetimes come in as ISO 8601 **with an offset** (``2026-12-01T09:00:00+08:00``;
 a time without one is refused, ``naive_datetime``) and go out in UTC
-(``...Z``), each beside ``local_*`` in the caller's own time zone. Durations
+(``...Z``), each beside ``local_*`` in the caller's own time zone. Dates and
+times in fall within ``TIME_DAYS`` (2000-01-01 to 2100-12-31; ``invalid_date``
+otherwise, checked where they are used). Durations
 are whole ``minutes`` (integers); hours are decimal strings with two places
 (``"1.50"``), never floats.
 """
@@ -366,4 +368,6 @@ class ReturnIn(InputSchema):
 
 class TimesheetFiltersIn(Schema):
     state: TimesheetState | None = None
-    week: dt.date | None = Field(None, description="A Monday: that week's timesheets")
+    week: dt.date | None = Field(
+        None, description="Any day of the week wanted: that week's timesheets (from its Monday)"
+    )

@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 
-from mutualist.core.errors import DomainError
+from mutualist.core.errors import DomainError, ValidationFailed
+from mutualist.work.coverage import monday_of
 from mutualist.work.models import EngagementMember
-from mutualist.work.services.time import local_datetime
+from mutualist.work.services.time import local_datetime, require_day
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -84,6 +85,22 @@ class _IntervalForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.zone = zone
         self.fields["day"].help_text = f"Times are in your time zone, {zone.key}."
+
+    def _clean_in_range(self, name: str) -> dt.date | None:
+        # Near year 1 or 9999 the next day, or the offset to UTC, overflows.
+        day: dt.date | None = self.cleaned_data.get(name)
+        if day is not None:
+            try:
+                require_day(day, field=name)
+            except DomainError as exc:
+                raise forms.ValidationError(exc.message, code=exc.code) from None
+        return day
+
+    def clean_day(self) -> dt.date | None:
+        return self._clean_in_range("day")
+
+    def clean_end_day(self) -> dt.date | None:
+        return self._clean_in_range("end_day")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -172,11 +189,17 @@ class ReturnForm(forms.Form):
 
 def parse_week(raw: str | None) -> dt.date | None:
     """``?week=YYYY-MM-DD``: any day, read as the Monday of its week; ``None``
-    when absent or not a date."""
+    when absent. Raises ``ValidationFailed`` (``invalid_date``, on ``week``)
+    for a value that is not a date or is outside ``TIME_DAYS``; the pages
+    then say so and show this week."""
     if not raw:
         return None
     try:
         day = dt.date.fromisoformat(raw)
     except ValueError:
-        return None
-    return day - dt.timedelta(days=day.weekday())
+        raise ValidationFailed(
+            f"{raw[:40]!r} is not a date: give the week as YYYY-MM-DD.",
+            code="invalid_date",
+            field="week",
+        ) from None
+    return monday_of(require_day(day, field="week"))

@@ -41,7 +41,7 @@ from mutualist.work.selectors.shifts import (
     shift_clashes,
     shift_occurrences,
 )
-from mutualist.work.services.time import OPEN_STATES, running_timer
+from mutualist.work.services.time import OPEN_STATES, require_day, require_week, running_timer
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -58,7 +58,10 @@ def this_week(user: User, *, now: dt.datetime | None = None) -> dt.date:
 
 def week_bounds(week_start: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
     """The real instants a local Monday-to-Sunday week starts and ends at
-    (a DST change inside it makes it 167 or 169 hours long)."""
+    (a DST change inside it makes it 167 or 169 hours long). Refuses a week
+    outside ``TIME_DAYS`` (``invalid_date``): near year 1 or 9999 its end or
+    its offset from UTC would overflow."""
+    require_week(week_start)
     start = dt.datetime.combine(week_start, dt.time(0), tzinfo=zone)
     end = dt.datetime.combine(week_start + dt.timedelta(days=7), dt.time(0), tzinfo=zone)
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
@@ -393,7 +396,12 @@ def entries_of_member(
     *, member: User, since: dt.date | None = None, until: dt.date | None = None
 ) -> QuerySet[TimeEntry]:
     """The member's own entries, oldest first; ``since``/``until`` are local
-    days in their zone (inclusive)."""
+    days in their zone (inclusive), within ``TIME_DAYS`` (``invalid_date``
+    on ``from`` or ``to``, the API's names)."""
+    if since is not None:
+        require_day(since, field="from")
+    if until is not None:
+        require_day(until, field="to")
     zone = viewer_zone(member)
     rows = TimeEntry.objects.filter(member=member)
     if since is not None:
@@ -587,7 +595,9 @@ def team_week(*, collective: Collective, week_start: dt.date) -> TeamWeek:
     week starting ``week_start`` (each member's own Monday), with their
     timesheets' states, and the collective's submitted timesheets waiting
     for a decision (any week). For coordinators: call after
-    ``collective_get_for_coordinator``."""
+    ``collective_get_for_coordinator``. Refuses a week outside ``TIME_DAYS``
+    (``invalid_date``), whose neighbours the page links to."""
+    require_week(week_start)
     memberships = list(
         Membership.objects.filter(collective=collective, state=Membership.State.ACTIVE)
         .select_related("user__profile")

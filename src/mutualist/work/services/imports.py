@@ -45,7 +45,7 @@ from django.db.models.functions import Lower
 from mutualist.core.errors import DomainError, ValidationFailed
 from mutualist.members.models import User
 from mutualist.work.models import Engagement, TimeEntry
-from mutualist.work.services.time import local_datetime, time_entry_record
+from mutualist.work.services.time import local_datetime, require_day, time_entry_record
 
 # Longer files show a progress bar (the command's choice; here for its docs).
 PROGRESS_THRESHOLD = 200
@@ -66,6 +66,7 @@ class RowCode(StrEnum):
     NONEXISTENT_TIME = "nonexistent_time"
     INVALID_BILLABLE = "invalid_billable"
     UNKNOWN_MEMBER = "unknown_member"
+    INVALID_CHARACTERS = "invalid_characters"
 
 
 class DateOrder(StrEnum):
@@ -279,30 +280,40 @@ class RowRefused(Exception):  # noqa: N818 -- a refusal, as DomainError is
         self.message = message
 
 
+# NUL, and the surrogate code points: valid in a Python str, storable in no
+# text column (PostgreSQL refuses a NUL with a DataError, which would end the
+# whole import with a traceback instead of refusing the one row).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _DATE = re.compile(r"^(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:([AaPp])\.?[Mm]\.?)?$")
 
 
 def parse_date(text: str, *, column: str, order: DateOrder = DateOrder.MDY) -> dt.date:
     """``2026-11-30`` always; ``11/30/2026`` (or ``30/11/2026`` with
-    ``DateOrder.DMY``) otherwise."""
+    ``DateOrder.DMY``) otherwise. A date outside ``TIME_DAYS`` is refused
+    too (``invalid_date``): near year 1 or 9999 its instant overflows."""
     match = _DATE.match(text.strip())
     try:
         if match is None:
             raise ValueError
         a, b, c = match.groups()
         if len(a) == 4:
-            return dt.date(int(a), int(b), int(c))
-        if len(c) != 4:
-            raise ValueError
-        month, day = (a, b) if order == DateOrder.MDY else (b, a)
-        return dt.date(int(c), int(month), int(day))
+            day = dt.date(int(a), int(b), int(c))
+        else:
+            if len(c) != 4:
+                raise ValueError
+            month, day_of_month = (a, b) if order == DateOrder.MDY else (b, a)
+            day = dt.date(int(c), int(month), int(day_of_month))
     except ValueError:
         raise RowRefused(
             column,
             RowCode.INVALID_DATE,
             f"{text!r} is not a date; expected YYYY-MM-DD or {order.value}.",
         ) from None
+    try:
+        return require_day(day, field=column)
+    except ValidationFailed as exc:
+        raise RowRefused(column, RowCode.INVALID_DATE, exc.message) from None
 
 
 def parse_time(text: str, *, column: str) -> dt.time:
@@ -333,10 +344,15 @@ def local_instant(day: dt.date, time: dt.time, zone: ZoneInfo, *, column: str) -
     UTC, not ``zone``: Python subtracts two datetimes of one tzinfo on the
     wall clock, so 01:30 BST to 02:30 GMT would be one hour, not two."""
     try:
-        aware = local_datetime(day, time, zone, field=column)
+        return local_datetime(day, time, zone, field=column).astimezone(dt.UTC)
     except ValidationFailed as exc:
-        raise RowRefused(column, RowCode.NONEXISTENT_TIME, exc.message) from None
-    return aware.astimezone(dt.UTC)
+        code = RowCode.INVALID_DATE if exc.code == "invalid_date" else RowCode.NONEXISTENT_TIME
+        raise RowRefused(column, code, exc.message) from None
+    except OverflowError:
+        # A far-off day and a zone's offset can leave the years Python counts.
+        raise RowRefused(
+            column, RowCode.INVALID_DATE, f"{day:%Y-%m-%d} {time:%H:%M} is out of range."
+        ) from None
 
 
 def parse_billable(text: str, *, column: str) -> bool:
@@ -346,6 +362,19 @@ def parse_billable(text: str, *, column: str) -> bool:
     if value in ("no", "false", "0"):
         return False
     raise RowRefused(column, RowCode.INVALID_BILLABLE, f"{text!r}: expected Yes or No.")
+
+
+def _require_storable(row: ImportRow) -> None:
+    """Refuse a row with a cell the database cannot store (``invalid_characters``),
+    naming the first such column: before any query sees its text."""
+    for column, value in row.values.items():
+        if _UNSTORABLE.search(value):
+            what = "a NUL character (U+0000)" if "\x00" in value else "an unpaired surrogate"
+            raise RowRefused(
+                column,
+                RowCode.INVALID_CHARACTERS,
+                f"{column} contains {what}, which cannot be stored: remove it.",
+            )
 
 
 def _required(row: ImportRow, column: str) -> str:
@@ -434,7 +463,13 @@ def _column_of(layout: Layout, service_field: str | None) -> str:
 
 
 def _members(rows: Sequence[ImportRow], layout: Layout) -> dict[str, User]:
-    emails = {row.get(layout.email).casefold() for row in rows} - {""}
+    # An address with a NUL is no one's (its row is refused): the database
+    # must not see it, PostgreSQL would end the import with a DataError.
+    emails = {
+        email
+        for email in (row.get(layout.email).casefold() for row in rows)
+        if email and not _UNSTORABLE.search(email)
+    }
     users = (
         User.objects.select_related("profile")
         .annotate(email_lower=Lower("email"))
@@ -514,6 +549,7 @@ def _import_row(
     file_name: str,
 ) -> RowResult:
     try:
+        _require_storable(row)
         who = member
         if who is None:
             email = _required(row, layout.email)

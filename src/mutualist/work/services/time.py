@@ -51,6 +51,13 @@ MAX_ENTRY = dt.timedelta(hours=24)
 FUTURE_GRACE = dt.timedelta(minutes=5)
 SOURCE_MAX = 120  # TimeEntry.source's length
 OPEN_STATES = (Timesheet.State.OPEN, Timesheet.State.RETURNED)
+# The days time is recorded on and asked about, first and last. Python's
+# calendar runs from year 1 to 9999, and a week's end, the next day or a
+# time zone's offset taken near either end overflows (``OverflowError``, a
+# 500); no worked hour falls outside these years. Every date or time that
+# comes in (the API, the web forms, ``?week=``, the CSV import) is checked
+# against them and refused with ``invalid_date``.
+TIME_DAYS = (dt.date(2000, 1, 1), dt.date(2100, 12, 31))
 
 
 # --- helpers shared with timesheets and selectors ---------------------------
@@ -66,16 +73,50 @@ def week_start_for(member: User, instant: dt.datetime) -> dt.date:
     return monday_of(instant.astimezone(member_zone(member)).date())
 
 
+def _out_of_range(value: object, field: str) -> ValidationFailed:
+    first, last = TIME_DAYS
+    return ValidationFailed(
+        f"{value} is outside the dates time is kept for: {first:%d %b %Y} to {last:%d %b %Y}.",
+        code="invalid_date",
+        field=field,
+    )
+
+
+def require_day(day: dt.date, *, field: str) -> dt.date:
+    """``day`` if it lies within ``TIME_DAYS``; ``invalid_date`` otherwise."""
+    first, last = TIME_DAYS
+    if not first <= day <= last:
+        raise _out_of_range(f"{day:%Y-%m-%d}", field)
+    return day
+
+
+def require_week(week_start: dt.date, *, field: str = "week") -> dt.date:
+    """``week_start`` if the week it starts has a day within ``TIME_DAYS``
+    (the first such week starts on the Monday before 1 January 2000);
+    ``invalid_date`` otherwise."""
+    first, last = TIME_DAYS
+    if not monday_of(first) <= week_start <= last:
+        raise _out_of_range(f"The week of {week_start:%Y-%m-%d}", field)
+    return week_start
+
+
 def local_datetime(day: dt.date, time: dt.time, zone: ZoneInfo, *, field: str) -> dt.datetime:
     """The aware instant of a wall-clock ``time`` on ``day`` in ``zone``.
 
     A time the clocks skip that day (spring forward) does not exist and is
     refused (``nonexistent_time``); a time that happens twice (clocks go
-    back) is its first occurrence, the one before the change.
+    back) is its first occurrence, the one before the change. A day outside
+    ``TIME_DAYS`` is refused (``invalid_date``): near year 1 or 9999 the
+    conversion to UTC would overflow.
     """
+    require_day(day, field=field)
     naive = dt.datetime.combine(day, time)
     aware = naive.replace(tzinfo=zone, fold=0)
-    if aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != naive:
+    try:
+        round_trip = aware.astimezone(dt.UTC).astimezone(zone)
+    except OverflowError:  # pragma: no cover - require_day keeps far from the ends
+        raise _out_of_range(f"{day:%Y-%m-%d}", field) from None
+    if round_trip.replace(tzinfo=None) != naive:
         raise ValidationFailed(
             f"{time:%H:%M} does not exist on {day:%d %b %Y} in {zone.key}: "
             "the clocks skip that hour.",
@@ -145,11 +186,21 @@ def running_timer(member: User) -> TimeEntry | None:
 
 
 def _require_aware(**values: dt.datetime | None) -> None:
+    """Each value is aware (``naive_datetime``) and falls within ``TIME_DAYS``
+    (``invalid_date``), so converting it to UTC or to a member's zone cannot
+    overflow: ``0001-01-01T00:00:00+14:00`` would be in year 0 in UTC."""
     for name, value in values.items():
-        if value is not None and timezone.is_naive(value):
+        if value is None:
+            continue
+        if timezone.is_naive(value):
             raise ValidationFailed(
                 "Give the time with its time zone or UTC offset.", code="naive_datetime", field=name
             )
+        require_day(value.date(), field=name)
+        try:
+            value.astimezone(dt.UTC)
+        except OverflowError:  # pragma: no cover - require_day keeps far from the ends
+            raise _out_of_range(value.isoformat(), name) from None
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -334,7 +385,8 @@ def time_entry_record(
     takes the member's row lock.
 
     Refuses (``DomainError`` with these codes): ``naive_datetime`` (aware
-    datetimes required); ``ends_before_start`` (``ended_at <= started_at``);
+    datetimes required); ``invalid_date`` (a time outside ``TIME_DAYS``);
+    ``ends_before_start`` (``ended_at <= started_at``);
     ``entry_too_long`` (> 24 h); ``entry_in_future`` (ends more than 5
     minutes from now); ``not_on_team`` (no current seat: ``left_at`` set
     counts as not on the team); ``engagement_not_active`` (pending, paused
@@ -610,9 +662,12 @@ def time_entry_adjust(*, entry: TimeEntry, by: User, minutes: int, note: str) ->
 
     Creates an ``adjustment`` entry in the same timesheet that points at
     ``entry``; an approved timesheet goes back to ``submitted`` (a
-    conditional update: a week already submitted or returned stays as it
-    is) so the correction is approved in turn. By the member or a
-    coordinator of the collective (``not_allowed``). Refuses
+    conditional update: a returned week stays returned) so the correction
+    is approved in turn. By the member or a coordinator of the collective
+    (``not_allowed``). Refuses ``week_submitted`` while the timesheet waits
+    for a decision: an approver may have it open, and approving approves
+    every unapproved entry in it, so a correction added meanwhile would be
+    approved unseen. Also refuses
     ``entry_not_approved`` (edit an unapproved entry instead),
     ``entry_is_adjustment`` (adjust the original entry), ``invalid_minutes``
     (zero), ``adjustment_below_zero`` (the entry and its adjustments would
@@ -651,7 +706,22 @@ def time_entry_adjust(*, entry: TimeEntry, by: User, minutes: int, note: str) ->
             code="adjustment_below_zero",
             field="minutes",
         )
-    timesheet = Timesheet.objects.select_related("engagement").get(pk=entry.timesheet_id)
+    # Locked: an approver's decision is a conditional update of this row, so
+    # the state read here holds until we commit (approved stays approved,
+    # returned stays returned), and only this member's writers, queued on
+    # their lock, put a week into ``submitted``.
+    timesheet = (
+        Timesheet.objects.select_related("engagement")
+        .select_for_update(of=("self",))
+        .get(pk=entry.timesheet_id)
+    )
+    if timesheet.state == Timesheet.State.SUBMITTED:
+        raise Conflict(
+            f"The week of {timesheet.week_start:%d %b %Y} on {timesheet.engagement.title} "
+            "is waiting for approval: correct it once it is approved or returned, so the "
+            "approver decides on what they have seen.",
+            code="week_submitted",
+        )
     if minutes > 0:
         seat = EngagementMember.objects.get(engagement_id=entry.engagement_id, user=entry.member)
         _require_within_cap(seat, timesheet, minutes)

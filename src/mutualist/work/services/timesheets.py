@@ -3,7 +3,10 @@ returns it with a comment.
 
 Who decides: a coordinator of the engagement's collective, or a contact of
 the engagement's client; never the member whose week it is (a coordinator
-who logs their own time has another coordinator or the client approve it).
+who logs their own time has another coordinator or the client approve it),
+and never someone who made one of the entries waiting for approval (a
+coordinator's correction of a member's time is approved by another
+coordinator or the client).
 Decisions are conditional updates (``UPDATE ... WHERE state='submitted'``
 with the row count checked), so two approvers acting at once cannot both
 act: the second is told the week is no longer waiting.
@@ -16,7 +19,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Exists, QuerySet, Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +28,7 @@ from mutualist.core.errors import Conflict, PermissionDenied, ValidationFailed
 from mutualist.members.models import User
 from mutualist.work.models import EngagementMember, TimeEntry, Timesheet
 from mutualist.work.selectors.access import is_client_contact, is_coordinator
-from mutualist.work.services.time import OPEN_STATES, lock_member
+from mutualist.work.services.time import OPEN_STATES, lock_member, require_week
 
 
 def _require_monday(week_start: dt.date) -> None:
@@ -43,12 +46,14 @@ def week_submit(*, member: User, week_start: dt.date) -> list[Timesheet]:
     returned and has entries becomes ``submitted``. Call inside
     ``transaction.atomic()``; takes the member's row lock.
 
-    Refuses ``invalid_week`` (not a Monday), ``timer_running`` (a timer runs
+    Refuses ``invalid_week`` (not a Monday), ``invalid_date`` (a week
+    outside ``TIME_DAYS``), ``timer_running`` (a timer runs
     in that week: stop it first), ``over_weekly_cap`` (a timesheet of the
     week is over its seat's cap, as a stopped timer may leave it: correct
     an entry first) and ``nothing_to_submit``.
     """
     _require_monday(week_start)
+    require_week(week_start)
     lock_member(member)
     candidates = list(
         Timesheet.objects.filter(member=member, week_start=week_start, state__in=OPEN_STATES)
@@ -141,21 +146,48 @@ def _not_submitted(timesheet: Timesheet) -> Conflict:
     )
 
 
+def _own_unapproved(timesheet_pk: int, by: User) -> QuerySet[TimeEntry]:
+    """The timesheet's entries waiting for approval that ``by`` made: a
+    coordinator's correction of a member's time, or time they recorded for
+    the member."""
+    return TimeEntry.objects.filter(
+        timesheet_id=timesheet_pk, approved_at__isnull=True, created_by=by
+    )
+
+
+def _own_correction() -> PermissionDenied:
+    return PermissionDenied(
+        "You made a change waiting for approval in this timesheet (a correction, or time "
+        "recorded for the member): another coordinator or the client approves it.",
+        code="own_entries",
+    )
+
+
 def timesheet_approve(*, timesheet: Timesheet, by: User) -> Timesheet:
     """Approve a submitted timesheet: its unapproved entries (adjustments
     included) are stamped ``approved_at``/``approved_by`` and so locked.
     Call inside ``transaction.atomic()``; mails the member after commit.
 
-    Refuses ``own_timesheet`` (403), ``not_approver`` (403) and
+    Refuses ``own_timesheet`` (403), ``not_approver`` (403),
+    ``own_entries`` (403: ``by`` made one of the unapproved entries, such
+    as a coordinator's correction; nobody approves their own change) and
     ``timesheet_not_submitted`` (409, also when another approver acted
     first).
     """
     _require_decider(timesheet, by)
+    if _own_unapproved(timesheet.pk, by).exists():
+        raise _own_correction()
     now = timezone.now()
-    updated = Timesheet.objects.filter(pk=timesheet.pk, state=Timesheet.State.SUBMITTED).update(
-        state=Timesheet.State.APPROVED, decided_at=now, decided_by=by, comment=""
+    # The same rule in the update's WHERE, so the check and the approval are
+    # one statement: no entry of ``by`` can slip in between them.
+    updated = (
+        Timesheet.objects.filter(pk=timesheet.pk, state=Timesheet.State.SUBMITTED)
+        .exclude(Exists(_own_unapproved(timesheet.pk, by)))
+        .update(state=Timesheet.State.APPROVED, decided_at=now, decided_by=by, comment="")
     )
     if updated != 1:
+        if _own_unapproved(timesheet.pk, by).exists():
+            raise _own_correction()
         raise _not_submitted(timesheet)
     TimeEntry.objects.filter(timesheet_id=timesheet.pk, approved_at__isnull=True).update(
         approved_at=now, approved_by=by

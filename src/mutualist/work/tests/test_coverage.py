@@ -81,6 +81,49 @@ def test_a_shift_across_spring_forward_is_one_interval_an_hour_shorter():
     assert end - start == dt.timedelta(hours=5)
 
 
+def test_a_shift_across_the_autumn_change_is_one_interval_an_hour_longer():
+    # given: London, Saturday 24 October 2026 22:00 to Sunday 06:00 local; the
+    # clocks go back from 02:00 BST to 01:00 GMT in between
+    window = HourWindow(5, 22, 6)
+    # when
+    [(start, end)] = window_occurrences(window, "Europe/London", dt.date(2026, 10, 19))
+    # then: one continuous stretch, nine real hours, no gap at the repeated hour
+    assert start == dt.datetime(2026, 10, 24, 21, 0, tzinfo=UTC)  # 22:00 BST
+    assert end == dt.datetime(2026, 10, 25, 6, 0, tzinfo=UTC)  # 06:00 GMT
+    assert end - start == dt.timedelta(hours=9)
+    # while coverage still counts each hour of the wall clock once: eight
+    assert len(window_slots(window, "Europe/London", dt.date(2026, 10, 19))) == 8
+
+
+@pytest.mark.parametrize(
+    ("window", "zone", "week", "start", "end"),
+    [
+        # the start hour is skipped (New York, 02:00 EST -> 03:00 EDT): from the jump
+        (HourWindow(6, 2, 5), "America/New_York", dt.date(2026, 3, 2),
+         dt.datetime(2026, 3, 8, 7, tzinfo=UTC), dt.datetime(2026, 3, 8, 9, tzinfo=UTC)),
+        # the end hour is skipped: until the jump
+        (HourWindow(5, 22, 2), "America/New_York", dt.date(2026, 3, 2),
+         dt.datetime(2026, 3, 8, 3, tzinfo=UTC), dt.datetime(2026, 3, 8, 7, tzinfo=UTC)),
+        # the end hour happens twice (London, 01:00): until its second time, 01:00 GMT
+        (HourWindow(5, 22, 1), "Europe/London", dt.date(2026, 10, 19),
+         dt.datetime(2026, 10, 24, 21, tzinfo=UTC), dt.datetime(2026, 10, 25, 1, tzinfo=UTC)),
+        # the start hour happens twice: from its first time, 01:00 BST
+        (HourWindow(6, 1, 3), "Europe/London", dt.date(2026, 10, 19),
+         dt.datetime(2026, 10, 25, 0, tzinfo=UTC), dt.datetime(2026, 10, 25, 3, tzinfo=UTC)),
+        # a half-hour change (Lord Howe, 02:00 -> 02:30): from the jump, half an hour
+        (HourWindow(6, 2, 3), "Australia/Lord_Howe", dt.date(2026, 9, 28),
+         dt.datetime(2026, 10, 3, 15, 30, tzinfo=UTC), dt.datetime(2026, 10, 3, 16, tzinfo=UTC)),
+    ],
+)  # fmt: skip
+def test_a_shift_starts_and_ends_where_the_clocks_show_its_hours(window, zone, week, start, end):
+    assert window_occurrences(window, zone, week) == [(start, end)]
+
+
+def test_a_shift_whose_every_hour_is_skipped_does_not_happen():
+    # New York skips 02:00-03:00 on Sunday 8 March 2026
+    assert window_occurrences(HourWindow(6, 2, 3), "America/New_York", dt.date(2026, 3, 2)) == []
+
+
 def test_a_night_shift_runs_into_the_next_day_and_sunday_into_monday():
     # given
     night = HourWindow(6, 22, 6)

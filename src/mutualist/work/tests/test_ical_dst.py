@@ -1,7 +1,9 @@
 """The calendar feed's shifts land on the right real hours across
-daylight-saving changes: each shift's DTSTART/DTEND instants are the
-instants ``work.coverage.window_slots`` gives for that week, read either
-with the zone's name or with the VTIMEZONE the feed carries."""
+daylight-saving changes: each shift's DTSTART/DTEND instants are the real
+interval ``work.coverage.window_occurrences`` gives for that week (one
+continuous stretch, an hour shorter across spring forward and an hour longer
+across the autumn change), read either with the zone's name or with the
+VTIMEZONE the feed carries."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from icalendar import Calendar, Timezone
 
 from mutualist.members.models import User
 from mutualist.testing import Cast
-from mutualist.work.coverage import HourWindow, slots_to_intervals, window_slots
+from mutualist.work.coverage import HourWindow, window_occurrences
 from mutualist.work.ical import member_calendar, member_calendar_ics
 from mutualist.work.models import (
     Client,
@@ -29,9 +31,11 @@ NIGHT = HourWindow(5, 22, 6)  # Sat 22:00-06:00
 DAY = HourWindow(0, 9, 17)  # Mon 09:00-17:00
 
 
-def engagement_in(cast: Cast, member: User, tz: str) -> EngagementMember:
+def engagement_in(
+    cast: Cast, member: User, tz: str, windows: tuple[HourWindow, ...] = (NIGHT, DAY)
+) -> EngagementMember:
     """An active engagement of collective A in ``tz``, with ``member`` on
-    shift on the windows above."""
+    shift on ``windows`` (those above unless told)."""
     client = Client.objects.create(
         name=f"Client in {tz}",
         country="AU",
@@ -58,7 +62,7 @@ def engagement_in(cast: Cast, member: User, tz: str) -> EngagementMember:
         weekly_cap_hours=40,
         joined_at=dt.datetime(2026, 1, 1, tzinfo=UTC),
     )
-    for window in (NIGHT, DAY):
+    for window in windows:
         EngagementShift.objects.create(
             member=seat,
             weekday=window.weekday,
@@ -106,7 +110,7 @@ def shift_instants_by_vtimezone(ics: bytes) -> set[tuple[dt.datetime, dt.datetim
 def expected_week(tz: str, week: dt.date) -> set[tuple[dt.datetime, dt.datetime]]:
     intervals = set()
     for window in (NIGHT, DAY):
-        intervals |= set(slots_to_intervals(window_slots(window, tz, week)))
+        intervals |= set(window_occurrences(window, tz, week))
     return intervals
 
 
@@ -131,7 +135,7 @@ def _in_week(
 
 
 @pytest.mark.parametrize(("tz", "sunday", "change"), TRANSITIONS)
-def test_shifts_across_a_clock_change_land_on_the_hours_window_slots_give(
+def test_shifts_across_a_clock_change_are_their_real_continuous_intervals(
     cast: Cast, tz: str, sunday: dt.date, change: str
 ) -> None:
     # given Ana on shift Sat 22:00-06:00 and Mon 09:00-17:00 in ``tz``
@@ -142,7 +146,7 @@ def test_shifts_across_a_clock_change_land_on_the_hours_window_slots_give(
     ics = member_calendar_ics(user=cast.ana, now=now)
     calendar = Calendar.from_ical(ics)
 
-    # then that week's shifts are exactly the real intervals of its slots
+    # then that week's shifts are exactly their real intervals
     expected = expected_week(tz, monday)
     assert _in_week(shift_instants(calendar), tz, monday) == expected
     # and reading the wall-clock times with the feed's VTIMEZONE gives the same
@@ -150,33 +154,55 @@ def test_shifts_across_a_clock_change_land_on_the_hours_window_slots_give(
     # and the week after the change too (the new offset, a full-length night)
     following = monday + dt.timedelta(weeks=1)
     assert _in_week(shift_instants(calendar), tz, following) == expected_week(tz, following)
-    # and the night shift is an hour shorter going forward, and split around
-    # the repeated hour going back (which counts once, the first time)
-    night = slots_to_intervals(window_slots(NIGHT, tz, monday))
-    if change == "forward":
-        assert [(b - a) for a, b in night] == [dt.timedelta(hours=7)]
-    else:
-        assert [(b - a) for a, b in night] in (
-            [dt.timedelta(hours=4), dt.timedelta(hours=4)],
-            [dt.timedelta(hours=5), dt.timedelta(hours=3)],
-        )
-    assert {(a, b) for a, b in night} <= shift_instants(calendar)
+    # and the night shift is one event, an hour shorter going forward and an
+    # hour longer going back: 22:00 to 06:00 as the clocks show them
+    [night] = window_occurrences(NIGHT, tz, monday)
+    zone = ZoneInfo(tz)
+    assert night[1] - night[0] == dt.timedelta(hours=7 if change == "forward" else 9)
+    saturday = sunday - dt.timedelta(days=1)
+    assert night[0].astimezone(zone).replace(tzinfo=None) == dt.datetime.combine(
+        saturday, dt.time(22)
+    )
+    assert night[1].astimezone(zone).replace(tzinfo=None) == dt.datetime.combine(sunday, dt.time(6))
+    assert night in shift_instants(calendar)
 
 
-def test_the_second_of_two_equal_local_times_is_written_in_utc(cast: Cast) -> None:
+def test_a_night_shift_across_the_autumn_change_is_one_event_an_hour_longer(cast: Cast) -> None:
     # given Ana on a London night shift, and the clocks going back on 25 October 2026
     engagement_in(cast, cast.ana, "Europe/London")
     now = dt.datetime(2026, 10, 21, 12, tzinfo=UTC)
 
+    calendar = member_calendar(user=cast.ana, now=now)
+    ics = calendar.to_ical().decode()
+
+    # then Saturday's night is one event from 22:00 BST to 06:00 GMT: nine
+    # continuous hours, with no break at the repeated hour
+    assert "DTSTART;TZID=Europe/London:20261024T220000" in ics
+    assert "DTEND;TZID=Europe/London:20261025T060000" in ics
+    assert (
+        dt.datetime(2026, 10, 24, 21, tzinfo=UTC),
+        dt.datetime(2026, 10, 25, 6, tzinfo=UTC),
+    ) in shift_instants(calendar)
+    assert "DTSTART;TZID=Europe/London:20261025T020000" not in ics
+    assert "DTEND:20261025T010000Z" not in ics
+    # and the next shift keeps the zone's wall clock
+    assert "DTSTART;TZID=Europe/London:20261026T090000" in ics
+
+
+def test_the_second_of_two_equal_local_times_is_written_in_utc(cast: Cast) -> None:
+    # given Ana on a London shift Saturday 22:00 to 01:00, and the clocks going
+    # back at 02:00 BST on 25 October 2026: 01:00 happens twice that night
+    engagement_in(cast, cast.ana, "Europe/London", windows=(HourWindow(5, 22, 1),))
+    now = dt.datetime(2026, 10, 21, 12, tzinfo=UTC)
+
     ics = member_calendar_ics(user=cast.ana, now=now).decode()
 
-    # then the first part of the night ends at 01:00 GMT, the second 01:00 of
-    # the night, which a TZID wall-clock time would read as the first (BST)
-    assert "DTEND:20261025T010000Z" in ics
-    # and everything else keeps the zone's wall clock
+    # then the shift ends at the second 01:00 (GMT), which a TZID wall-clock
+    # time would read as the first (BST): it is written in UTC
     assert "DTSTART;TZID=Europe/London:20261024T220000" in ics
-    assert "DTSTART;TZID=Europe/London:20261025T020000" in ics
-    assert "DTSTART;TZID=Europe/London:20261026T090000" in ics
+    assert "DTEND:20261025T010000Z" in ics
+    # and the other weeks' ends keep the zone's wall clock
+    assert "DTEND;TZID=Europe/London:20261018T010000" in ics
 
 
 def test_every_tzid_has_a_matching_vtimezone(cast: Cast) -> None:

@@ -17,10 +17,13 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
 
 from mutualist.members.models import User
 from mutualist.testing import Cast, Work
 from mutualist.work.models import Client, Engagement, EngagementMember, TimeEntry, Timesheet
+from mutualist.work.services.imports import TOGGL as TOGGL_LAYOUT
+from mutualist.work.services.imports import ImportFile, ImportRow, RowCode, timesheet_import
 
 UTC = dt.UTC
 DATA = Path(__file__).parent / "data"
@@ -292,6 +295,91 @@ def test_timezone_overrides_the_members_own(work: Work) -> None:
     assert result.code == 0, result.out
     # 07:00 in Sydney (+11:00 in December) is 20:00 UTC the day before
     assert entries()[0][1] == utc(2026, 12, 6, 20)
+
+
+# --- Text and dates no database takes ---------------------------------------------------
+
+
+def _refused(result: Run) -> dict[int, list[str]]:
+    """The report's refused rows: row number -> the rest of its line's words."""
+    rows = {}
+    for line in result.out.splitlines():
+        words = line.replace("│", " ").split()
+        if "│" in line and words and words[0].isdigit():
+            rows[int(words[0])] = words[1:]
+    return rows
+
+
+def test_a_cell_with_a_nul_refuses_its_row_not_the_import(work: Work, tmp_path: Path) -> None:
+    # given a good row, a Description with a NUL, and an Email with one
+    # (PostgreSQL stores neither: a DataError ended the whole import)
+    path = csv_file(
+        tmp_path,
+        toggl_row("ana@example.org", "2026-12-07 09:00:00", "2026-12-07 10:00:00"),
+        toggl_row("ana@example.org", "2026-12-07 11:00:00", "2026-12-07 12:00:00", "In\x00box"),
+        toggl_row("b\x00en@example.org", "2026-12-07 09:00:00", "2026-12-07 10:00:00"),
+    )
+
+    result = run(path, "--engagement", work.engagement.pk, "--skip-bad-rows")
+
+    # then each is refused by the import's own check, named, and the good row is kept
+    assert result.code == 0, result.err
+    refused = _refused(result)
+    assert refused[3][:2] == ["Description", "invalid_characters"]
+    assert refused[4][:2] == ["Email", "invalid_characters"]
+    assert "Description contains a NUL character (U+0000)" in result.out
+    assert result.out.splitlines()[-1] == "3 rows: 1 imported, 2 refused (skipped)"
+    assert [(e[0], e[1], e[4]) for e in entries()] == [
+        ("ana@example.org", utc(2026, 12, 7, 1), "Work")
+    ]
+
+
+def test_a_nul_is_refused_before_the_time_service_sees_the_row(work: Work) -> None:
+    values = {
+        "Email": "ana@example.org", "Description": "Inbox", "Task": "Calls\x00",
+        "Billable": "Yes", "Start date": "2026-12-07", "Start time": "09:00:00",
+        "End date": "2026-12-07", "End time": "10:00:00",
+    }  # fmt: skip
+    data = ImportFile(layout=TOGGL_LAYOUT, rows=[ImportRow(number=2, values=values)])
+
+    with transaction.atomic():
+        report = timesheet_import(
+            engagement=work.engagement, data=data, file_name="t.csv", skip_bad_rows=True
+        )
+
+    [result] = report.results
+    assert (result.outcome, result.column, result.code) == (
+        "refused",
+        "Task",
+        RowCode.INVALID_CHARACTERS,
+    )
+    assert counts() == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("zone", "start", "end"),
+    [
+        ("Pacific/Kiritimati", "9999-12-31 09:00:00", "9999-12-31 10:00:00"),
+        ("Pacific/Honolulu", "9999-12-31 22:00:00", "9999-12-31 23:00:00"),  # year 10000 in UTC
+        ("Asia/Tokyo", "0001-01-01 00:00:00", "0001-01-01 01:00:00"),  # year 0 in UTC
+        ("Europe/London", "1999-12-31 09:00:00", "1999-12-31 10:00:00"),
+    ],
+)
+def test_a_date_out_of_range_refuses_its_row(
+    year_round: Engagement, tmp_path: Path, zone: str, start: str, end: str
+) -> None:
+    path = csv_file(
+        tmp_path,
+        toggl_row("carla@example.org", "2026-12-07 09:00:00", "2026-12-07 10:00:00"),
+        toggl_row("carla@example.org", start, end),
+    )
+
+    result = run(path, "--engagement", year_round.pk, "--timezone", zone, "--skip-bad-rows")
+
+    assert result.code == 0, result.err
+    assert _refused(result)[3][:3] == ["Start", "date", "invalid_date"]
+    assert "outside the dates time is kept for" in result.out
+    assert counts() == (1, 1)
 
 
 # --- Daylight saving -------------------------------------------------------------------

@@ -214,3 +214,22 @@ def test_the_source_names_the_tracker_the_file_and_the_row_and_fits_its_column()
     assert len(long) == 120
     assert long.startswith("clockify:xxx")
     assert long.endswith(":row 1234")
+
+
+@pytest.mark.parametrize("text", ["9999-12-31", "0001-01-01", "12/31/1999", "2101-01-01"])
+def test_a_date_outside_the_years_time_is_kept_for_is_refused(text: str) -> None:
+    with pytest.raises(RowRefused) as caught:
+        parse_date(text, column="Start date")
+
+    assert (caught.value.column, caught.value.code) == ("Start date", RowCode.INVALID_DATE)
+    assert "outside the dates time is kept for" in caught.value.message
+
+
+def test_a_local_time_near_the_end_of_the_calendar_is_refused_not_an_overflow() -> None:
+    # 23:00 on 31 December 9999 in Honolulu (UTC-10) would be in year 10000 in UTC
+    with pytest.raises(RowRefused) as caught:
+        local_instant(
+            dt.date(9999, 12, 31), dt.time(23), ZoneInfo("Pacific/Honolulu"), column="End time"
+        )
+
+    assert (caught.value.column, caught.value.code) == ("End time", RowCode.INVALID_DATE)

@@ -260,6 +260,20 @@ def test_a_member_lists_only_their_own_timesheets(work: Work, submitted: dict[st
     assert body(ana.get(f"{API}/engagements/{work.engagement.pk}/timesheets"))["count"] == 2
 
 
+@pytest.mark.parametrize("day", ["2026-11-30", "2026-12-02", "2026-12-06"])
+def test_the_timesheet_filter_takes_any_day_of_the_week(
+    work: Work, submitted: dict[str, Any], day: str
+) -> None:
+    # as /me/week and the team's week do: Monday, Wednesday or Sunday, the same week
+    url = f"{API}/engagements/{work.engagement.pk}/timesheets?week={day}"
+    listed = body(bearer_client(work.dana).get(url))
+    assert [(t["id"], t["week_start"]) for t in listed["items"]] == [
+        (submitted["id"], "2026-11-30")
+    ]
+    following = f"{API}/engagements/{work.engagement.pk}/timesheets?week=2026-12-07"
+    assert body(bearer_client(work.dana).get(following))["items"] == []
+
+
 def test_returning_needs_a_comment(work: Work, submitted: dict[str, Any]) -> None:
     ana = bearer_client(work.cast.ana)
     url = f"{API}/timesheets/{submitted['id']}/return"
@@ -289,6 +303,26 @@ def test_an_adjustment_through_the_api(work: Work, submitted: dict[str, Any]) ->
     sheet = body(dana.get(f"{API}/timesheets/{submitted['id']}"))
     assert (sheet["state"], sheet["minutes"]) == ("submitted", 90)
     assert [e["kind"] for e in sheet["entries"]] == ["manual", "adjustment"]
+
+
+def test_an_adjustment_waits_for_the_weeks_decision(work: Work, submitted: dict[str, Any]) -> None:
+    # given Ben's approved week, corrected once by Ben and so waiting again
+    dana, ben = bearer_client(work.dana), bearer_client(work.cast.ben)
+    post_json(dana, f"{API}/timesheets/{submitted['id']}/approve")
+    entry = TimeEntry.objects.get()
+    url = f"{API}/time-entries/{entry.pk}/adjustments"
+    assert post_json(ben, url, {"minutes": 30, "note": "Call"}).status_code == 201
+    # when he corrects it again before Dana decides, it is refused
+    assert_problem(post_json(ben, url, {"minutes": 240, "note": "More"}), 409, "week_submitted")
+    assert TimeEntry.objects.count() == 2
+    # and when Ana, a coordinator, corrects it once approved, she cannot approve it
+    post_json(dana, f"{API}/timesheets/{submitted['id']}/approve")
+    ana = bearer_client(work.cast.ana)
+    assert post_json(ana, url, {"minutes": -15, "note": "Lunch"}).status_code == 201
+    response = post_json(ana, f"{API}/timesheets/{submitted['id']}/approve")
+    assert_problem(response, 403, "own_entries")
+    assert Timesheet.objects.get().state == "submitted"
+    assert TimeEntry.objects.filter(approved_at__isnull=True).count() == 1
 
 
 def test_the_team_week_is_for_coordinators(work: Work, submitted: dict[str, Any]) -> None:

@@ -315,8 +315,94 @@ def test_adjustments_add_up_and_never_below_zero(work: Work, bens_week: Timeshee
     approve(bens_week, work.dana)
     entry = TimeEntry.objects.get(note="Payroll")
     adjust(entry, work.cast.ben, -100)
+    approve(Timesheet.objects.get(pk=bens_week.pk), work.dana)
     assert refusal(lambda: adjust(entry, work.cast.ben, -21)).code == "adjustment_below_zero"
     adjust(entry, work.cast.ben, -20)  # exactly to zero
+
+
+def test_it_refuses_an_adjustment_while_the_week_waits_for_approval(
+    work: Work, bens_week: Timesheet
+) -> None:
+    # given Ben's approved week, which his +30 correction sent back for approval
+    approve(bens_week, work.dana)
+    entry = TimeEntry.objects.get(note="Payroll")
+    first = adjust(entry, work.cast.ben, 30, "Forgot the call")
+    assert state_of(bens_week) == "submitted"
+    # (Dana opens it: the week as she sees it now)
+    seen = set(TimeEntry.objects.filter(timesheet=bens_week).values_list("pk", flat=True))
+    before = TimeEntry.objects.count()
+    # when Ben adds another 4 hours while it waits, as would Ana, his coordinator
+    for by in (work.cast.ben, work.cast.ana):
+        error = refusal(lambda by=by: adjust(entry, by, 240, "And the whole afternoon"))
+        # then both are refused, and nothing changed
+        assert (error.code, error.status) == ("week_submitted", 409)
+    assert TimeEntry.objects.count() == before
+    assert state_of(bens_week) == "submitted"
+    # and Dana's approval approves only what she saw
+    approve(Timesheet.objects.get(pk=bens_week.pk), work.dana)
+    approved = set(
+        TimeEntry.objects.filter(timesheet=bens_week, approved_by=work.dana).values_list(
+            "pk", flat=True
+        )
+    )
+    assert approved == seen
+    first.refresh_from_db()
+    assert first.approved_by == work.dana
+
+
+def test_a_returned_week_still_takes_a_correction(work: Work, bens_week: Timesheet) -> None:
+    approve(bens_week, work.dana)
+    entry = TimeEntry.objects.get(note="Payroll")
+    adjust(entry, work.cast.ben, 30)
+    with transaction.atomic():
+        timesheet_return(
+            timesheet=Timesheet.objects.get(pk=bens_week.pk), by=work.dana, comment="Which call?"
+        )
+    # a returned week is the member's to change again: the correction goes in
+    assert adjust(entry, work.cast.ben, -10).minutes == -10
+    assert state_of(bens_week) == "returned"
+
+
+def test_a_coordinator_does_not_approve_their_own_correction(
+    work: Work, bens_week: Timesheet
+) -> None:
+    # given Ben's approved week, corrected by Ana, a coordinator: back for approval
+    approve(bens_week, work.dana)
+    entry = TimeEntry.objects.get(note="Payroll")
+    correction = adjust(entry, work.cast.ana, 90, "The call ran long")
+    sheet = Timesheet.objects.get(pk=bens_week.pk)
+    # when Ana approves it herself
+    error = refusal(lambda: approve(sheet, work.cast.ana))
+    # then she is refused, and nothing changed
+    assert (error.code, error.status) == ("own_entries", 403)
+    assert state_of(bens_week) == "submitted"
+    correction.refresh_from_db()
+    assert correction.approved_at is None
+    fresh = Timesheet.objects.get(pk=bens_week.pk)
+    assert fresh.decided_by_id is None and fresh.decided_at is None
+    # and the client (or another coordinator) approves it instead
+    approve(sheet, work.dana)
+    correction.refresh_from_db()
+    assert correction.approved_by == work.dana
+
+
+def test_a_coordinator_does_not_approve_time_they_recorded_for_a_member(work: Work) -> None:
+    # given an hour Ana, a coordinator, recorded for Ben, in his submitted week
+    with transaction.atomic():
+        recorded = time_entry_record(
+            engagement=work.engagement, member=work.cast.ben, started_at=manila(1, 9),
+            ended_at=manila(1, 10), recorded_by=work.cast.ana,
+        )  # fmt: skip
+    [sheet] = submit(work.cast.ben)
+    # when Ana approves the week
+    error = refusal(lambda: approve(sheet, work.cast.ana))
+    # then she is refused, and nothing changed; Dana may
+    assert (error.code, error.status) == ("own_entries", 403)
+    assert state_of(sheet) == "submitted"
+    recorded.refresh_from_db()
+    assert recorded.approved_at is None
+    approve(sheet, work.dana)
+    assert state_of(sheet) == "approved"
 
 
 def test_it_refuses_to_adjust_an_unapproved_entry_or_an_adjustment(

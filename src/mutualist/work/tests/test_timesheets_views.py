@@ -17,7 +17,7 @@ from mutualist.members.models import User
 from mutualist.testing import Work
 from mutualist.work.models import TimeEntry, Timesheet
 from mutualist.work.services.time import time_entry_record
-from mutualist.work.services.timesheets import week_submit
+from mutualist.work.services.timesheets import timesheet_approve, week_submit
 from mutualist.work.views.timesheets import portal_timesheets
 
 UTC = dt.UTC
@@ -141,6 +141,55 @@ def test_approving_ones_own_timesheet_is_forbidden(work: Work, client_for: Login
     assert "Approve the week" not in ana.get(f"/timesheets/{anas.pk}/").content.decode()
     assert ana.post(f"/timesheets/{anas.pk}/approve/").status_code == 403
     assert Timesheet.objects.get(pk=anas.pk).state == "submitted"
+
+
+def test_a_coordinator_is_told_why_she_cannot_approve_her_own_entries(
+    work: Work, client_for: Login
+) -> None:
+    # given an hour Ana recorded for Ben, in his submitted week
+    with transaction.atomic():
+        time_entry_record(
+            engagement=work.engagement, member=work.cast.ben,
+            started_at=dt.datetime(2026, 12, 1, 1, 0, tzinfo=UTC),
+            ended_at=dt.datetime(2026, 12, 1, 2, 0, tzinfo=UTC), recorded_by=work.cast.ana,
+        )  # fmt: skip
+        [bens] = week_submit(member=work.cast.ben, week_start=WEEK)
+    # when she presses Approve
+    response = client_for(work.cast.ana).post(f"/timesheets/{bens.pk}/approve/", follow=True)
+    # then the page says why, and nothing changed
+    assert response.status_code == 200
+    assert "another coordinator or the client approves it" in response.content.decode()
+    assert Timesheet.objects.get(pk=bens.pk).state == "submitted"
+    assert TimeEntry.objects.get().approved_at is None
+
+
+def test_corrections_are_offered_only_once_the_week_is_decided(
+    work: Work, client_for: Login, sheet: Timesheet
+) -> None:
+    ben = client_for(work.cast.ben)
+    with transaction.atomic():
+        timesheet_approve(timesheet=sheet, by=work.dana)
+    assert ">Correct</a>" in ben.get(f"/timesheets/{sheet.pk}/").content.decode()
+    # a correction sends the week back for approval: no second one meanwhile
+    entry = TimeEntry.objects.get()
+    response = ben.post(f"/time-entries/{entry.pk}/adjust/", {"minutes": 30, "note": "Call"})
+    assert response.status_code == 302
+    assert ">Correct</a>" not in ben.get(f"/timesheets/{sheet.pk}/").content.decode()
+    response = ben.post(f"/time-entries/{entry.pk}/adjust/", {"minutes": 240, "note": "More"})
+    assert response.status_code == 422
+    assert "is waiting for approval" in response.content.decode()
+    assert TimeEntry.objects.count() == 2
+
+
+@pytest.mark.parametrize("week", ["9999-12-31", "0001-01-01", "1999-12-26", "2101-01-01", "x"])
+def test_a_team_week_out_of_range_shows_this_week_and_says_why(
+    work: Work, client_for: Login, sheet: Timesheet, week: str
+) -> None:
+    response = client_for(work.cast.ana).get(f"/collectives/manila-va/week/?week={week}")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Showing this week instead." in page
+    assert "Week of Monday 30 November 2026" in page  # Saturday 5 December in Manila
 
 
 def test_the_team_week_is_for_coordinators(work: Work, client_for: Login, sheet: Timesheet) -> None:

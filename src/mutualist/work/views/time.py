@@ -58,9 +58,15 @@ _TEMPLATES = "work/time"
 
 
 def _week_of(request: HttpRequest, user: User) -> dt.date:
-    """The week asked for (``week`` in the query or the form), else this one."""
+    """The week asked for (``week`` in the query or the form), else this one;
+    this one too, with a message saying why, when the week asked for is not
+    a date or is outside the years time is kept for."""
     raw = request.POST.get("week") if request.method == "POST" else request.GET.get("week")
-    return parse_week(raw) or this_week(user)
+    try:
+        return parse_week(raw) or this_week(user)
+    except DomainError as exc:
+        messages.warning(request, f"{exc.message} Showing this week instead.")
+        return this_week(user)
 
 
 def _week_url(week: dt.date) -> str:

@@ -55,9 +55,13 @@ def _render_timesheet(
             "sheet": found,
             "timesheet": timesheet,
             "is_member": timesheet.member_id == user.pk,
-            # The member, or a coordinator: a client contact asks, never edits.
-            "can_adjust": timesheet.member_id == user.pk
-            or is_coordinator(user, timesheet.engagement.collective_id),
+            # The member, or a coordinator: a client contact asks, never edits;
+            # and not while the week waits for a decision (``week_submitted``).
+            "can_adjust": timesheet.state != Timesheet.State.SUBMITTED
+            and (
+                timesheet.member_id == user.pk
+                or is_coordinator(user, timesheet.engagement.collective_id)
+            ),
             "return_form": return_form or ReturnForm(),
         },
         status=status,
@@ -81,7 +85,9 @@ def timesheet_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
         with transaction.atomic(durable=True):
             timesheet_approve(timesheet=timesheet, by=user)
     except DomainError as exc:
-        if exc.status == 403:
+        # The buttons show to anyone who may decide; a change of their own
+        # waiting in the week is said on the page, not as a bare 403.
+        if exc.status == 403 and exc.code != "own_entries":
             raise
         messages.error(request, exc.message)
     else:
@@ -118,7 +124,11 @@ def timesheet_return_view(request: HttpRequest, pk: int) -> HttpResponse:
 def team_week_view(request: HttpRequest, slug: str) -> HttpResponse:
     user = request_member(request)
     collective, _ = collective_get_for_coordinator(user=user, slug=slug)
-    week_start = parse_week(request.GET.get("week")) or this_week(user)
+    try:
+        week_start = parse_week(request.GET.get("week")) or this_week(user)
+    except DomainError as exc:
+        messages.warning(request, f"{exc.message} Showing this week instead.")
+        week_start = this_week(user)
     return render(
         request,
         f"{_TEMPLATES}/team_week.html",
