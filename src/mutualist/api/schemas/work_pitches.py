@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import StrictInt
 
 from mutualist.api.schemas.common import CollectiveRefOut, InputSchema, MoneyOut, PersonOut
 from mutualist.core.money import Money
@@ -432,15 +433,15 @@ class ShiftIn(InputSchema):
 
 
 class RoleRateIn(InputSchema):
-    job_role: int
+    job_role: StrictInt
     bill_rate: str = Field(description="Per hour, a decimal string", examples=["25.00"])
 
 
 class TeamLineIn(InputSchema):
-    member: int | str = Field(description="A user id or a handle")
-    job_role: int
+    member: StrictInt | str = Field(description="A user id or a handle")
+    job_role: StrictInt
     pay_rate: str = Field(description="Per hour, at most the role's bill rate", examples=["20.00"])
-    hours: int | None = Field(None, description="A flexible role's hours a week")
+    hours: StrictInt | None = Field(None, description="A flexible role's hours a week")
     shifts: list[ShiftIn] = Field(
         default_factory=list, description="A coverage role's shifts, inside its coverage hours"
     )
@@ -461,7 +462,7 @@ class PitchIn(TeamIn):
     """PUT: the draft's every field; the team replaces the old one."""
 
     message: str = ""
-    payment_terms_days: int = Field(30, description="0 to 365; net 30 by default")
+    payment_terms_days: StrictInt = Field(30, description="0 to 365; net 30 by default")
     payment_method: str = "Bank transfer"
 
 
@@ -490,16 +491,18 @@ class StatusIn(InputSchema):
 class SeatPatchIn(InputSchema):
     pay_rate: str | None = None
     bill_rate: str | None = Field(None, description="A change makes a new agreement version")
-    weekly_cap_hours: int | None = Field(None, description="A change makes a new agreement version")
+    weekly_cap_hours: StrictInt | None = Field(
+        None, description="A change makes a new agreement version"
+    )
 
 
 class SeatAddIn(InputSchema):
-    member: int | str = Field(description="A user id or a handle")
+    member: StrictInt | str = Field(description="A user id or a handle")
     role_title: str
     skill: str | None = Field(None, description="A skill's slug")
     bill_rate: str
     pay_rate: str
-    weekly_cap_hours: int
+    weekly_cap_hours: StrictInt
     shifts: list[ShiftIn] = Field(default_factory=list)
 
 

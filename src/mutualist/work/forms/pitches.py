@@ -224,7 +224,12 @@ class TeamLineForm(forms.Form):
         }
 
 
-TeamFormSet = forms.formset_factory(TeamLineForm, extra=0)
+# A team of more lines than this is refused as a form error: it bounds the
+# forms built from a posted count.
+MAX_TEAM_LINES = 50
+TeamFormSet = forms.formset_factory(
+    TeamLineForm, extra=0, max_num=MAX_TEAM_LINES, validate_max=True, absolute_max=MAX_TEAM_LINES
+)
 
 
 class PitchDeclineForm(forms.Form):

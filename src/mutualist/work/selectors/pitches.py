@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from mutualist.collectives.models import Collective
+from mutualist.core.errors import ValidationFailed
 from mutualist.core.money import Money
 from mutualist.members.availability import Window
 from mutualist.members.models import Skill, User
@@ -58,6 +59,10 @@ from mutualist.work.selectors.shifts import committed_hours, seats_of, shift_occ
 # Pitch states a client sees in the portal: what they were sent and decided.
 RECEIVED = (Pitch.State.SENT, Pitch.State.ACCEPTED, Pitch.State.DECLINED)
 LIVE_PITCH = (Pitch.State.DRAFT, Pitch.State.SENT)
+# The weeks a staffing check may look at.
+WEEK_RANGE = (dt.date(2000, 1, 1), dt.date(2100, 12, 31))
+# A database id fits a signed 64-bit integer; a larger one matches no row.
+ID_MAX = 2**63 - 1
 
 
 # --- A team, saved or typed --------------------------------------------------------
@@ -181,11 +186,19 @@ def pitch_check(
     *, pitch: Pitch, week: dt.date | None = None, team: DraftTeam | None = None
 ) -> check.CheckResult:
     """The live staffing check of ``pitch``'s team (or of ``team``, typed but
-    not saved) for the week of ``week`` (default: the job's start week).
+    not saved) for the week of ``week`` (default: the job's start week),
+    which lies within ``WEEK_RANGE`` (``invalid_date`` otherwise).
 
     Hours the members have committed elsewhere and their shifts elsewhere
     leave out the engagement this very pitch became, if it was accepted.
     """
+    if week is not None and not WEEK_RANGE[0] <= week <= WEEK_RANGE[1]:
+        # Near year 1 or 9999 the week's Monday and its UTC bounds overflow (a 500).
+        raise ValidationFailed(
+            f"Pick a week from {WEEK_RANGE[0].year} to {WEEK_RANGE[1].year}.",
+            code="invalid_date",
+            field="week",
+        )
     team = team if team is not None else pitch_team(pitch=pitch)
     job = pitch.job
     monday = monday_of(week or job.start_date)
@@ -287,7 +300,10 @@ def engagement_team(
 
 def seat_get(*, engagement: Engagement, user_id: int) -> EngagementMember:
     """The seat of ``user_id`` on ``engagement`` (which the caller got through
-    a permission-scoped selector); 404 when they have none."""
+    a permission-scoped selector); 404 when they have none (and for an id
+    no row can have: SQLite raises ``OverflowError`` on one past 64 bits)."""
+    if not 0 < user_id <= ID_MAX:
+        raise Http404("No such team member.")
     seat = (
         EngagementMember.objects.filter(engagement=engagement, user_id=user_id)
         .select_related("user__profile", "engagement__collective", "engagement__client")

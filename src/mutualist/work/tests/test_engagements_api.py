@@ -314,3 +314,55 @@ def test_anonymous_callers_must_authenticate(world, client: Client, method, path
         response = getattr(client, method)(path, data="{}", content_type="application/json")
 
     assert_problem(response, 401, "not_authenticated")
+
+
+@pytest.mark.parametrize("user_id", ["99999999999999999999", "9223372036854775808"])
+def test_a_seat_id_past_64_bits_is_not_found(world, client_for, user_id):
+    ana, pk = client_for(world.cast.ana), world.engagement.pk
+    before = Agreement.objects.count()
+
+    assert patch_json(ana, f"{E}/{pk}/team/{user_id}", {"pay_rate": "1"}).status_code == 404
+    assert ana.delete(f"{E}/{pk}/team/{user_id}").status_code == 404
+    assert Agreement.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"weekly_cap_hours": True}, {"member": True}],
+)
+def test_adding_or_patching_refuses_booleans_as_numbers(world, client_for, payload):
+    ana, pk = client_for(world.cast.ana), world.engagement.pk
+    before = Agreement.objects.count()
+    seat = {"member": world.cast.olga.pk, "role_title": "X", "bill_rate": "30",
+            "pay_rate": "20", "weekly_cap_hours": 4, **payload}  # fmt: skip
+
+    assert post_json(ana, f"{E}/{pk}/team", seat).status_code == 422
+    if "weekly_cap_hours" in payload:
+        patched = patch_json(ana, f"{E}/{pk}/team/{world.cast.ben.pk}", payload)
+        assert patched.status_code == 422
+    assert Agreement.objects.count() == before
+
+
+def test_a_cap_below_the_seats_shifts_is_refused(world, client_for):
+    ana, pk = client_for(world.cast.ana), world.engagement.pk
+    before = Agreement.objects.count()
+
+    refused = post_json(
+        ana, f"{E}/{pk}/team",
+        {"member": world.cast.ben.pk, "role_title": "X", "bill_rate": "30", "pay_rate": "20",
+         "weekly_cap_hours": 1, "shifts": [{"days": ["mon"], "start": "09:00", "end": "17:00"}]},
+    )  # fmt: skip
+    outside = post_json(
+        ana, f"{E}/{pk}/team",
+        {"member": world.cast.ben.pk, "role_title": "X", "bill_rate": "30", "pay_rate": "20",
+         "weekly_cap_hours": 161,
+         "shifts": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                     "start": "00:00", "end": "23:00"}]},
+    )  # fmt: skip
+    # Ana's seat has 40 h of shifts
+    cap = patch_json(ana, f"{E}/{pk}/team/{world.cast.ana.pk}", {"weekly_cap_hours": 39})
+
+    assert_problem(refused, 422, "cap_below_shifts")
+    assert_problem(outside, 422, "shift_outside_coverage")
+    assert_problem(cap, 422, "cap_below_shifts")
+    assert Agreement.objects.count() == before

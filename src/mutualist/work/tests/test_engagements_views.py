@@ -269,3 +269,11 @@ def test_the_add_member_page_refuses_someone_already_on_the_team(world, client_f
         client_for(world.cast.ben).get(f"/engagements/{world.engagement.pk}/team/add/").status_code
         == 403
     )
+
+
+def test_a_seat_id_past_64_bits_is_not_found(world, client_for):
+    response = client_for(world.cast.ana).post(
+        f"/engagements/{world.engagement.pk}/team/99999999999999999999/", {"remove": "1"}
+    )
+
+    assert response.status_code == 404

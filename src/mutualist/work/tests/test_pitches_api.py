@@ -375,3 +375,46 @@ def test_anonymous_callers_must_authenticate(world, client: Client, method, path
         response = getattr(client, method)(path, data="{}", content_type="application/json")
 
     assert_problem(response, 401, "not_authenticated")
+
+
+# --- Input the schema must refuse ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"payment_terms_days": True},
+        "member",
+        "hours",
+        "job_role",
+    ],
+)
+def test_put_refuses_booleans_where_numbers_are_read(world, client_for, change):
+    team = team_input(world.work, world.support, world.books)
+    if change == "member":
+        team[1]["member"] = True
+    elif change == "hours":
+        team[1]["hours"] = True
+    elif change == "job_role":
+        team[1]["job_role"] = True
+    body_ = put_body(world, team=team) if isinstance(change, str) else put_body(world, **change)
+    before = snapshot(world)
+
+    response = put_json(client_for(world.work.cast.ana), f"{P}/{world.pitch.pk}", body_)
+
+    assert response.status_code == 422, response.content
+    assert snapshot(world) == before
+
+
+@pytest.mark.parametrize("week", ["0001-01-01", "9999-12-31", "1999-12-31", "2101-01-01"])
+def test_the_check_refuses_a_week_out_of_range(world, client_for, week):
+    ana = client_for(world.work.cast.ana)
+
+    read = ana.get(f"{P}/{world.pitch.pk}/check", {"week": week})
+    typed = post_json(
+        ana, f"{P}/{world.pitch.pk}/check",
+        {"roles": roles_input(world.support, world.books), "team": [], "week": week},
+    )  # fmt: skip
+
+    assert assert_problem(read, 422, "invalid_date")["errors"][0]["field"] == "week"
+    assert assert_problem(typed, 422, "invalid_date")["errors"][0]["field"] == "week"

@@ -383,3 +383,28 @@ def test_the_portal_shows_an_agreement_waiting_for_the_client(world, client_for)
     text = page(client_for(world.work.dana).get("/portal/"))
 
     assert f"/engagements/{world.work.engagement.pk}/agreements/{agreement.version}/" in text
+
+
+@pytest.mark.parametrize("week", ["9999-12-31", "0001-01-01", "not-a-date"])
+def test_a_week_out_of_range_falls_back_to_the_start_week_with_a_message(world, client_for, week):
+    ana = client_for(world.work.cast.ana)
+
+    detail = ana.get(f"/pitches/{world.pitch.pk}/", {"week": week})
+    partial = ana.get(f"/pitches/{world.pitch.pk}/check/", {"week": week})
+
+    assert (detail.status_code, partial.status_code) == (200, 200)
+    assert "showing the job&#x27;s start week" in page(detail)
+
+
+@pytest.mark.parametrize("count", ["abc", "-1", "999999999999", "51", "１"])
+@pytest.mark.parametrize("path", ["", "check/"])
+def test_a_bad_team_line_count_is_a_form_error_and_changes_nothing(world, client_for, count, path):
+    before = state(world)
+
+    response = client_for(world.work.cast.ana).post(
+        f"/pitches/{world.pitch.pk}/{path}",
+        form_data(world, add_line="1", **{"team-TOTAL_FORMS": count}),
+    )
+
+    assert response.status_code == 200
+    assert state(world) == before

@@ -41,6 +41,7 @@ from mutualist.members.web import request_member
 from mutualist.work import pitch_check as check
 from mutualist.work.coverage import DAY_LABELS
 from mutualist.work.forms.pitches import (
+    MAX_TEAM_LINES,
     PitchDeclineForm,
     PitchForm,
     PitchNewForm,
@@ -50,6 +51,7 @@ from mutualist.work.forms.pitches import (
 from mutualist.work.models import Client, Engagement, JobRole, Pitch
 from mutualist.work.selectors.access import coordinated_collective_ids, job_get_for_user
 from mutualist.work.selectors.pitches import (
+    WEEK_RANGE,
     DraftTeam,
     agreement_document,
     agreement_terms_for_pitch,
@@ -176,11 +178,21 @@ def check_context(result: check.CheckResult, *, viewer_tz: str, internal: bool) 
 
 
 def _week(request: HttpRequest) -> dt.date | None:
+    """The ``week`` asked for, or None (the job's start week) with a message
+    when it is not a date within ``WEEK_RANGE``."""
     raw = request.GET.get("week") or request.POST.get("week") or ""
     try:
-        return dt.date.fromisoformat(raw) if raw else None
+        week = dt.date.fromisoformat(raw) if raw else None
     except ValueError:
+        week = None
+    if (raw and week is None) or (week is not None and not WEEK_RANGE[0] <= week <= WEEK_RANGE[1]):
+        messages.warning(
+            request,
+            f"{raw[:20]!r} is not a week from {WEEK_RANGE[0].year} to {WEEK_RANGE[1].year}; "
+            "showing the job's start week.",
+        )
         return None
+    return week
 
 
 # --- Forms of the pitch page -----------------------------------------------------------------
@@ -202,7 +214,11 @@ def _forms(
     lines = [TeamLineForm.initial_for(line) for line in team.lines]
     if data is not None and "add_line" in data:
         data = data.copy()
-        data["team-TOTAL_FORMS"] = str(int(data.get("team-TOTAL_FORMS") or 0) + 1)
+        count = data.get("team-TOTAL_FORMS") or "0"
+        # A count that is not a small number is left as it came: the formset
+        # reports it as a form error (its management form), never a 500.
+        if count.isascii() and count.isdigit() and int(count) < MAX_TEAM_LINES:
+            data["team-TOTAL_FORMS"] = str(int(count) + 1)
     formset = TeamFormSet(
         data,
         prefix="team",
