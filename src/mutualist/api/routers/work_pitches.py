@@ -28,6 +28,7 @@ from mutualist.api.schemas.work_pitches import (
     DeclineIn,
     EngagementOut,
     EngagementSummaryOut,
+    PitchAcceptIn,
     PitchCheckIn,
     PitchCreateIn,
     PitchIn,
@@ -259,13 +260,19 @@ def pitch_withdraw_action(request: HttpRequest, pitch_id: int) -> PitchOut:
     response=responses({201: EngagementOut}),
     summary="Accept a sent pitch and its written agreement (the client's contacts)",
 )
-def pitch_accept_action(request: HttpRequest, pitch_id: int) -> Status[EngagementOut]:
+def pitch_accept_action(
+    request: HttpRequest, pitch_id: int, payload: PitchAcceptIn | None = None
+) -> Status[EngagementOut]:
     """Creates the engagement (``pending``) and version 1 of its agreement,
     accepted for the client by you; it becomes ``active`` when a coordinator
     accepts the agreement for the collective."""
     user = request_user(request)
     with transaction.atomic(durable=True):
-        engagement = pitch_accept(pitch=pitch_get_for_user(user=user, pk=pitch_id), by=user)
+        engagement = pitch_accept(
+            pitch=pitch_get_for_user(user=user, pk=pitch_id),
+            by=user,
+            agreement_sha256=payload.agreement_sha256 if payload is not None else None,
+        )
     return Status(201, _engagement_out(user, engagement.pk))
 
 

@@ -506,6 +506,14 @@ class SeatAddIn(InputSchema):
     shifts: list[ShiftIn] = Field(default_factory=list)
 
 
+class PitchAcceptIn(InputSchema):
+    agreement_sha256: str | None = Field(
+        None,
+        description="The SHA-256 of the agreement document you read (the pitch's agreement "
+        "preview); if version 1 as built now differs, 409 agreement_changed",
+    )
+
+
 class AcceptIn(InputSchema):
     party: str | None = Field(
         None, description="client or collective; needed only if you act for both"

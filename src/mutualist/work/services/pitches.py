@@ -559,7 +559,7 @@ def pitch_decline(*, pitch: Pitch, by: User, note: str = "") -> Pitch:
     return pitch
 
 
-def pitch_accept(*, pitch: Pitch, by: User) -> Engagement:
+def pitch_accept(*, pitch: Pitch, by: User, agreement_sha256: str | None = None) -> Engagement:
     """Accept a sent pitch for the client (the client's contacts).
 
     In one transaction: the pitch is accepted (conditionally: exactly one of
@@ -569,6 +569,12 @@ def pitch_accept(*, pitch: Pitch, by: User) -> Engagement:
     version 1 of the written agreement is created and accepted for the
     client by ``by``. The collective's coordinators are emailed to accept it
     for the collective, which makes the engagement active.
+
+    ``agreement_sha256``, the digest of the agreement document the client
+    was shown (the web page always sends it), binds the acceptance to it:
+    if version 1 as built now differs (the team, the rates or a party's
+    name or address changed since), ``agreement_changed`` and nothing is
+    written.
     """
     from mutualist.work.services.agreements import agreement_create
     from mutualist.work.services.engagements import engagement_create_from_pitch
@@ -615,6 +621,11 @@ def pitch_accept(*, pitch: Pitch, by: User) -> Engagement:
         pitch.refresh_from_db()
         engagement = engagement_create_from_pitch(pitch=pitch, now=now)
         agreement = agreement_create(engagement=engagement, by=by, notify=False)
+        if agreement_sha256 is not None and agreement_sha256.strip().lower() != agreement.sha256:
+            raise Conflict(
+                "The agreement changed since you read it; read it again before accepting.",
+                code="agreement_changed",
+            )
         AgreementAcceptance.objects.create(
             agreement=agreement,
             party=AgreementAcceptance.Party.CLIENT,

@@ -3,6 +3,7 @@ decision through the API, refusals as problem documents that change nothing."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.test import Client
 
 from mutualist.api.tests.support import assert_problem, bearer_client, post_json, put_json
 from mutualist.work.models import Engagement, Pitch, PitchMember
+from mutualist.work.selectors.pitches import agreement_document, agreement_terms_for_pitch
 from mutualist.work.services.pitches import pitch_withdraw
 from mutualist.work.tests.test_pitches_world import (
     TODAY,
@@ -418,3 +420,20 @@ def test_the_check_refuses_a_week_out_of_range(world, client_for, week):
 
     assert assert_problem(read, 422, "invalid_date")["errors"][0]["field"] == "week"
     assert assert_problem(typed, 422, "invalid_date")["errors"][0]["field"] == "week"
+
+
+def test_accepting_refuses_an_agreement_other_than_the_one_read(world, client_for):
+    world.send()
+    dana = client_for(world.work.dana)
+    before = snapshot(world)
+
+    refused = post_json(dana, f"{P}/{world.pitch.pk}/accept", {"agreement_sha256": "0" * 64})
+
+    assert_problem(refused, 409, "agreement_changed")
+    assert snapshot(world) == before
+    shown = agreement_document(agreement_terms_for_pitch(pitch=world.pitch))
+    accepted = post_json(
+        dana, f"{P}/{world.pitch.pk}/accept",
+        {"agreement_sha256": hashlib.sha256(shown.encode()).hexdigest()},
+    )  # fmt: skip
+    assert accepted.status_code == 201, accepted.content

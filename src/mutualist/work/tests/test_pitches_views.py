@@ -4,12 +4,14 @@ role refused (403)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from django.test import Client
 
-from mutualist.work.models import Engagement, Job, Pitch, PitchMember
+from mutualist.collectives.models import Collective
+from mutualist.work.models import Agreement, Engagement, Job, Pitch, PitchMember
 from mutualist.work.services.pitches import pitch_send, pitch_withdraw
 from mutualist.work.tests.test_pitches_world import TODAY, PitchWorld, build_pitch_world
 
@@ -287,10 +289,21 @@ def test_dana_sees_the_sent_pitch_with_the_agreement_and_no_pay_rates(world, cli
     assert '<td class="warning"' not in text and "works elsewhere" not in text
 
 
+def shown_sha256(client: Any, world: PitchWorld) -> str:
+    """The digest the pitch page's accept form carries."""
+    text = page(client.get(f"/pitches/{world.pitch.pk}/"))
+    match = re.search(r'name="agreement_sha256" value="([0-9a-f]{64})"', text)
+    assert match is not None
+    return match.group(1)
+
+
 def test_dana_accepts_and_lands_on_the_agreement(world, client_for):
     world.send()
+    dana = client_for(world.work.dana)
 
-    response = client_for(world.work.dana).post(f"/pitches/{world.pitch.pk}/accept/")
+    response = dana.post(
+        f"/pitches/{world.pitch.pk}/accept/", {"agreement_sha256": shown_sha256(dana, world)}
+    )
 
     engagement = Engagement.objects.get(pitch=world.pitch)
     assert response["Location"] == f"/engagements/{engagement.pk}/agreements/1/"
@@ -307,6 +320,22 @@ def test_only_dana_may_accept_or_decline(world, client_for, who, status):
     assert client_for(person).post(f"/pitches/{world.pitch.pk}/accept/").status_code == status
     assert client_for(person).post(f"/pitches/{world.pitch.pk}/decline/").status_code == status
     assert state(world) == ("sent", 2, 2)
+
+
+def test_an_agreement_changed_since_it_was_shown_is_not_accepted(world, client_for):
+    world.send()
+    dana = client_for(world.work.dana)
+    sha = shown_sha256(dana, world)
+    # the collective's address changes after Dana read the agreement
+    Collective.objects.filter(slug="manila-va").update(postal_address="2 Other St, Manila")
+
+    response = dana.post(
+        f"/pitches/{world.pitch.pk}/accept/", {"agreement_sha256": sha}, follow=True
+    )
+
+    assert "The agreement changed since you read it" in page(response)
+    assert state(world) == ("sent", 2, 2)
+    assert (Agreement.objects.count(), Job.objects.get(pk=world.job.pk).state) == (0, "open")
 
 
 def test_accepting_a_withdrawn_pitch_is_refused_with_a_message(world, client_for):

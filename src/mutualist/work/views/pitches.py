@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -385,7 +386,9 @@ def _page(
         **check_context(result, viewer_tz=user.profile.timezone, internal=internal),
     }
     if side == "client" and pitch.state == Pitch.State.SENT:
-        context["agreement_preview"] = agreement_document(agreement_terms_for_pitch(pitch=pitch))
+        preview = agreement_document(agreement_terms_for_pitch(pitch=pitch))
+        context["agreement_preview"] = preview
+        context["agreement_sha256"] = hashlib.sha256(preview.encode()).hexdigest()
         context["decline_form"] = PitchDeclineForm()
     return context
 
@@ -485,7 +488,10 @@ def pitch_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         pk,
-        lambda pitch, user: pitch_accept(pitch=pitch, by=user),
+        # The digest of the document shown: accepting binds to what was read.
+        lambda pitch, user: pitch_accept(
+            pitch=pitch, by=user, agreement_sha256=request.POST.get("agreement_sha256", "")
+        ),
         "You accepted the pitch and its written agreement for your organisation. The "
         "engagement starts once the collective accepts the agreement too.",
     )
