@@ -602,12 +602,19 @@ def agreement_pdf(agreement: Agreement) -> bytes:
     its client and collective (``agreement_get_for_user`` does)."""
     import weasyprint  # type: ignore[import-untyped]  # heavy: imported when a PDF is asked for
 
-    html = render_to_string(
+    html = agreement_pdf_html(agreement)
+    pdf: bytes = weasyprint.HTML(string=html, base_url=settings.SITE_URL).write_pdf()
+    return pdf
+
+
+def agreement_pdf_html(agreement: Agreement) -> str:
+    """The HTML handed to WeasyPrint for ``agreement_pdf``: the stored
+    document, then who accepted it when (names of the parties as the
+    version's terms state them)."""
+    return render_to_string(
         "work/agreements/pdf.html",
         {"agreement": agreement, "acceptances": list(agreement.acceptances.all())},
     )
-    pdf: bytes = weasyprint.HTML(string=html, base_url=settings.SITE_URL).write_pdf()
-    return pdf
 
 
 def agreement_pdf_filename(agreement: Agreement) -> str:

@@ -9,8 +9,15 @@ from typing import Any
 import pytest
 
 from mutualist.collectives.models import Collective
-from mutualist.work.models import Agreement, AgreementAcceptance, Engagement, EngagementMember
-from mutualist.work.services.agreements import agreement_create
+from mutualist.work.models import (
+    Agreement,
+    AgreementAcceptance,
+    Client,
+    Engagement,
+    EngagementMember,
+)
+from mutualist.work.selectors.pitches import agreement_get_for_user, agreement_pdf_html
+from mutualist.work.services.agreements import agreement_accept, agreement_create
 from mutualist.work.tests.test_pitches_world import A_ADDRESS, TODAY
 
 
@@ -155,6 +162,22 @@ def test_ben_cannot_accept_for_the_collective(world, client_for):
 
 
 def test_the_pdf_is_a_pdf_attachment_with_the_acceptances(world, client_for):
+    v1 = Agreement.objects.get(engagement=world.engagement)
+    agreement_accept(agreement=v1, by=world.dana)
+    # the client renames itself afterwards: the PDF names it as accepted
+    Client.objects.filter(pk=world.engagement.client_id).update(name="Renamed Ltd")
+    agreement = agreement_get_for_user(
+        user=world.dana, engagement_pk=world.engagement.pk, version=1
+    )
+
+    html = agreement_pdf_html(agreement)
+
+    assert agreement.html in html
+    assert (
+        f"Accepted for the client ({v1.terms['client']['name']}) by Dana" in html
+        and "Renamed Ltd" not in html
+    )
+    assert "Not accepted by either party yet" not in html
     response = client_for(world.dana).get(f"/engagements/{world.engagement.pk}/agreements/1.pdf")
 
     assert response.status_code == 200
