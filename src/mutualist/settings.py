@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "mutualist.collectives",
     "mutualist.ledger",
     "mutualist.work",
+    "mutualist.billing",
     "mutualist.api",
     "mutualist.demo",
 ]

@@ -416,3 +416,71 @@ def build_work(cast: Cast) -> Work:
 @pytest.fixture
 def work(cast: Cast) -> Work:
     return build_work(cast)
+
+
+def approved_time(
+    engagement: Any, member: User, *, minutes: int, day: Any, approver: User, kind: str = "manual"
+) -> Any:
+    """An approved entry of ``minutes`` on ``day`` at 01:00 UTC, written
+    straight to the tables (the time services are tested on their own).
+    ``minutes`` below zero makes an adjustment."""
+    import datetime as dt
+
+    from mutualist.work.models import TimeEntry, Timesheet
+
+    start = dt.datetime.combine(day, dt.time(1), tzinfo=dt.UTC)
+    week = day - dt.timedelta(days=day.weekday())
+    sheet, _ = Timesheet.objects.get_or_create(
+        engagement=engagement,
+        member=member,
+        week_start=week,
+        defaults={"state": Timesheet.State.APPROVED, "decided_at": start, "decided_by": approver},
+    )
+    adjustment = minutes < 0
+    return TimeEntry.objects.create(
+        engagement=engagement,
+        member=member,
+        timesheet=sheet,
+        kind="adjustment" if adjustment else kind,
+        started_at=start,
+        ended_at=None if adjustment else start + dt.timedelta(minutes=minutes),
+        minutes=minutes,
+        approved_at=start + dt.timedelta(days=7),
+        approved_by=approver,
+        created_by=member,
+    )
+
+
+@dataclass(frozen=True)
+class Billed:
+    """``work`` plus approved time to invoice on collective A's Harbour
+    engagement (AUD): Ana 10 h of support at 25.00 (250.00 AUD), Ben 3 h 20
+    min of books at 30.00 (100.00 AUD), in the week of 30 November 2026.
+    Carla has 5 h on collective B's Thames engagement (GBP)."""
+
+    work: Work
+    ana_entries: list[Any]
+    ben_entries: list[Any]
+    carla_entries: list[Any]
+
+
+def build_billed(work: Work) -> Billed:
+    import datetime as dt
+
+    cast = work.cast
+    monday = dt.date(2026, 11, 30)
+    ana = [
+        approved_time(work.engagement, cast.ana, minutes=300, day=monday + dt.timedelta(days=n),
+                      approver=work.dana)
+        for n in range(2)
+    ]  # fmt: skip
+    ben = [approved_time(work.engagement, cast.ben, minutes=200, day=monday, approver=work.dana)]
+    carla = [
+        approved_time(work.b_engagement, cast.carla, minutes=300, day=monday, approver=work.evan)
+    ]
+    return Billed(work, ana, ben, carla)
+
+
+@pytest.fixture
+def billed(work: Work) -> Billed:
+    return build_billed(work)

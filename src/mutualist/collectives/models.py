@@ -171,11 +171,21 @@ class Bylaws(models.Model):
         COORDINATOR = "coordinator", "A coordinator approves each application"
         OPEN = "open", "Open: anyone may join"
 
+    class ShareBasis(models.TextChoices):
+        BILL = "bill", "In proportion to what each member's hours bill the client"
+        PAY = "pay", "In proportion to each member's pay rate times their hours"
+
     collective = models.ForeignKey(Collective, on_delete=models.CASCADE, related_name="bylaws")
     version = models.PositiveIntegerField()
     effective_from = models.DateField()
     admission_rule = models.CharField(
         max_length=16, choices=AdmissionRule.choices, default=AdmissionRule.COORDINATOR
+    )
+    # What is left of a payment after the treasury's and the funds' shares
+    # goes to the members on the invoice in proportion to their part of it:
+    # valued at the client's bill rates, or at the members' own pay rates.
+    member_share_basis = models.CharField(
+        max_length=4, choices=ShareBasis.choices, default=ShareBasis.BILL
     )
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -192,6 +202,10 @@ class Bylaws(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(version__gte=1), name="collectives_bylaws_version_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(member_share_basis__in=["bill", "pay"]),
+                name="collectives_bylaws_share_basis_valid",
             ),
         ]
 

@@ -75,12 +75,14 @@ def _bylaws_insert(
     shares: Mapping[str, Decimal],
     notes: str,
     created_by: User,
+    member_share_basis: str = Bylaws.ShareBasis.BILL,
 ) -> Bylaws:
     bylaws = Bylaws.objects.create(
         collective=collective,
         version=version,
         effective_from=effective_from,
         admission_rule=admission_rule,
+        member_share_basis=member_share_basis,
         notes=notes,
         created_by=created_by,
     )
@@ -98,8 +100,13 @@ def bylaws_adopt(
     treasury_percent: Decimal | str,
     admission_rule: str,
     notes: str = "",
+    member_share_basis: str | None = None,
 ) -> Bylaws:
     """Add the next immutable version of the bylaws.
+
+    ``member_share_basis`` (``"bill"`` or ``"pay"``) says how the members'
+    part of a payment is divided among the members on the invoice; left out,
+    the version in force keeps its choice.
 
     Until the governance issue lands, a coordinator adopts a version directly;
     afterwards a passed proposal's handler calls this. The effective date may
@@ -114,6 +121,17 @@ def bylaws_adopt(
         )
     shares = split_shares_validate({SplitShare.Recipient.TREASURY: treasury_percent})
     rule = _validate_admission_rule(admission_rule)
+    if member_share_basis is None:
+        from mutualist.collectives.selectors import bylaws_in_force
+
+        member_share_basis = bylaws_in_force(collective=collective).member_share_basis
+    if member_share_basis not in Bylaws.ShareBasis.values:
+        raise ValidationFailed(
+            f"The members' shares follow {' or '.join(Bylaws.ShareBasis.values)} rates; "
+            f"got {member_share_basis!r}.",
+            code="invalid_share_basis",
+            field="member_share_basis",
+        )
     with transaction.atomic():
         # The collective row lock serialises version numbering.
         Collective.objects.select_for_update().get(pk=collective.pk)
@@ -126,6 +144,7 @@ def bylaws_adopt(
             shares=shares,
             notes=notes.strip(),
             created_by=actor,
+            member_share_basis=member_share_basis,
         )
 
 
