@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("mutualist.collectives.urls")),
     path("", include("mutualist.ledger.urls")),
     path("", include("mutualist.work.urls")),
+    path("", include("mutualist.billing.urls")),
     path("me/tokens/", include("mutualist.api.token_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
