@@ -3,6 +3,21 @@
 from django.conf import settings
 from django.db import migrations, models
 
+# SQLite adds a column and a constraint by rebuilding the table, which drops
+# its triggers: put back the one that keeps bylaws versions immutable
+# (0004_bylaws_immutable). PostgreSQL keeps its triggers.
+TRIGGER = "collectives_bylaws_immutable"
+MESSAGE = "bylaws versions are immutable: adopt a new version instead"
+
+
+def restore_trigger(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}")
+        schema_editor.execute(
+            f"CREATE TRIGGER {TRIGGER} BEFORE UPDATE ON collectives_bylaws "
+            f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
+        )
+
 
 class Migration(migrations.Migration):
 
@@ -21,4 +36,5 @@ class Migration(migrations.Migration):
             model_name='bylaws',
             constraint=models.CheckConstraint(condition=models.Q(('member_share_basis__in', ['bill', 'pay'])), name='collectives_bylaws_share_basis_valid'),
         ),
+        migrations.RunPython(restore_trigger, migrations.RunPython.noop),
     ]
