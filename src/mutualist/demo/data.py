@@ -45,6 +45,7 @@ from mutualist.collectives.services import (
     invitation_token,
     membership_apply,
 )
+from mutualist.demo.billing import billing_is_loaded, billing_load
 from mutualist.demo.books import BOOKS, DemoBooks, books_ensure, books_keys, rates_ensure
 from mutualist.demo.work import contacts_ensure, work_is_loaded, work_load
 from mutualist.demo.work_world import CLIENTS, CONTACTS, LEAD_CLIENTS
@@ -105,11 +106,21 @@ class DemoResult:
     transactions: int = 0  # ledger transactions posted
     clients: int = 0
     time_entries: int = 0
+    invoices: int = 0  # issued, with their credit notes
+    payments: int = 0
+    payouts: int = 0
 
     @property
     def anything(self) -> bool:
         counts = (self.people, self.collectives, self.memberships, self.applications)
-        return any(counts) or self.invitations > 0 or self.transactions > 0 or self.clients > 0
+        billed = (self.invoices, self.payments, self.payouts)
+        return (
+            any(counts)
+            or self.invitations > 0
+            or self.transactions > 0
+            or self.clients > 0
+            or any(billed)
+        )
 
     def summary(self) -> str:
         if not self.anything:
@@ -120,7 +131,9 @@ class DemoResult:
             f"{self.invitations} pending invitations created; "
             f"{self.transactions} ledger transactions posted; "
             f"{self.clients} clients with their jobs, pitches and engagements, "
-            f"{self.time_entries} time entries recorded."
+            f"{self.time_entries} time entries recorded; "
+            f"{self.invoices} invoices and credit notes issued, "
+            f"{self.payments} payments and {self.payouts} payouts recorded."
         )
 
 
@@ -145,7 +158,7 @@ def demo_is_loaded() -> bool:
     keys = books_keys()
     if Transaction.objects.filter(idempotency_key__in=keys).count() != len(keys):
         return False
-    return work_is_loaded()
+    return work_is_loaded() and billing_is_loaded()
 
 
 def demo_load(
@@ -154,13 +167,16 @@ def demo_load(
     collectives: Iterable[DemoCollective] = COLLECTIVES,
     books: Iterable[DemoBooks] = BOOKS,
     with_work: bool = True,
+    with_billing: bool = True,
 ) -> DemoResult:
     """Create whatever of the demo world is missing, in one transaction.
 
     ``with_work`` adds the clients, jobs, pitches, engagements and weeks of
     time of ``mutualist.demo.work`` (it needs the default people and
-    collectives). Raises ``DomainError`` if a service refuses a piece of
-    demo data (then nothing is written).
+    collectives). ``with_billing`` (which needs the work) adds billing
+    settings, invoices, payments and payouts (``mutualist.demo.billing``).
+    Raises ``DomainError`` if a service refuses a piece of demo data (then
+    nothing is written).
     """
     result = DemoResult()
     world = _World()
@@ -189,6 +205,11 @@ def demo_load(
                 users=world.users, collectives=world.collectives, contacts=contacts
             )
             result.clients += len(CLIENTS) + len(LEAD_CLIENTS)
+        if with_work and with_billing and not billing_is_loaded():
+            billed = billing_load(users=world.users, collectives=world.collectives)
+            result.invoices += billed.invoices + billed.credit_notes
+            result.payments += billed.payments
+            result.payouts += billed.payouts
     return result
 
 
