@@ -1,7 +1,12 @@
-"""The reports pages' URL patterns (filled in by the reports views)."""
+"""The reports pages' URL patterns: the monthly reports and the client scorecard."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from mutualist.billing.views import reports
+
+urlpatterns: list[URLPattern] = [
+    path("collectives/<slug:slug>/reports/", reports.reports, name="reports"),
+    path("collectives/<slug:slug>/clients/scorecard/", reports.scorecard, name="scorecard"),
+]
