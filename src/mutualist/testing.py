@@ -419,16 +419,27 @@ def work(cast: Cast) -> Work:
 
 
 def approved_time(
-    engagement: Any, member: User, *, minutes: int, day: Any, approver: User, kind: str = "manual"
+    engagement: Any,
+    member: User,
+    *,
+    minutes: int,
+    day: Any,
+    approver: User,
+    kind: str = "manual",
+    at: Any = None,
+    approved: bool = True,
+    billable: bool = True,
 ) -> Any:
-    """An approved entry of ``minutes`` on ``day`` at 01:00 UTC, written
-    straight to the tables (the time services are tested on their own).
-    ``minutes`` below zero makes an adjustment."""
+    """An approved entry of ``minutes`` on ``day`` at 01:00 UTC (or ``at``,
+    a UTC time of day), written straight to the tables (the time services
+    are tested on their own). ``minutes`` below zero makes an adjustment;
+    ``approved=False`` an entry still waiting in a submitted week,
+    ``billable=False`` one the client is not billed for."""
     import datetime as dt
 
     from mutualist.work.models import TimeEntry, Timesheet
 
-    start = dt.datetime.combine(day, dt.time(1), tzinfo=dt.UTC)
+    start = dt.datetime.combine(day, at or dt.time(1), tzinfo=dt.UTC)
     week = day - dt.timedelta(days=day.weekday())
     sheet, _ = Timesheet.objects.get_or_create(
         engagement=engagement,
@@ -445,8 +456,9 @@ def approved_time(
         started_at=start,
         ended_at=None if adjustment else start + dt.timedelta(minutes=minutes),
         minutes=minutes,
-        approved_at=start + dt.timedelta(days=7),
-        approved_by=approver,
+        billable=billable,
+        approved_at=start + dt.timedelta(days=7) if approved else None,
+        approved_by=approver if approved else None,
         created_by=member,
     )
 
@@ -484,3 +496,116 @@ def build_billed(work: Work) -> Billed:
 @pytest.fixture
 def billed(work: Work) -> Billed:
     return build_billed(work)
+
+
+# The day billing tests run on: after the ``billed`` entries (late November,
+# early December 2026), since nothing is issued, paid or paid out ahead of time.
+BILLING_NOW = "2026-12-08T12:00:00+00:00"
+
+
+@pytest.fixture
+def billing_time(time_machine: Any) -> None:
+    """Freezes the clock at ``BILLING_NOW`` (8 December 2026, noon UTC)."""
+    import datetime as dt
+
+    time_machine.move_to(dt.datetime.fromisoformat(BILLING_NOW), tick=False)
+
+
+def billing_draft(billed: Billed, *, tax_rate: str | None = "10", **kwargs: Any) -> Any:
+    """A draft of collective A's Harbour time in ``billed`` (350.00 AUD net),
+    with ``tax_rate`` percent tax, drafted by Ana."""
+    from mutualist.billing.services import invoice_draft_create
+
+    work = billed.work
+    return invoice_draft_create(
+        collective=work.cast.collective_a,
+        actor=work.cast.ana,
+        engagement=work.engagement,
+        tax_rate=tax_rate,
+        **kwargs,
+    )
+
+
+def billing_issued(billed: Billed, *, tax_rate: str | None = "10", **kwargs: Any) -> Any:
+    """``billing_draft`` issued by Ana today: 350.00 + 35.00 tax = 385.00 AUD."""
+    from mutualist.billing.services import invoice_issue
+
+    draft = billing_draft(billed, tax_rate=tax_rate, **kwargs)
+    return invoice_issue(invoice=draft, actor=billed.work.cast.ana)
+
+
+def billing_pay(invoice: Any, amount: str, key: str, **kwargs: Any) -> Any:
+    """Record ``amount`` (``"100 AUD"``) received today for ``invoice``,
+    by a coordinator of its collective, by bank transfer."""
+    from django.utils import timezone
+
+    from mutualist.billing.services import payment_record
+    from mutualist.collectives.models import Membership
+    from mutualist.core.money import Money
+
+    value, currency = amount.split()
+    coordinator = (
+        Membership.objects.filter(
+            collective_id=invoice.collective_id, role=Membership.Role.COORDINATOR
+        )
+        .select_related("user")
+        .first()
+    )
+    if coordinator is None:
+        raise LookupError("The invoice's collective has no coordinator.")
+    kwargs.setdefault("received_on", timezone.localdate())
+    kwargs.setdefault("method", "bank_transfer")
+    return payment_record(
+        invoice=invoice,
+        actor=coordinator.user,
+        amount=Money(value, currency),
+        idempotency_key=key,
+        **kwargs,
+    )
+
+
+INVOICE_FIGURES = (
+    "pk", "status", "number", "seq", "paid_minor", "credited_minor", "subtotal_minor",
+    "tax_minor", "total_minor", "tax_rate", "notes", "period_start", "period_end",
+)  # fmt: skip
+
+
+def billing_state() -> dict[str, Any]:
+    """Everything a refused billing call must leave as it was: the row count
+    of every billing table and of the ledger's, each account's balance, and
+    each invoice's running figures."""
+    from mutualist.billing.models import (
+        BillingSettings,
+        Invoice,
+        InvoiceCounter,
+        InvoicedTime,
+        InvoiceLine,
+        Payment,
+        PaymentShare,
+        Payout,
+        PayoutSetting,
+    )
+    from mutualist.ledger.models import Account, Posting, Transaction
+
+    tables = (
+        BillingSettings, Invoice, InvoiceCounter, InvoiceLine, InvoicedTime, Payment,
+        PaymentShare, Payout, PayoutSetting, Account, Transaction, Posting,
+    )  # fmt: skip
+    return {
+        "rows": {model.__name__: model.objects.count() for model in tables},
+        "balances": dict(Account.objects.values_list("name", "balance_minor")),
+        "invoices": {row[0]: row[1:] for row in Invoice.objects.values_list(*INVOICE_FIGURES)},
+        "counters": dict(InvoiceCounter.objects.values_list("series", "last_seq")),
+    }
+
+
+def ledger_checked() -> str:
+    """Runs ``mutualist ledger check`` and returns what it printed; fails the
+    test when it finds anything wrong."""
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("ledger", "check", stdout=out)
+    return out.getvalue()

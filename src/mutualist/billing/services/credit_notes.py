@@ -4,7 +4,7 @@ A credit note is a numbered document of its own (its own series) that takes
 an amount off what a client owes on one invoice. It can credit at most what
 is still unpaid. In the books it undoes that part of the issue: ``Cr
 Receivable`` the amount, ``Dr Invoiced`` and ``Dr Tax`` in the proportion of
-the invoice's net and tax. An invoice credited down to nothing owed becomes
+the invoice's net and tax (see ``split.credit_split``). An invoice credited down to nothing owed becomes
 ``void`` (or ``paid``, if part of it had been paid).
 """
 
@@ -19,9 +19,11 @@ from django.utils import timezone
 from mutualist.billing.accounts import invoiced_account, receivable_account, tax_account
 from mutualist.billing.models import Invoice, InvoiceLine
 from mutualist.billing.services._common import MAX_TEXT, require_coordinator, text_clean
+from mutualist.billing.services.payments import invoice_targets, shares_so_far
 from mutualist.billing.services.settings import number_next
+from mutualist.billing.split import credit_split
 from mutualist.core.errors import Conflict, ValidationFailed
-from mutualist.core.money import Money, allocate
+from mutualist.core.money import Money
 from mutualist.ledger.models import Transaction
 from mutualist.ledger.services import Line, ledger_date_validate, transaction_post
 from mutualist.members.models import User
@@ -75,6 +77,8 @@ def credit_note_issue(
             field="issue_date",
         )
     if amount is not None:
+        if not isinstance(amount, Money):
+            raise TypeError("A credit is Money.")
         if amount.currency != invoice.currency:
             raise ValidationFailed(
                 f"The invoice is in {invoice.currency}, not {amount.currency}.",
@@ -119,15 +123,27 @@ def credit_note_issue(
                 code="credit_beyond_unpaid",
                 field="amount",
             )
+        if locked.issue_date is not None and day < locked.issue_date:
+            raise ValidationFailed(
+                f"{locked.number} was issued on {locked.issue_date.isoformat()}; its credit "
+                "note cannot be dated before that.",
+                code="date_before_issue",
+                field="issue_date",
+            )
         currency = locked.currency
         total = Money.from_minor(credit, currency)
-        # The credit takes net and tax off in the invoice's own proportion.
-        if locked.tax_minor and locked.subtotal_minor:
-            net, tax = allocate(total, [locked.subtotal_minor, locked.tax_minor])
-        elif locked.tax_minor:
-            net, tax = Money.zero(currency), total
-        else:
-            net, tax = total, Money.zero(currency)
+        # The tax in the invoice's own proportion, taken off what each
+        # recipient is still owed (see split.credit_split): a recipient
+        # already given their part keeps it, and later payments still bring
+        # everyone exactly to their share of what is left.
+        split = credit_split(
+            amount=total,
+            invoice_net=Money.from_minor(locked.subtotal_minor, currency),
+            invoice_tax=Money.from_minor(locked.tax_minor, currency),
+            targets=invoice_targets(locked),
+            already=shares_so_far(locked),
+        )
+        net, tax = split.net, split.tax
         number, series, seq = number_next(
             collective=locked.collective, kind=Invoice.Kind.CREDIT_NOTE, issue_date=day
         )

@@ -21,6 +21,8 @@ posts one balanced ledger transaction that
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -40,13 +42,16 @@ from mutualist.billing.services.invoices import invoice_member_weights
 from mutualist.billing.split import (
     MEMBER_PREFIX,
     TAX,
+    Credit,
     Target,
     payment_parts,
     recipient_of,
     split_targets,
+    targets_after,
 )
 from mutualist.core.errors import Conflict, ValidationFailed
 from mutualist.core.money import Money
+from mutualist.core.reference import validate_currency
 from mutualist.ledger.models import Account
 from mutualist.ledger.services import (
     Line,
@@ -64,20 +69,48 @@ MAX_KEY = 150
 
 
 def invoice_targets(invoice: Invoice) -> list[Target]:
-    """What each recipient is owed out of what the invoice asks for now
-    (its total less its credit notes), by the split rule it was issued under."""
-    credited = Invoice.objects.filter(credits=invoice, status=Invoice.Status.ISSUED).aggregate(
-        net=Sum("subtotal_minor"), tax=Sum("tax_minor")
-    )
+    """What each recipient is owed out of what the invoice asks for now, by
+    the split rule it was issued under.
+
+    Without credit notes: the whole invoice's split (``split_targets``).
+    Each credit note then took its tax off the tax and its net off the other
+    recipients in proportion to what each was still owed when it was
+    issued (``split.credit_parts``), so the targets are replayed from the
+    invoice's history, payments and credit notes in the order they were
+    booked. Nobody's target is ever below what they were already given, and
+    the payment that settles the invoice brings each recipient exactly to
+    theirs. (Credit notes are not split by the invoice's proportions again:
+    a recipient favoured by a rounding unit in earlier payments would then
+    end above their target and another below theirs.)
+    """
     currency = invoice.currency
-    net = invoice.subtotal_minor - (credited["net"] or 0)
-    tax = invoice.tax_minor - (credited["tax"] or 0)
-    return split_targets(
-        net=Money.from_minor(max(net, 0), currency),
-        tax=Money.from_minor(max(tax, 0), currency),
+    targets = split_targets(
+        net=Money.from_minor(invoice.subtotal_minor, currency),
+        tax=Money.from_minor(invoice.tax_minor, currency),
         percentages={code: Decimal(pct) for code, pct in invoice.split_rule.items()},
         member_weights=invoice_member_weights(invoice),
     )
+    credits = list(
+        Invoice.objects.filter(credits=invoice, status=Invoice.Status.ISSUED).values_list(
+            "transaction_id", "subtotal_minor", "tax_minor"
+        )
+    )
+    if not credits:
+        return targets
+    events: dict[int, Mapping[str, int] | Credit] = {
+        int(txn): Credit(net=Money.from_minor(net, currency), tax=Money.from_minor(tax, currency))
+        for txn, net, tax in credits
+    }
+    paid: dict[int, dict[str, int]] = defaultdict(dict)
+    for txn, key, minor in PaymentShare.objects.filter(invoice=invoice).values_list(
+        "payment__transaction_id", "key", "amount_minor"
+    ):
+        paid[txn][key] = minor
+    events.update(paid)
+    # Ledger transactions are numbered in the order they were booked, and
+    # every payment and credit note of one invoice is booked under its row
+    # lock, so their ids give the history's order.
+    return targets_after(targets=targets, history=[events[txn] for txn in sorted(events)])
 
 
 def shares_so_far(invoice: Invoice) -> dict[str, int]:
@@ -93,6 +126,20 @@ def shares_so_far(invoice: Invoice) -> dict[str, int]:
 
 def _same_request(payment: Payment, **given: object) -> bool:
     return all(getattr(payment, name) == value for name, value in given.items())
+
+
+def _same_choices(
+    payment: Payment,
+    *,
+    deposit: Account | None,
+    rate: Decimal | None,
+    rate_given: Decimal | str | None,
+) -> bool:
+    """A retry names the same account and rate as the first request, when
+    it names one at all (left out, the first request's default stands)."""
+    if deposit is not None and payment.deposit_account_id != deposit.pk:
+        return False
+    return rate_given in (None, "") or payment.fx_rate == rate
 
 
 def _deposit(collective_id: int, account: Account | None, currency: str) -> Account | None:
@@ -120,6 +167,8 @@ def _deposit(collective_id: int, account: Account | None, currency: str) -> Acco
 def _rate_for(
     *, amount: Money, invoice: Invoice, on: dt.date, fx_rate: Decimal | str | None, source: str
 ) -> tuple[Decimal | None, str]:
+    if isinstance(fx_rate, bool | float):
+        raise TypeError("A rate is a Decimal or a string, never a float.")
     if amount.currency == invoice.currency:
         if fx_rate not in (None, ""):
             raise ValidationFailed(
@@ -170,6 +219,10 @@ def payment_record(
         raise TypeError("A payment is Money.")
     if amount.amount <= 0:
         raise ValidationFailed("A payment is above zero.", code="invalid_amount", field="amount")
+    if amount.currency != invoice.currency:
+        # Money knows retired codes (DEM) and non-money ones (XXX, XAU) so
+        # that old amounts stay readable; no one pays in them today.
+        validate_currency(amount.currency, field="amount")
     ledger_date_validate(received_on, field="received_on")
     if received_on > timezone.localdate():
         raise ValidationFailed(
@@ -221,7 +274,7 @@ def payment_record(
                 received_on=received_on,
                 method=method,
                 reference=ref,
-            ):
+            ) and _same_choices(first, deposit=deposit, rate=rate, rate_given=fx_rate):
                 return first
             raise Conflict(
                 f"The idempotency key {idempotency_key!r} was already used for another payment.",
@@ -229,13 +282,21 @@ def payment_record(
                 field="idempotency_key",
             )
         _require_payable(locked)
+        if locked.issue_date is not None and received_on < locked.issue_date:
+            raise ValidationFailed(
+                f"{locked.number} was issued on {locked.issue_date.isoformat()}; a payment "
+                "for it is received on or after that day.",
+                code="date_before_issue",
+                field="received_on",
+            )
         unpaid = locked.outstanding_minor
         applied, credit = converted.minor_units, 0
         if applied > unpaid:
             if excess != "credit" or from_credit:
                 shown = Money.from_minor(unpaid, locked.currency)
+                given = str(amount) if rate is None else f"{amount} ({converted} at {rate})"
                 raise ValidationFailed(
-                    f"{converted} is more than the {shown} unpaid on {locked.number}. Record "
+                    f"{given} is more than the {shown} unpaid on {locked.number}. Record "
                     f"{shown}, or keep the rest as the client's credit.",
                     code="overpayment",
                     field="amount",
@@ -272,13 +333,15 @@ def _require_payable(invoice: Invoice) -> None:
             field="invoice",
         )
     refusals = {
-        Invoice.Status.DRAFT: ("invoice_draft", "is a draft: issue it before recording payments"),
-        Invoice.Status.VOID: ("invoice_void", "was credited in full: nothing is owed on it"),
-        Invoice.Status.PAID: ("invoice_paid", "is paid in full already"),
-    }
+        Invoice.Status.DRAFT: ("invoice_draft", "This invoice is a draft: issue it before "
+                               "recording payments."),
+        Invoice.Status.VOID: ("invoice_void", f"{invoice.number} was credited in full: nothing "
+                              "is owed on it."),
+        Invoice.Status.PAID: ("invoice_paid", f"{invoice.number} is paid in full already."),
+    }  # fmt: skip
     if invoice.status in refusals:
         code, why = refusals[Invoice.Status(invoice.status)]
-        raise Conflict(f"{invoice} {why}.", code=code)
+        raise Conflict(why, code=code)
 
 
 def _post(
