@@ -228,11 +228,26 @@ def _claim_time(*, invoice: Invoice, engagement: Engagement, until: dt.date | No
                 code="time_already_invoiced",
             ) from None
         claimed += len(group)
-        period = (min(days), max(days))
-        invoice.period_start = min(filter(None, [invoice.period_start, period[0]]))
-        invoice.period_end = max(filter(None, [invoice.period_end, period[1]]))
-    invoice.save(update_fields=["period_start", "period_end"])
+    _period_refresh(invoice)
     return claimed
+
+
+def _period_refresh(invoice: Invoice) -> None:
+    """The period a draft covers, from the time it still bills (after a
+    time line is removed, its days no longer count)."""
+    first = last = None
+    if invoice.engagement is not None:
+        zone = ZoneInfo(invoice.engagement.timezone)
+        days = [
+            started.astimezone(zone).date()
+            for started in TimeEntry.objects.filter(invoiced__invoice=invoice).values_list(
+                "started_at", flat=True
+            )
+        ]
+        if days:
+            first, last = min(days), max(days)
+    invoice.period_start, invoice.period_end = first, last
+    invoice.save(update_fields=["period_start", "period_end"])
 
 
 def _fixed_line_add(*, invoice: Invoice, item: FixedItem, position: int, index: int) -> None:
@@ -451,6 +466,7 @@ def invoice_line_remove(*, invoice: Invoice, actor: User, line_id: int) -> Invoi
             )
         InvoicedTime.objects.filter(line=line).delete()
         line.delete()
+        _period_refresh(locked)
         _totals_refresh(locked)
     return locked
 
@@ -504,6 +520,11 @@ def invoice_issue(*, invoice: Invoice, actor: User, issue_date: dt.date | None =
         bylaws_id, rule, basis = _split_rule(collective, day)
         locked.status = Invoice.Status.ISSUED
         locked.number, locked.series, locked.seq = number, series, seq
+        if locked.engagement is not None:
+            # The terms in force when it is issued, not when it was drafted:
+            # an agreement accepted in between changes what the client owes.
+            locked.payment_terms_days = locked.engagement.payment_terms_days
+            locked.payment_method = locked.engagement.payment_method
         locked.issue_date = day
         locked.due_date = day + dt.timedelta(days=locked.payment_terms_days)
         locked.seller_name = collective.name
