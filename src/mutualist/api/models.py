@@ -42,3 +42,38 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class IdempotentRequest(models.Model):
+    """The first answer to a request that moves money, kept under the
+    ``Idempotency-Key`` its sender gave it (``mutualist.api.idempotency``).
+
+    A retry with the same key and the same request (method, path, body) is
+    answered from here and runs nothing; the same key with another request
+    is refused. Only answers that succeeded are kept: a refused request
+    changed nothing, so its retry simply runs again.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # As the sender gave it: 1 to 100 printable ASCII characters (the header's schema).
+    key = models.CharField(max_length=100)
+    # Which operation used the key ("payment_record"), for the refusal's words.
+    operation = models.CharField(max_length=60)
+    # SHA-256 hex of the canonical request: method, path and the parsed body.
+    fingerprint = models.CharField(max_length=64)
+    # 0 while the first request runs: that row is claimed and answered in one
+    # database transaction, so no other request ever reads a 0.
+    status_code = models.PositiveSmallIntegerField(default=0)
+    response = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="api_idempotentrequest_once"),
+            models.CheckConstraint(
+                condition=~models.Q(key=""), name="api_idempotentrequest_key_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} under {self.key!r}"
