@@ -15,6 +15,11 @@ from ninja.operation import Operation
 from mutualist.api.auth import AUTHENTICATED
 from mutualist.api.boundary import api_url_patterns
 from mutualist.api.errors import PROBLEM_CONTENT_TYPE, install_problem_handlers
+from mutualist.api.routers.billing_invoices import router as billing_invoices_router
+from mutualist.api.routers.billing_payments import router as billing_payments_router
+from mutualist.api.routers.billing_payouts import router as billing_payouts_router
+from mutualist.api.routers.billing_reports import router as billing_reports_router
+from mutualist.api.routers.billing_settings import router as billing_settings_router
 from mutualist.api.routers.collectives import router as collectives_router
 from mutualist.api.routers.invitations import router as invitations_router
 from mutualist.api.routers.ledger import router as ledger_router
@@ -84,3 +89,8 @@ api.add_router("", work_clients_router)
 api.add_router("", work_pitches_router)
 api.add_router("", work_time_router)
 api.add_router("", work_calendar_router)
+api.add_router("", billing_invoices_router)
+api.add_router("", billing_payments_router)
+api.add_router("", billing_payouts_router)
+api.add_router("", billing_settings_router)
+api.add_router("", billing_reports_router)

@@ -85,6 +85,24 @@ EXPECTED_PATHS = {
     "/api/v1/timesheets/{timesheet_id}/return": {"post"},
     "/api/v1/collectives/{slug}/weeks/{week}": {"get"},
     "/api/v1/me/calendar": {"delete", "get", "post"},
+    # billing
+    "/api/v1/collectives/{slug}/invoices": {"get", "post"},
+    "/api/v1/me/invoices": {"get"},
+    "/api/v1/invoices/{invoice_id}": {"delete", "get", "patch"},
+    "/api/v1/invoices/{invoice_id}/pdf": {"get"},
+    "/api/v1/invoices/{invoice_id}/lines": {"post"},
+    "/api/v1/invoices/{invoice_id}/lines/{line_id}": {"delete"},
+    "/api/v1/invoices/{invoice_id}/issue": {"post"},
+    "/api/v1/invoices/{invoice_id}/credit-notes": {"post"},
+    "/api/v1/invoices/{invoice_id}/payments": {"get", "post"},
+    "/api/v1/payments/{payment_id}": {"get"},
+    "/api/v1/me/payment-shares": {"get"},
+    "/api/v1/collectives/{slug}/payout-setting": {"get", "put"},
+    "/api/v1/collectives/{slug}/payouts": {"get", "post"},
+    "/api/v1/collectives/{slug}/payables": {"get"},
+    "/api/v1/collectives/{slug}/billing-settings": {"get", "patch"},
+    "/api/v1/collectives/{slug}/scorecard": {"get"},
+    "/api/v1/collectives/{slug}/reports/{name}": {"get"},
 }
 
 

@@ -1,4 +1,5 @@
-"""docs/api.md lists every problem code the API can answer with, and no other."""
+"""docs/api.md and the domains' API pages list every problem code the API can
+answer with, and no other."""
 
 from __future__ import annotations
 
@@ -12,6 +13,13 @@ DOCS = SRC.parents[1] / "docs" / "api.md"
 # The work domain documents its codes on its own pages, one per area, each
 # with a "### Codes" table ending before "## Endpoints", as in api.md.
 WORK_DOCS = sorted((SRC.parents[1] / "docs" / "work").glob("*.md"))
+# Billing's API page (docs/billing/api.md) does the same; the other billing
+# pages are guides for people, with no codes table.
+BILLING_DOCS = [
+    page
+    for page in sorted((SRC.parents[1] / "docs" / "billing").glob("*.md"))
+    if "### Codes" in page.read_text()
+]
 
 # The code the API answers with: its own modules, and the services, selectors and
 # validators its routers call.
@@ -30,6 +38,12 @@ API_SOURCES = [
     *sorted((SRC / "work").glob("*.py")),
     *sorted((SRC / "work" / "selectors").glob("*.py")),
     *sorted((SRC / "work" / "services").glob("*.py")),
+    *sorted((SRC / "billing" / "services").glob("*.py")),
+    SRC / "billing" / "selectors" / "__init__.py",
+    SRC / "billing" / "selectors" / "reports.py",
+    SRC / "billing" / "accounts.py",
+    SRC / "billing" / "recipients.py",
+    SRC / "billing" / "pdf.py",
 ]
 
 # Raised by functions the API never calls: sign-up, and the web pages that
@@ -62,7 +76,19 @@ NOT_FROM_THE_API = {
     "invalid_weight",
     "amount_required",
     "mixed_books",
+    # A member's payout setting is set by the member themself
+    # (``billing.services.payouts.payout_setting_set``): the API passes the
+    # caller as both, after finding them an active member of the collective.
+    "not_your_setting",
+    # Adopting bylaws with a member share basis: the API's bylaws operation
+    # does not take one yet (the web form does).
+    "invalid_share_basis",
 }
+
+# Raised from a table of refusals (``billing.services.payments._require_payable``:
+# a payment on a draft, void or paid invoice), which the pattern below cannot see.
+TABLED_CODES = {"invoice_draft", "invoice_void", "invoice_paid"}
+TABLED_IN = SRC / "billing" / "services" / "payments.py"
 
 _CODE = re.compile(r"""\b(?:default_)?code\s*=\s*["']([a-z0-9_]+)["']""")
 _TABLE_ROW = re.compile(r"^\| (\d{3}) \| (.+?) \| .+ \|$", re.MULTILINE)
@@ -70,6 +96,7 @@ _TABLE_ROW = re.compile(r"^\| (\d{3}) \| (.+?) \| .+ \|$", re.MULTILINE)
 
 def _codes_in_source() -> set[str]:
     codes: set[str] = set(STATUS_CODES.values())
+    codes |= {code for code in TABLED_CODES if f'"{code}"' in TABLED_IN.read_text()}
     for path in API_SOURCES:
         if "tests" not in path.parts:
             codes |= set(_CODE.findall(path.read_text()))
@@ -78,7 +105,7 @@ def _codes_in_source() -> set[str]:
 
 def _documented() -> dict[str, set[int]]:
     documented: dict[str, set[int]] = {}
-    for page in [DOCS, *WORK_DOCS]:
+    for page in [DOCS, *WORK_DOCS, *BILLING_DOCS]:
         text = page.read_text()
         table = text[text.index("### Codes") : text.index("## Endpoints")]
         for status, cell in _TABLE_ROW.findall(table):
