@@ -48,6 +48,13 @@ from mutualist.members.models import (
     User,
 )
 from mutualist.testing import build_books
+from tests.outsiders.billing_world import (
+    BILLING_PATH_VALUES,
+    BILLING_PRIVATE,
+    billing_bodies,
+    billing_snapshot,
+    billing_world,
+)
 from tests.outsiders.work_world import WORK_PRIVATE, work_bodies, work_snapshot, work_world
 
 PROBLEM = "application/problem+json"
@@ -170,6 +177,33 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "POST /api/v1/timesheets/{timesheet_id}/approve": (401, 404),
     "POST /api/v1/timesheets/{timesheet_id}/return": (401, 404),
     "PUT /api/v1/pitches/{pitch_id}": (401, 404),
+    # billing: everything of A's invoices, payments, payouts, settings and
+    # reports is 404; "me" lists are Olga's own (she acts for no client and
+    # has no shares: empty)
+    "GET /api/v1/collectives/{slug}/invoices": (401, 404),
+    "POST /api/v1/collectives/{slug}/invoices": (401, 404),
+    "GET /api/v1/me/invoices": (401, 200),
+    "GET /api/v1/invoices/{invoice_id}": (401, 404),
+    "PATCH /api/v1/invoices/{invoice_id}": (401, 404),
+    "DELETE /api/v1/invoices/{invoice_id}": (401, 404),
+    "GET /api/v1/invoices/{invoice_id}/pdf": (401, 404),
+    "POST /api/v1/invoices/{invoice_id}/lines": (401, 404),
+    "DELETE /api/v1/invoices/{invoice_id}/lines/{line_id}": (401, 404),
+    "POST /api/v1/invoices/{invoice_id}/issue": (401, 404),
+    "POST /api/v1/invoices/{invoice_id}/credit-notes": (401, 404),
+    "GET /api/v1/invoices/{invoice_id}/payments": (401, 404),
+    "POST /api/v1/invoices/{invoice_id}/payments": (401, 404),
+    "GET /api/v1/payments/{payment_id}": (401, 404),
+    "GET /api/v1/me/payment-shares": (401, 200),
+    "GET /api/v1/collectives/{slug}/payout-setting": (401, 404),
+    "PUT /api/v1/collectives/{slug}/payout-setting": (401, 404),
+    "GET /api/v1/collectives/{slug}/payouts": (401, 404),
+    "POST /api/v1/collectives/{slug}/payouts": (401, 404),
+    "GET /api/v1/collectives/{slug}/payables": (401, 404),
+    "GET /api/v1/collectives/{slug}/billing-settings": (401, 404),
+    "PATCH /api/v1/collectives/{slug}/billing-settings": (401, 404),
+    "GET /api/v1/collectives/{slug}/scorecard": (401, 404),
+    "GET /api/v1/collectives/{slug}/reports/{name}": (401, 404),
 }
 
 
@@ -178,6 +212,7 @@ def bodies(world: dict[str, Any]) -> dict[str, dict[str, Any]]:
     before checking who asks; every other unsafe operation gets ``{}``."""
     return {
         **work_bodies(world),
+        **billing_bodies(world),
         "PUT /api/v1/collectives/{slug}": {"name": "Taken over", "is_remote": True},
         "PATCH /api/v1/collectives/{slug}": {"name": "Taken over"},
         "POST /api/v1/collectives/{slug}/bylaws": {
@@ -221,6 +256,7 @@ PATH_VALUES: dict[str, dict[str, str]] = {
     "POST /api/v1/collectives/{slug}/accounts/{account_id}/opening-balance": {
         "account_id": "bank_id"
     },
+    **BILLING_PATH_VALUES,
 }
 
 
@@ -250,8 +286,10 @@ def world(cast) -> dict[str, Any]:
     ben_membership = Membership.objects.get(collective=cast.collective_a, user=cast.ben)
     ben_token = api_token_create(user=cast.ben, name="Ben's laptop")
     books = build_books(cast)
+    work = work_world(cast)
     return {
-        **work_world(cast),
+        **work,
+        **billing_world(work["work"]),
         "slug": cast.collective_a.slug,
         "handle": cast.ben.profile.handle,
         "membership_id": ben_membership.pk,
@@ -315,6 +353,7 @@ def snapshot(outsider: User) -> dict[str, Any]:
         "postings": list(Posting.objects.order_by("pk").values()),
         "exchange_rates": list(ExchangeRate.objects.order_by("pk").values()),
         **work_snapshot(outsider),
+        **billing_snapshot(outsider),
     }
 
 
@@ -330,6 +369,7 @@ PRIVATE = (
     "ManilaVa",  # any of collective A's account names
     "Opening balance",  # a memo in A's books
     *WORK_PRIVATE,
+    *BILLING_PRIVATE,
 )
 
 
