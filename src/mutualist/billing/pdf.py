@@ -60,6 +60,9 @@ class LineRow:
     amount: Money
     member_name: str
     is_time: bool
+    # The hours as a decimal under the duration, when it is not whole hours
+    # ("3.3333 h" under "3 h 20 min"; nothing under "10 h").
+    hours_note: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +121,9 @@ def _line_row(line: InvoiceLine, currency: str) -> LineRow:
         amount=Money.from_minor(line.amount_minor, currency),
         member_name=line.member.display_name if line.member is not None else "",
         is_time=is_time,
+        hours_note=(
+            f"{decimal_text(line.quantity)} h" if is_time and (line.minutes or 0) % 60 else ""
+        ),
     )
 
 
