@@ -11,7 +11,7 @@ payouts at once cannot both take the last of it.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -77,6 +77,28 @@ def _source(collective: Collective, account: Account) -> Account:
     return account
 
 
+# A rate as the ledger stores it: 15 significant digits, 12 decimal places.
+_RATE_DIGITS = Context(prec=15)
+_RATE_PLACES = Decimal("1e-12")
+_RATE_MAX = Decimal(10) ** 17
+
+
+def _rate_of(sent: Money, amount: Money) -> Decimal:
+    """The rate two amounts imply, rounded as the books store rates. The
+    amounts are what moved and are booked exactly; the rate is only their
+    record (10.00 AUD sent as 333.33 PHP is 33.333 and no exact decimal)."""
+    rate = _RATE_DIGITS.divide(sent.amount, amount.amount).quantize(
+        _RATE_PLACES, context=Context(prec=40)
+    )
+    if not Decimal(0) < rate < _RATE_MAX:
+        raise ValidationFailed(
+            f"{amount} sent as {sent} gives no rate the books can record; check both amounts.",
+            code="invalid_amount",
+            field="sent_amount",
+        )
+    return rate
+
+
 def _sent(
     *,
     collective: Collective,
@@ -88,7 +110,17 @@ def _sent(
     fx_rate_source: str,
 ) -> tuple[Money, Decimal | None, str]:
     """What left the source account, and the rate, when it is another currency."""
+    if isinstance(fx_rate, bool | float):
+        raise TypeError("A rate is a Decimal or a string, never a float.")
+    if sent_amount is not None and not isinstance(sent_amount, Money):
+        raise TypeError("An amount sent is Money.")
     if source.currency == amount.currency:
+        if fx_rate not in (None, ""):
+            raise ValidationFailed(
+                "Sent from an account in the same currency, a payout takes no rate.",
+                code="rate_not_needed",
+                field="fx_rate",
+            )
         if sent_amount is not None and sent_amount != amount:
             raise ValidationFailed(
                 "Sent from an account in the same currency, the amount sent is the amount paid out.",
@@ -103,10 +135,7 @@ def _sent(
                 code="invalid_amount",
                 field="sent_amount",
             )
-        rate = rate_parse(
-            str((sent_amount.amount / amount.amount).normalize()), field="sent_amount"
-        )
-        return sent_amount, rate, "the amounts owed and sent"
+        return sent_amount, _rate_of(sent_amount, amount), "the amounts owed and sent"
     if fx_rate not in (None, ""):
         rate = rate_parse(str(fx_rate), field="fx_rate")
         source_text = fx_rate_source.strip() or "given with the payout"
@@ -159,7 +188,7 @@ def payout_record(
     key = text_clean(idempotency_key, field="idempotency_key", max_length=MAX_KEY, required=True)
     ref = text_clean(reference, field="reference", max_length=120)
     source = _source(collective, source_account)
-    request = {
+    request: dict[str, object] = {
         "member_id": member.pk,
         "amount_minor": amount.minor_units,
         "currency": amount.currency,
@@ -167,6 +196,14 @@ def payout_record(
         "paid_on": paid_on,
         "reference": ref,
     }
+    # What a retry names beyond that must match too; left out, the first
+    # request's choice stands.
+    if isinstance(sent_amount, Money):
+        request.update(sent_minor=sent_amount.minor_units, sent_currency=sent_amount.currency)
+    elif (
+        isinstance(fx_rate, str | Decimal) and fx_rate != "" and source.currency != amount.currency
+    ):
+        request["fx_rate"] = rate_parse(str(fx_rate), field="fx_rate")
     first = _replay(collective=collective, key=key, request=request)
     if first is not None:
         return first
@@ -186,15 +223,17 @@ def payout_record(
         fx_rate=fx_rate,
         fx_rate_source=fx_rate_source,
     )
-    lines = [Line(payable, amount)]
-    if sent.currency != amount.currency:
-        lines += [
-            Line(trading_account(collective, amount.currency), -amount),
-            Line(trading_account(collective, sent.currency), sent),
-        ]
-    lines.append(Line(source, -sent))
     try:
+        # Inside the transaction: a refused payout leaves no trading account
+        # opened behind it either.
         with transaction.atomic():
+            lines = [Line(payable, amount)]
+            if sent.currency != amount.currency:
+                lines += [
+                    Line(trading_account(collective, amount.currency), -amount),
+                    Line(trading_account(collective, sent.currency), sent),
+                ]
+            lines.append(Line(source, -sent))
             posted = transaction_post(
                 lines=lines,
                 memo=f"Payout to {member.display_name}" + (f" (ref. {ref})" if ref else ""),
@@ -223,14 +262,24 @@ def payout_record(
                 recorded_by=actor,
             )
     except WouldGoNegative as refusal:
+        # The ledger refused under its row locks; say which account was
+        # short, read again now that those locks are released.
         payable.refresh_from_db()
         if payable.would_go_negative(payable.balance_minor + amount.minor_units):
-            owed = Money.from_minor(-payable.balance_minor, amount.currency)
+            owed = Money.from_minor(max(0, -payable.balance_minor), amount.currency)
             raise Conflict(
                 f"The collective owes {member.display_name} {owed}; a payout of {amount} is "
                 "more than that.",
                 code="payout_beyond_payable",
                 field="amount",
+            ) from None
+        source.refresh_from_db()
+        if source.would_go_negative(source.balance_minor - sent.minor_units):
+            held = Money.from_minor(max(0, source.balance_minor), source.currency)
+            raise Conflict(
+                f"{source.name} holds {held}; it cannot send {sent}.",
+                code="beyond_source_balance",
+                field="source_account",
             ) from None
         raise refusal
     except IntegrityError:
