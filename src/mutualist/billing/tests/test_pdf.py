@@ -159,6 +159,35 @@ def test_the_pdf_fetches_nothing(issued: Invoice) -> None:
     assert "src=" not in html and "href=" not in html and "url(" not in html
 
 
+def test_the_pdf_renderer_refuses_to_fetch_over_the_network(
+    issued: Invoice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: a document that (somehow) points at another host
+    import urllib.request
+
+    from mutualist.billing import pdf
+
+    opened: list[object] = []
+    monkeypatch.setattr(
+        urllib.request.OpenerDirector, "open", lambda self, *a, **k: opened.append(a)
+    )
+    monkeypatch.setattr(
+        pdf,
+        "invoice_pdf_html",
+        lambda invoice: (
+            '<p>Hi</p><img src="http://example.invalid/pixel.png">'
+            '<link rel="stylesheet" href="https://example.invalid/x.css">'
+        ),
+    )
+
+    # when
+    rendered = pdf.invoice_pdf(issued)
+
+    # then: a PDF all the same, and nothing was fetched
+    assert rendered.startswith(b"%PDF")
+    assert opened == []
+
+
 def test_a_credit_note_is_titled_so_and_names_the_invoice_it_credits(
     issued: Invoice, client_for: Any
 ) -> None:

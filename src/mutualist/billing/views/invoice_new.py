@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -67,6 +68,8 @@ def unbilled_time(engagements: QuerySet[Engagement], until: dt.date | None) -> l
         counts: dict[int, int] = defaultdict(int)
         names: dict[int, str] = {}
         row = Unbilled(engagement)
+        # Days as the engagement counts them (``until`` is in its time zone too).
+        zone = ZoneInfo(engagement.timezone)
         entries = invoiceable_entries(engagement=engagement, until=until).select_related(
             "member__profile"
         )
@@ -74,7 +77,7 @@ def unbilled_time(engagements: QuerySet[Engagement], until: dt.date | None) -> l
             minutes[entry.member_id] += entry.minutes or 0
             counts[entry.member_id] += 1
             names[entry.member_id] = entry.member.display_name
-            day = entry.started_at.date()
+            day = entry.started_at.astimezone(zone).date()
             row.first = min(filter(None, [row.first, day]))
             row.last = max(filter(None, [row.last, day]))
         row.members = [
