@@ -178,8 +178,8 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "POST /api/v1/timesheets/{timesheet_id}/return": (401, 404),
     "PUT /api/v1/pitches/{pitch_id}": (401, 404),
     # billing: everything of A's invoices, payments, payouts, settings and
-    # reports is 404; "me" lists are Olga's own (she acts for no client and
-    # has no shares: empty)
+    # reports is 404; "me" lists are Olga's own (she acts for no client, has
+    # no shares and is owed nothing: empty)
     "GET /api/v1/collectives/{slug}/invoices": (401, 404),
     "POST /api/v1/collectives/{slug}/invoices": (401, 404),
     "GET /api/v1/me/invoices": (401, 200),
@@ -195,6 +195,7 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "POST /api/v1/invoices/{invoice_id}/payments": (401, 404),
     "GET /api/v1/payments/{payment_id}": (401, 404),
     "GET /api/v1/me/payment-shares": (401, 200),
+    "GET /api/v1/me/payables": (401, 200),
     "GET /api/v1/collectives/{slug}/payout-setting": (401, 404),
     "PUT /api/v1/collectives/{slug}/payout-setting": (401, 404),
     "GET /api/v1/collectives/{slug}/payouts": (401, 404),

@@ -9,7 +9,7 @@ and the money coordinators send them.
   more than the member is owed in that currency
   (``409 payout_beyond_payable``).
 - Members' payables (what the collective owes each member) are for
-  coordinators.
+  coordinators; ``GET /me/payables`` is what every collective owes you.
 
 Outsiders get 404 for all of it.
 """
@@ -28,6 +28,7 @@ from mutualist.api.pagination import Page, PageParams, paginate
 from mutualist.api.routers import responses
 from mutualist.api.routers.billing_common import money_in, person_in, service_key
 from mutualist.api.schemas.billing_money import (
+    MyPayableOut,
     PayableOut,
     PayoutFiltersIn,
     PayoutIn,
@@ -35,11 +36,11 @@ from mutualist.api.schemas.billing_money import (
     PayoutSettingIn,
     PayoutSettingOut,
 )
-from mutualist.api.schemas.common import MoneyOut, PersonOut
+from mutualist.api.schemas.common import CollectiveRefOut, MoneyOut, PersonOut
 from mutualist.api.schemas.ledger import AccountRefOut
 from mutualist.billing.models import Payout, PayoutSetting
 from mutualist.billing.selectors import payout_list, payout_setting_of
-from mutualist.billing.selectors.money import Payable, payables_of_collective
+from mutualist.billing.selectors.money import Payable, payables_of_collective, payables_of_member
 from mutualist.billing.services import payout_record, payout_setting_set
 from mutualist.collectives.models import Collective
 from mutualist.collectives.selectors import (
@@ -170,6 +171,25 @@ def payout_new(
         return idempotent(
             request, response, user=user, key=idempotency_key, operation="payout_record", run=run
         )
+
+
+@router.get(
+    "/me/payables",
+    response=responses({200: Page[MyPayableOut]}),
+    summary="What each collective owes you, per currency",
+)
+def my_payables(request: HttpRequest, page: Query[PageParams]) -> Page[MyPayableOut]:
+    """In every collective that owes you something, one you have left included."""
+    rows = payables_of_member(user=request_user(request))
+    return paginate(
+        rows,
+        page,
+        lambda row: MyPayableOut(
+            collective=CollectiveRefOut(slug=row.collective.slug, name=row.collective.name),
+            account=AccountRefOut(id=row.account.pk, name=row.account.name),
+            owed=MoneyOut(amount=str(row.owed.amount), currency=row.owed.currency),
+        ),
+    )
 
 
 # --- Members' payables ----------------------------------------------------------------------

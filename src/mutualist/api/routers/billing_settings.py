@@ -9,19 +9,33 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Router
 
 from mutualist.api.auth import request_user
 from mutualist.api.routers import responses
 from mutualist.api.schemas.billing_money import BillingSettingsOut, BillingSettingsPatchIn
-from mutualist.billing.selectors.money import billing_settings_read
+from mutualist.billing.models import BillingSettings
+from mutualist.billing.selectors.money import billing_settings_read, number_previews
 from mutualist.billing.services import billing_settings_update
+from mutualist.collectives.models import Collective
 from mutualist.collectives.selectors import (
     collective_get_for_coordinator,
     collective_get_for_member,
 )
 
 router = Router(tags=["billing: settings"])
+
+
+def settings_out(collective: Collective, settings: BillingSettings) -> BillingSettingsOut:
+    """The settings, with the numbers the next invoice and credit note issued
+    today would get (read from the counters, not taken from them)."""
+    invoice, credit_note = number_previews(
+        collective=collective, settings=settings, on=timezone.localdate()
+    )
+    return BillingSettingsOut.from_model(
+        settings, next_numbers=(invoice.number, credit_note.number)
+    )
 
 
 @router.get(
@@ -32,7 +46,7 @@ router = Router(tags=["billing: settings"])
 def billing_settings_detail(request: HttpRequest, slug: str) -> BillingSettingsOut:
     """Until a coordinator changes them, the defaults (reading writes nothing)."""
     collective, _ = collective_get_for_member(user=request_user(request), slug=slug)
-    return BillingSettingsOut.from_model(billing_settings_read(collective))
+    return settings_out(collective, billing_settings_read(collective))
 
 
 @router.patch(
@@ -62,4 +76,4 @@ def billing_settings_change(
                 ",".join(str(day) for day in reminder_days) if reminder_days is not None else None
             ),
         )
-    return BillingSettingsOut.from_model(settings)
+    return settings_out(collective, settings)

@@ -247,7 +247,8 @@ class InvoiceOut(InvoiceSummaryOut):
     lines: list[InvoiceLineOut]
     credit_notes: list[CreditNoteRefOut] = Field(description="The credit notes issued against it")
     split: SplitOut | None = Field(
-        description="Members of the collective, on an issued invoice; null otherwise"
+        description="For members of the collective, on an issued invoice (not a credit "
+        "note); null otherwise"
     )
     transaction_id: int | None = Field(
         description="The ledger transaction that booked it (members); null for the client"

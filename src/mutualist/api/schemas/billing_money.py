@@ -219,6 +219,14 @@ class PayableOut(Schema):
     payout_details: str = Field(description="Where they asked to be paid")
 
 
+class MyPayableOut(Schema):
+    """What one collective owes you in one currency."""
+
+    collective: CollectiveRefOut
+    account: AccountRefOut
+    owed: MoneyOut = Field(description="Your shares less your payouts; never below zero")
+
+
 class BillingSettingsOut(Schema):
     number_prefix: str = Field(examples=["MANILA"])
     number_pattern: str = Field(examples=["{prefix}-{year}-{seq:04}"])
@@ -229,11 +237,20 @@ class BillingSettingsOut(Schema):
         description="Days from the due date on which an unpaid invoice's client is reminded",
         examples=[[-3, 1, 7, 14, 30]],
     )
+    next_invoice_number: str = Field(
+        description="The number the next invoice issued today would get",
+        examples=["MANILA-2026-0008"],
+    )
+    next_credit_note_number: str = Field(examples=["MANILA-CN-2026-0002"])
     updated_at: dt.datetime
 
     @classmethod
-    def from_model(cls, settings: BillingSettings) -> BillingSettingsOut:
+    def from_model(
+        cls, settings: BillingSettings, *, next_numbers: tuple[str, str]
+    ) -> BillingSettingsOut:
         return cls(
+            next_invoice_number=next_numbers[0],
+            next_credit_note_number=next_numbers[1],
             number_prefix=settings.number_prefix,
             number_pattern=settings.number_pattern,
             credit_note_pattern=settings.credit_note_pattern,

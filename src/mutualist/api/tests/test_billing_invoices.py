@@ -673,6 +673,16 @@ def test_the_pdf_is_the_invoice_for_members_and_the_clients_contact(billed: Bill
         assert response.content.startswith(b"%PDF")
 
 
+def test_a_members_pdf_of_a_draft_is_marked_as_one(billed: Billed) -> None:
+    draft = draft_of(billed)
+
+    response = bearer_client(billed.work.cast.ben).get(url(draft, "/pdf"))
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="draft-invoice-{draft.pk}.pdf"'
+    assert response.content.startswith(b"%PDF")
+
+
 def test_collective_bs_invoices_are_not_collective_as(billed: Billed) -> None:
     issued_invoice(billed)
 

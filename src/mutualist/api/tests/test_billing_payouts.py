@@ -296,6 +296,16 @@ def test_a_member_paid_out_in_full_owes_nothing_and_drops_off_the_list(owed: Bil
     assert [row["member"]["handle"] for row in response.json()["items"]] == ["ana-reyes"]
 
 
+def test_members_see_what_each_collective_owes_them(owed: Billed) -> None:
+    ana = bearer_client(owed.work.cast.ana).get("/api/v1/me/payables").json()
+    olga = bearer_client(owed.work.cast.olga).get("/api/v1/me/payables").json()
+
+    assert [(row["collective"]["slug"], row["owed"]) for row in ana["items"]] == [
+        ("manila-va", money("225.00"))
+    ]
+    assert olga["items"] == []
+
+
 def test_members_do_not_read_the_payables(owed: Billed) -> None:
     assert_problem(bearer_client(owed.work.cast.ben).get(f"{A}/payables"), 403, "not_coordinator")
     # Carla coordinates B, which owes no one yet

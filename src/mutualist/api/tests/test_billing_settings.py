@@ -33,6 +33,10 @@ def test_members_read_the_defaults_without_anything_being_written(cast: Cast) ->
         "{prefix}-CN-{year}-{seq:04}",
     )
     assert body["reminder_days"] == [-3, 1, 7, 14, 30]
+    assert (body["next_invoice_number"], body["next_credit_note_number"]) == (
+        "MANILA-2026-0001",
+        "MANILA-CN-2026-0001",
+    )
     assert not BillingSettings.objects.exists()
 
 
@@ -50,8 +54,11 @@ def test_a_coordinator_changes_the_numbering_and_the_next_invoice_follows_it(
     body = response.json()
     assert (body["number_prefix"], body["number_pattern"]) == ("MNL", "{prefix}/{year}/{seq:03}")
     assert (body["payment_instructions"], body["reminder_days"]) == ("BPI 1234", [-3, 1, 14])
+    assert body["next_invoice_number"] == "MNL/2026/001"
     invoice = issued_invoice(billed)
     assert (invoice.number, invoice.payment_instructions) == ("MNL/2026/001", "BPI 1234")
+    after = bearer_client(billed.work.cast.ben).get(f"{A}/billing-settings").json()
+    assert after["next_invoice_number"] == "MNL/2026/002"
 
 
 def test_an_empty_list_of_reminder_days_sends_no_reminders(cast: Cast) -> None:

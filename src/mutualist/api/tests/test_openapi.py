@@ -97,6 +97,7 @@ EXPECTED_PATHS = {
     "/api/v1/invoices/{invoice_id}/payments": {"get", "post"},
     "/api/v1/payments/{payment_id}": {"get"},
     "/api/v1/me/payment-shares": {"get"},
+    "/api/v1/me/payables": {"get"},
     "/api/v1/collectives/{slug}/payout-setting": {"get", "put"},
     "/api/v1/collectives/{slug}/payouts": {"get", "post"},
     "/api/v1/collectives/{slug}/payables": {"get"},
