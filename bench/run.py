@@ -1,9 +1,12 @@
-"""Benchmarks: the member directory and the ledger, on a throwaway database.
+"""Benchmarks: the member directory, the ledger and billing, on a throwaway database.
 
 - ``directory``: ``profile_list_directory``, plain and with the time-zone
   overlap filter, at 1,000 and 2,000 members (``directory_bench.py``).
 - ``ledger``: ``transaction_post`` throughput from one client, and balance
   and statement reads of an account with 100,000 postings (``ledger_bench.py``).
+- ``billing``: 10,000 invoices drafted from approved time, issued, paid and
+  split, one after the other; the cost per invoice and its queries, early
+  and late in the run (``billing_bench.py``).
 
 The database is whatever ``DATABASE_URL`` points at, made disposable
 (``harness.py``): a fresh ``mutualist_bench`` database on a PostgreSQL server,
@@ -26,11 +29,12 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from billing_bench import billing_text, check_billing, run_billing
 from directory_bench import run_directory
 from harness import bench_database
 from ledger_bench import check_targets, ledger_text, run_ledger
 
-BENCHES = ("directory", "ledger")
+BENCHES = ("directory", "ledger", "billing")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -49,11 +53,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--explain", action="store_true", help="ledger: print the balance and statement plans"
     )
+    parser.add_argument("--invoices", type=int, default=10_000, help="billing: invoices")
+    parser.add_argument(
+        "--engagements", type=int, default=10, help="billing: engagements billed in turn"
+    )
     args = parser.parse_args(argv)
     if args.members < 2 or args.repeat < 1 or args.read_repeat < 1:
         parser.error("--members must be at least 2, --repeat and --read-repeat at least 1")
     if args.posts < 1 or args.postings < 100:
         parser.error("--posts must be at least 1 and --postings at least 100")
+    if not 1 <= args.engagements <= 100 or args.invoices < 10 * args.engagements:
+        parser.error("--engagements is 1 to 100, and --invoices at least 10 per engagement")
     chosen = args.only or list(BENCHES)
 
     missed: list[str] = []
@@ -93,6 +103,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                     + "account_balance under 20 ms (median of the repetitions).\n"
                 )
             missed += ledger_missed
+        if "billing" in chosen:
+            billing = run_billing(
+                database=database, invoices=args.invoices, engagements=args.engagements
+            )
+            print("## Billing\n")
+            print(billing_text(billing))
+            print()
+            billing_missed = check_billing(billing)
+            if not billing_missed:
+                print(
+                    "Targets met: queries per invoice constant, and an invoice late in the run "
+                    "costs at most 1.5x one early in it (medians).\n"
+                )
+            missed += billing_missed
     for sentence in missed:
         print(f"MISSED: {sentence}")
     return 1 if missed else 0
