@@ -647,6 +647,14 @@ def test_ben_may_not_change_a_draft(billed: Billed, draft: Invoice, client_for: 
 
     answers = [
         ben.post(url("invoice_update", pk=draft.pk), {"tax_rate": "5", "notes": ""}),
+        # bad input too: it never reaches the service, and is refused all the same
+        ben.post(url("invoice_update", pk=draft.pk), {"tax_rate": "x" * 20}),
+        ben.post(url("invoice_line_add", pk=draft.pk), {"line-quantity": "1"}),
+        ben.post(
+            url("invoice_line_add", pk=draft.pk),
+            {"line-description": "Extra", "line-quantity": "1", "line-unit_price": "5"},
+            headers={"HX-Request": "true"},
+        ),
         ben.post(
             url("invoice_line_add", pk=draft.pk),
             {"line-description": "Extra", "line-quantity": "1", "line-unit_price": "5"},
@@ -656,7 +664,7 @@ def test_ben_may_not_change_a_draft(billed: Billed, draft: Invoice, client_for: 
         ben.post(url("invoice_delete", pk=draft.pk)),
     ]
 
-    assert [answer.status_code for answer in answers] == [403] * 5
+    assert [answer.status_code for answer in answers] == [403] * 8
     assert state() == before
 
 

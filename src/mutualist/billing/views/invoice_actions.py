@@ -48,7 +48,7 @@ from mutualist.billing.services import (
     payment_record,
 )
 from mutualist.billing.views.invoices import _members_of, invoice_page_context
-from mutualist.core.errors import DomainError
+from mutualist.core.errors import DomainError, PermissionDenied
 from mutualist.core.money import Money
 from mutualist.core.web import add_domain_error, forbidden_as_403, is_htmx_partial
 from mutualist.ledger.selectors import account_list_convertible
@@ -72,6 +72,7 @@ def _page(
     redirect with the refusal said above the page."""
     invoice.refresh_from_db()
     context = invoice_page_context(user, invoice, **forms)
+    _coordinators_only(context)
     if any(name not in context for name in forms):
         messages.error(request, _errors_of(forms))
         return redirect("billing:invoice", pk=invoice.pk)
@@ -93,6 +94,7 @@ def _draft_answer(
     if is_htmx_partial(request):
         invoice.refresh_from_db()
         context = invoice_page_context(user, invoice, notice=notice, **(forms if failed else {}))
+        _coordinators_only(context)
         if failed and any(name not in context for name in forms):
             context["notice"] = _errors_of(forms)
         return render(request, f"{_TEMPLATES}/_body.html", context)
@@ -101,6 +103,15 @@ def _draft_answer(
     if notice:
         messages.success(request, notice)
     return redirect("billing:invoice", pk=invoice.pk)
+
+
+def _coordinators_only(context: dict[str, Any]) -> None:
+    """A form a member or a contact could not have been shown (bad input
+    never reaches the service that would refuse them): 403 all the same."""
+    if not context["is_coordinator"]:
+        raise PermissionDenied(
+            "Only a coordinator of this collective can do that.", code="not_coordinator"
+        )
 
 
 def _refused(exc: DomainError) -> None:
