@@ -173,12 +173,27 @@ def _totals_refresh(invoice: Invoice) -> None:
     invoice.save(update_fields=["subtotal_minor", "tax_minor", "total_minor"])
 
 
-def _claim_time(*, invoice: Invoice, engagement: Engagement, until: dt.date | None) -> int:
+_TAKEN = (
+    "Some of this time was invoiced a moment ago by someone else; "
+    "nothing was changed. Reload and try again."
+)
+
+
+def _claim_time(
+    *, invoice: Invoice, engagement: Engagement, until: dt.date | None, seen: set[int]
+) -> int:
     """Add a line per member and role for the engagement's unbilled approved
     time, and claim those entries for ``invoice``. A group whose time nets
     to zero or less (a correction larger than what is left to bill) waits
-    for the next invoice. Returns the number of entries claimed."""
+    for the next invoice. Returns the number of entries claimed.
+
+    ``seen`` is the time that was unbilled when the request began; if
+    another draft claimed some of it meanwhile (approved entries never
+    change otherwise), the request is refused (``time_already_invoiced``)
+    rather than quietly billing less than the coordinator asked for."""
     entries = list(invoiceable_entries(engagement=engagement, until=until))
+    if seen - {entry.pk for entry in entries}:
+        raise Conflict(_TAKEN, code="time_already_invoiced")
     seats = {
         seat.user_id: seat
         for seat in EngagementMember.objects.filter(engagement=engagement).select_related(
@@ -222,11 +237,7 @@ def _claim_time(*, invoice: Invoice, engagement: Engagement, until: dt.date | No
                     [InvoicedTime(invoice=invoice, line=line, time_entry=e) for e in group]
                 )
         except IntegrityError:
-            raise Conflict(
-                "Some of this time was invoiced a moment ago by someone else; "
-                "nothing was changed. Reload and try again.",
-                code="time_already_invoiced",
-            ) from None
+            raise Conflict(_TAKEN, code="time_already_invoiced") from None
         claimed += len(group)
     _period_refresh(invoice)
     return claimed
@@ -358,10 +369,17 @@ def invoice_draft_create(
     rate = tax_rate_parse(tax_rate)
     label = text_clean(tax_label, field="tax_label", max_length=MAX_TAX_LABEL)
     note = text_clean(notes, field="notes", max_length=MAX_TEXT)
+    # What is unbilled now, before waiting for another draft of the
+    # engagement: what this request means to bill.
+    seen: set[int] = set()
+    if include_time and engagement is not None:
+        seen = set(
+            invoiceable_entries(engagement=engagement, until=until).values_list("pk", flat=True)
+        )
     with transaction.atomic():
         if engagement is not None:
             # Serialises drafts of one engagement: the second waits, then
-            # finds the first one's time already claimed.
+            # finds the first one's time claimed (time_already_invoiced).
             Engagement.objects.select_for_update().get(pk=engagement.pk)
         invoice = Invoice.objects.create(
             collective=collective,
@@ -377,7 +395,7 @@ def invoice_draft_create(
         )
         claimed = 0
         if include_time and engagement is not None:
-            claimed = _claim_time(invoice=invoice, engagement=engagement, until=until)
+            claimed = _claim_time(invoice=invoice, engagement=engagement, until=until, seen=seen)
         position = _next_position(invoice)
         for index, item in enumerate(items):
             _fixed_line_add(invoice=invoice, item=item, position=position + index, index=index)

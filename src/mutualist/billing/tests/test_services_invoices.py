@@ -225,6 +225,40 @@ def test_a_draft_for_a_pending_or_another_collectives_engagement_is_refused(
     )
 
 
+def test_a_draft_whose_time_another_draft_claimed_meanwhile_is_refused(
+    billed: Billed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a coordinator's request that saw all three entries unbilled, and a
+    # colleague's draft that claims them just before it takes its turn
+    from mutualist.billing.services import invoices as module
+    from mutualist.work.models import TimeEntry
+
+    original = module.invoiceable_entries
+    others: list[Invoice] = []
+    calls: list[int] = []
+
+    def colleague_drafts_meanwhile(**kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) > 1:
+            return original(**kwargs)
+        seen = list(original(**kwargs).values_list("pk", flat=True))
+        others.append(billing_draft(billed))
+        return TimeEntry.objects.filter(pk__in=seen)
+
+    monkeypatch.setattr(module, "invoiceable_entries", colleague_drafts_meanwhile)
+
+    # when the request goes on
+    with pytest.raises(Conflict) as raised:
+        billing_draft(billed)
+
+    # then it is refused, and only the colleague's draft exists, whole
+    assert raised.value.code == "time_already_invoiced"
+    assert "invoiced a moment ago by someone else" in raised.value.message
+    assert list(Invoice.objects.all()) == others
+    assert InvoicedTime.objects.filter(invoice=others[0]).count() == 3
+    assert InvoiceLine.objects.count() == 2
+
+
 def test_deleting_a_draft_gives_its_time_back(billed: Billed) -> None:
     work = billed.work
     draft = billing_draft(billed)
