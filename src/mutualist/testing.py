@@ -599,6 +599,14 @@ def billing_state() -> dict[str, Any]:
     }
 
 
+@pytest.fixture
+def ledger_checked_after(db: None) -> Any:
+    """Runs ``mutualist ledger check`` when the test is done: whatever it did,
+    refused or not, the books still add up."""
+    yield
+    ledger_checked()
+
+
 def ledger_checked() -> str:
     """Runs ``mutualist ledger check`` and returns what it printed; fails the
     test when it finds anything wrong."""

@@ -20,6 +20,9 @@ _PREFIX = re.compile(r"[A-Z0-9][A-Z0-9-]{0,11}")
 # What a number may be made of once formatted: letters, digits and - / . _
 _NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9/._-]*")
 _FIELDS = {"prefix", "year", "seq"}
+MAX_PREFIX = 12
+MAX_NUMBER = Invoice._meta.get_field("number").max_length or 60
+LARGEST_SEQ = 999_999_999
 MAX_REMINDER_DAYS = 8
 
 
@@ -82,6 +85,16 @@ def number_pattern_validate(pattern: str, *, field: str) -> str:
     if not _NUMBER.fullmatch(sample):
         raise ValidationFailed(
             f"{sample!r} is not a usable number: use letters, digits and - / . _ only.",
+            code="invalid_number_pattern",
+            field=field,
+        )
+    # The longest number it can give (the longest prefix, a billion invoices)
+    # must fit the column: a longer one would fail in the database at issue.
+    longest = number_format(pattern, prefix="X" * MAX_PREFIX, year=2026, seq=LARGEST_SEQ)
+    if len(longest) > MAX_NUMBER:
+        raise ValidationFailed(
+            f"Numbers from this pattern can run to {len(longest)} characters; "
+            f"keep them within {MAX_NUMBER} (a shorter text around the placeholders).",
             code="invalid_number_pattern",
             field=field,
         )
@@ -168,19 +181,21 @@ def billing_settings_update(
         )
     if reminder_days is not None:
         changes["reminder_days"] = reminder_days_parse(reminder_days)
-    settings = billing_settings_get(collective)
-    pattern = str(changes.get("number_pattern", settings.number_pattern))
-    credit_pattern = str(changes.get("credit_note_pattern", settings.credit_note_pattern))
-    if pattern.replace("{prefix}", "") == credit_pattern.replace("{prefix}", ""):
-        raise ValidationFailed(
-            "Invoices and credit notes need patterns that tell them apart (add CN- to one).",
-            code="invalid_number_pattern",
-            field="credit_note_pattern",
-        )
-    if changes:
-        changes["updated_at"] = timezone.now()
-        BillingSettings.objects.filter(pk=settings.pk).update(**changes)
-        settings.refresh_from_db()
+    # One transaction: a refusal below leaves not even the default row behind.
+    with transaction.atomic():
+        settings = billing_settings_get(collective)
+        pattern = str(changes.get("number_pattern", settings.number_pattern))
+        credit_pattern = str(changes.get("credit_note_pattern", settings.credit_note_pattern))
+        if pattern.replace("{prefix}", "") == credit_pattern.replace("{prefix}", ""):
+            raise ValidationFailed(
+                "Invoices and credit notes need patterns that tell them apart (add CN- to one).",
+                code="invalid_number_pattern",
+                field="credit_note_pattern",
+            )
+        if changes:
+            changes["updated_at"] = timezone.now()
+            BillingSettings.objects.filter(pk=settings.pk).update(**changes)
+            settings.refresh_from_db()
     return settings
 
 

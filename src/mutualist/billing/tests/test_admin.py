@@ -24,7 +24,10 @@ from mutualist.testing import (
     billing_state,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("billing_time")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("billing_time", "ledger_checked_after"),
+]
 
 
 def staff(user: User, client_for: Any, *, superuser: bool = True) -> Client:

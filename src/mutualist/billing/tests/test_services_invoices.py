@@ -46,7 +46,10 @@ from mutualist.testing import (
     ledger_checked,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("billing_time")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("billing_time", "ledger_checked_after"),
+]
 
 TODAY = dt.date(2026, 12, 8)
 MONDAY = dt.date(2026, 11, 30)
@@ -551,7 +554,9 @@ def test_issuing_numbers_snapshots_and_books_the_invoice(billed: Billed) -> None
 
 def test_numbers_follow_the_changed_settings_one_after_another(work: Work) -> None:
     cast = work.cast
-    billing_settings_update(collective=cast.collective_a, actor=cast.ana, number_prefix="mnl")
+    billing_settings_update(
+        collective=cast.collective_a, actor=cast.ana, number_pattern="MNL-{year}-{seq:04}"
+    )
 
     numbers = [
         invoice_issue(

@@ -28,7 +28,10 @@ from mutualist.testing import (
     ledger_checked,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("billing_time")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("billing_time", "ledger_checked_after"),
+]
 
 TODAY = dt.date(2026, 12, 8)
 
