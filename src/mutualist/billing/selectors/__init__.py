@@ -24,6 +24,8 @@ from mutualist.members.models import User
 from mutualist.work.models import ClientContact
 
 Viewer = User | AnonymousUser
+# A database id fits a signed 64-bit integer; a larger one matches no row.
+ID_MAX = 2**63 - 1
 
 
 def _active_collective_ids(user: Viewer) -> list[int]:
@@ -65,7 +67,10 @@ def invoice_queryset() -> QuerySet[Invoice]:
 
 
 def invoice_get_for_user(*, user: Viewer, pk: int) -> Invoice:
-    """One invoice the user may read, or 404."""
+    """One invoice the user may read, or 404 (also for an id no row can
+    have: beyond 64 bits, PostgreSQL would fail the query with a 500)."""
+    if not 0 < pk <= ID_MAX:
+        raise Http404("No such invoice.")
     invoice = invoice_queryset().filter(invoice_visibility(user), pk=pk).first()
     if invoice is None:
         raise Http404("No such invoice.")
