@@ -68,7 +68,7 @@ def invoice_queryset() -> QuerySet[Invoice]:
 
 def invoice_get_for_user(*, user: Viewer, pk: int) -> Invoice:
     """One invoice the user may read, or 404 (also for an id no row can
-    have: beyond 64 bits, PostgreSQL would fail the query with a 500)."""
+    have, answered without a query)."""
     if not 0 < pk <= ID_MAX:
         raise Http404("No such invoice.")
     invoice = invoice_queryset().filter(invoice_visibility(user), pk=pk).first()
