@@ -55,7 +55,8 @@ def nice_step(top: Decimal, ticks: int = 4) -> Decimal:
     if top <= 0:
         return Decimal(1)
     raw = top / ticks
-    magnitude = Decimal(10) ** math.floor(math.log10(raw))
+    # adjusted() is the exponent of the leading digit: floor(log10(raw)).
+    magnitude = Decimal(10) ** raw.adjusted()
     for factor in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
         if raw <= factor * magnitude:
             return factor * magnitude
@@ -90,22 +91,20 @@ def _fold(series: Sequence[ChartSeries], count: int) -> list[tuple[str, str, lis
     return folded
 
 
-def _legend(
-    items: Sequence[tuple[str, str]], *, top: float, width: float
-) -> tuple[list[str], float]:
+def _legend(items: Sequence[tuple[str, str]], *, top: int, width: int) -> tuple[list[str], int]:
     """The legend's SVG elements, wrapped into rows; and its height."""
     parts: list[str] = []
-    x, y = float(MARGIN_LEFT), top
+    x, y = MARGIN_LEFT, top
     for label, colour in items:
         item_width = 18 + CHAR_WIDTH * len(label) + 16
         if x + item_width > width - MARGIN_RIGHT and x > MARGIN_LEFT:
-            x, y = float(MARGIN_LEFT), y + LEGEND_ROW
+            x, y = MARGIN_LEFT, y + LEGEND_ROW
         parts.append(
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="12" height="12" fill="{colour}"/>'
-            f'<text x="{x + 18:.1f}" y="{y + 10:.1f}">{escape(label)}</text>'
+            f'<rect x="{x}" y="{y}" width="12" height="12" fill="{colour}"/>'
+            f'<text x="{x + 18}" y="{y + 10}">{escape(label)}</text>'
         )
         x += item_width
-    return parts, (y - top) + LEGEND_ROW if items else 0.0
+    return parts, (y - top) + LEGEND_ROW if items else 0
 
 
 def bar_chart(
@@ -149,13 +148,15 @@ def bar_chart(
     )
     height = base + AXIS_LABELS + legend_height + 8
 
-    def y_of(value: Decimal) -> float:
-        return base - float(value / axis_top) * PLOT_HEIGHT
+    # Geometry in Decimal too: this module sits among the money code, which
+    # holds no floats (core/tests/test_no_floats.py).
+    def y_of(value: Decimal) -> Decimal:
+        return base - value / axis_top * PLOT_HEIGHT
 
     ident = escape(chart_id)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="bar-chart" role="img" '
-        f'viewBox="0 0 {width} {height:.0f}" width="100%" '
+        f'viewBox="0 0 {width} {height}" width="100%" '
         f'aria-labelledby="{ident}-title" aria-describedby="{ident}-desc" '
         f'font-size="{FONT_SIZE}" font-family="system-ui, sans-serif" fill="currentColor">',
         f'<title id="{ident}-title">{escape(title)}</title>',
@@ -167,14 +168,14 @@ def bar_chart(
         y = y_of(value)
         parts.append(
             f'<line x1="{MARGIN_LEFT}" x2="{width - MARGIN_RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
-            f'stroke="currentColor" stroke-opacity="{0.6 if n == 0 else 0.15}"/>'
+            f'stroke="currentColor" stroke-opacity="{"0.6" if n == 0 else "0.15"}"/>'
             f'<text x="{MARGIN_LEFT - 8}" y="{y + 4:.1f}" text-anchor="end">'
             f"{escape(_number(value))}</text>"
         )
     # The bars, and a label under every month (every few months when there are many).
-    band = plot_width / max(count, 1)
-    bar = min(band * 0.7, 48.0)
-    every = max(1, math.ceil(count / 12))
+    band = Decimal(plot_width) / max(count, 1)
+    bar = min(band * Decimal("0.7"), Decimal(48))
+    every = max(1, -(-count // 12))  # a label every few months past twelve
     for i, category in enumerate(categories):
         x = MARGIN_LEFT + band * i + (band - bar) / 2
         spoken = category.replace("\n", " ")
@@ -187,7 +188,7 @@ def bar_chart(
             stacked += value
             parts.append(
                 f'<rect x="{x:.1f}" y="{y_top:.1f}" width="{bar:.1f}" '
-                f'height="{max(y_bottom - y_top, 0.5):.1f}" fill="{colour}">'
+                f'height="{max(y_bottom - y_top, Decimal("0.5")):.1f}" fill="{colour}">'
                 f"<title>{escape(label)}, {escape(spoken)}: {escape(format_value(value))}</title>"
                 "</rect>"
             )
