@@ -401,7 +401,7 @@ def refusal_code(key: str) -> str:
 
 def test_a_float_is_never_a_rate(invoice: Invoice) -> None:
     with pytest.raises(TypeError):
-        pay(invoice, Money("5", "USD"), fx_rate=1.5)  # type: ignore[arg-type]
+        pay(invoice, Money("5", "USD"), fx_rate=1.5)
     with pytest.raises(TypeError):
         pay(invoice, 5)  # type: ignore[arg-type]
 
