@@ -179,21 +179,26 @@ _TAKEN = (
 )
 
 
-def _claim_time(
-    *, invoice: Invoice, engagement: Engagement, until: dt.date | None, seen: set[int]
-) -> int:
-    """Add a line per member and role for the engagement's unbilled approved
-    time, and claim those entries for ``invoice``. A group whose time nets
-    to zero or less (a correction larger than what is left to bill) waits
-    for the next invoice. Returns the number of entries claimed.
+# Entries checked per query (SQLite's default limit is 999 parameters).
+_CHUNK = 900
 
-    ``seen`` is the time that was unbilled when the request began; if
-    another draft claimed some of it meanwhile (approved entries never
-    change otherwise), the request is refused (``time_already_invoiced``)
-    rather than quietly billing less than the coordinator asked for."""
-    entries = list(invoiceable_entries(engagement=engagement, until=until))
-    if seen - {entry.pk for entry in entries}:
-        raise Conflict(_TAKEN, code="time_already_invoiced")
+
+def _claim_time(*, invoice: Invoice, engagement: Engagement, entries: list[TimeEntry]) -> int:
+    """Add a line per member and role for ``entries`` (the engagement's
+    unbilled approved time when the request began), and claim them for
+    ``invoice``. A group whose time nets to zero or less (a correction
+    larger than what is left to bill) waits for the next invoice. Returns
+    the number of entries claimed.
+
+    Call holding the engagement's row lock. If another draft claimed any of
+    ``entries`` while this one waited (approved entries never change
+    otherwise), the request is refused (``time_already_invoiced``) rather
+    than quietly billing less than the coordinator asked for; the unique
+    ``InvoicedTime.time_entry`` backs that up."""
+    ids = [entry.pk for entry in entries]
+    for start in range(0, len(ids), _CHUNK):
+        if InvoicedTime.objects.filter(time_entry_id__in=ids[start : start + _CHUNK]).exists():
+            raise Conflict(_TAKEN, code="time_already_invoiced")
     seats = {
         seat.user_id: seat
         for seat in EngagementMember.objects.filter(engagement=engagement).select_related(
@@ -206,6 +211,7 @@ def _claim_time(
         if entry.member_id in seats:
             groups[entry.member_id].append(entry)
     claimed = 0
+    billed_days: list[dt.date] = []
     position = _next_position(invoice)
     for member_id in sorted(groups, key=lambda uid: (seats[uid].role_title, uid)):
         group = groups[member_id]
@@ -239,7 +245,10 @@ def _claim_time(
         except IntegrityError:
             raise Conflict(_TAKEN, code="time_already_invoiced") from None
         claimed += len(group)
-    _period_refresh(invoice)
+        billed_days += days
+    if billed_days:
+        invoice.period_start, invoice.period_end = min(billed_days), max(billed_days)
+        invoice.save(update_fields=["period_start", "period_end"])
     return claimed
 
 
@@ -370,12 +379,11 @@ def invoice_draft_create(
     label = text_clean(tax_label, field="tax_label", max_length=MAX_TAX_LABEL)
     note = text_clean(notes, field="notes", max_length=MAX_TEXT)
     # What is unbilled now, before waiting for another draft of the
-    # engagement: what this request means to bill.
-    seen: set[int] = set()
+    # engagement: what this request means to bill (and the longest read,
+    # done outside the lock).
+    entries: list[TimeEntry] = []
     if include_time and engagement is not None:
-        seen = set(
-            invoiceable_entries(engagement=engagement, until=until).values_list("pk", flat=True)
-        )
+        entries = list(invoiceable_entries(engagement=engagement, until=until))
     with transaction.atomic():
         if engagement is not None:
             # Serialises drafts of one engagement: the second waits, then
@@ -395,7 +403,7 @@ def invoice_draft_create(
         )
         claimed = 0
         if include_time and engagement is not None:
-            claimed = _claim_time(invoice=invoice, engagement=engagement, until=until, seen=seen)
+            claimed = _claim_time(invoice=invoice, engagement=engagement, entries=entries)
         position = _next_position(invoice)
         for index, item in enumerate(items):
             _fixed_line_add(invoice=invoice, item=item, position=position + index, index=index)
