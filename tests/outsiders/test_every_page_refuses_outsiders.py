@@ -31,6 +31,7 @@ from mutualist.collectives.services import invitation_create, invitation_token
 from mutualist.ledger.models import Account, ExchangeRate, Posting, Transaction
 from mutualist.members.models import EmailChange, Profile, User
 from mutualist.testing import build_books
+from tests.outsiders.billing_world import BILLING_PRIVATE, billing_snapshot, billing_world
 from tests.outsiders.work_world import WORK_PRIVATE, work_snapshot, work_world
 
 LOGIN = "login"  # a redirect to the login page
@@ -150,6 +151,31 @@ EXPECTED: dict[str, tuple[int | str, int | str, int | str, int | str]] = {
     "work:timesheet_return": (LOGIN, LOGIN, 405, 404),
     "work:week": (LOGIN, LOGIN, 200, 405),
     "work:week_submit": (LOGIN, LOGIN, 405, 302),
+    # billing: a collective's invoices, payments, payouts, reports and
+    # settings for its active members (changes for coordinators); an issued
+    # invoice and its PDF also for the client's contacts; "my earnings" is
+    # Olga's own (empty). The invoice pages are probed with the issued
+    # invoice, the draft's actions with the draft (see billing_world).
+    "billing:invoices": (LOGIN, LOGIN, 404, 405),
+    "billing:invoice_new": (LOGIN, LOGIN, 404, 404),
+    "billing:invoice": (LOGIN, LOGIN, 404, 405),
+    "billing:invoice_pdf": (LOGIN, LOGIN, 404, 405),
+    "billing:invoice_update": (LOGIN, LOGIN, 405, 404),
+    "billing:invoice_line_add": (LOGIN, LOGIN, 405, 404),
+    "billing:invoice_line_remove": (LOGIN, LOGIN, 405, 404),
+    "billing:invoice_issue": (LOGIN, LOGIN, 405, 404),
+    "billing:invoice_delete": (LOGIN, LOGIN, 405, 404),
+    "billing:invoice_payment_record": (LOGIN, LOGIN, 405, 404),
+    "billing:invoice_credit_note": (LOGIN, LOGIN, 405, 404),
+    "billing:my_earnings": (LOGIN, LOGIN, 200, 405),
+    "billing:payment": (LOGIN, LOGIN, 404, 405),
+    "billing:payouts": (LOGIN, LOGIN, 404, 405),
+    "billing:payout_new": (LOGIN, LOGIN, 404, 404),
+    "billing:payout_settings": (LOGIN, LOGIN, 404, 404),
+    "billing:settings": (LOGIN, LOGIN, 404, 404),
+    "billing:settings_preview": (LOGIN, LOGIN, 404, 405),
+    "billing:reports": (LOGIN, LOGIN, 404, 405),
+    "billing:scorecard": (LOGIN, LOGIN, 404, 405),
 }
 
 
@@ -187,8 +213,25 @@ def world(cast) -> dict[str, Any]:
     ben_token = api_token_create(user=cast.ben, name="Ben's laptop")
     books = build_books(cast)
     work = work_world(cast)
+    billing = billing_world(work["work"])
+    issued = {"pk": billing["issued_invoice_id"]}
+    draft = {"pk": billing["invoice_id"]}
+    by_name = {
+        **work["by_name"],
+        "billing:invoice": issued,
+        "billing:invoice_pdf": issued,
+        "billing:invoice_payment_record": issued,
+        "billing:invoice_credit_note": issued,
+        "billing:invoice_update": draft,
+        "billing:invoice_line_add": draft,
+        "billing:invoice_line_remove": {**draft, "line_id": billing["line_id"]},
+        "billing:invoice_issue": draft,
+        "billing:invoice_delete": draft,
+        "billing:payment": {"pk": billing["payment_id"]},
+    }
     return {
         **work,
+        "by_name": by_name,
         "slug": cast.collective_a.slug,
         "handle": cast.ben.profile.handle,
         "membership_id": ben_membership.pk,
@@ -234,6 +277,7 @@ def snapshot(outsider: User) -> dict[str, Any]:
         "postings": Posting.objects.count(),
         "exchange_rates": list(ExchangeRate.objects.order_by("pk").values()),
         **work_snapshot(outsider),
+        **billing_snapshot(outsider),
     }
 
 
@@ -249,6 +293,7 @@ PRIVATE = (
     "ManilaVa",  # any of collective A's account names
     "Opening balance",  # a memo in A's books
     *WORK_PRIVATE,
+    *BILLING_PRIVATE,
 )
 
 

@@ -16,7 +16,9 @@ from mutualist.api.schemas.work_clients import ClientRefOut
 from mutualist.billing.selectors.reports import CurrencyTable, Report, ScorecardRow
 from mutualist.core.money import Money
 
-MONTH_PATTERN = r"^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])$"
+# Years 1900 to 9998: a range is widened by up to eleven months, and year
+# 9999 plus a month would be past what a date holds (a 500).
+MONTH_PATTERN = r"^(19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(0[1-9]|1[0-2])$"
 
 
 def _money(value: Money) -> MoneyOut:

@@ -98,6 +98,9 @@ def test_a_report_covers_the_last_twelve_months_unless_asked(billed: Billed) -> 
         ({"from": "2000-01", "to": "2026-12"}, "invalid_period", "to"),
         ({"from": "2026-13"}, "validation_failed", "from"),
         ({"to": "March"}, "validation_failed", "to"),
+        # widened by eleven months, 9999 would run past the last date (was a 500)
+        ({"from": "9999-06"}, "validation_failed", "from"),
+        ({"to": "9999-01"}, "validation_failed", "to"),
     ],
 )
 def test_it_refuses_a_bad_period(
