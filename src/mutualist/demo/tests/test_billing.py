@@ -399,3 +399,20 @@ def test_the_demo_data_dates_fit_the_weeks_the_work_demo_approves():
             assert spec.day <= payment.day < 28, spec.key
         if spec.credit is not None:
             assert spec.day <= spec.credit.day < 28, spec.key
+
+
+@pytest.mark.django_db
+def test_once_leaves_out_the_billing_of_a_demo_whose_coordinator_already_invoices(capsys):
+    # given: a demo from before billing, where Ana has since drafted an invoice by hand
+    demo.demo_load(with_billing=False)
+    ana = user("ana")
+    manila = Collective.objects.get(slug="manila-va")
+    bondi = Engagement.objects.get(collective=manila, client__name__startswith="Bondi")
+    invoice_draft_create(collective=manila, actor=ana, engagement=bondi)
+    before = row_counts()
+    # when
+    call_command("demo", "--once")
+    # then: hers stays the only invoice, and the demo counts as loaded
+    assert capsys.readouterr().out.startswith("Demo data already loaded; nothing to do.")
+    assert row_counts() == before
+    assert demo.demo_is_loaded()
