@@ -239,6 +239,12 @@ class BylawsForm(forms.Form):
         help_text="The remainder of every payment goes to the members who did the work.",
         widget=forms.NumberInput(attrs=_PERCENT_ATTRS),
     )
+    member_share_basis = forms.ChoiceField(
+        label="The members' part is shared",
+        choices=Bylaws.ShareBasis.choices,
+        widget=forms.RadioSelect,
+        help_text="Among the members whose work is on the invoice.",
+    )
     admission_rule = forms.ChoiceField(label="Admission", choices=Bylaws.AdmissionRule.choices)
     notes = forms.CharField(
         label="Notes",
@@ -260,5 +266,6 @@ class BylawsForm(forms.Form):
         return {
             "effective_from": timezone.localdate(),
             "treasury_percent": treasury,
+            "member_share_basis": current.member_share_basis,
             "admission_rule": current.admission_rule,
         }

@@ -228,6 +228,7 @@ def bylaws_new(request: HttpRequest, slug: str, payload: BylawsIn) -> Status[Byl
             treasury_percent=payload.treasury_percent,
             admission_rule=payload.admission_rule,
             notes=payload.notes,
+            member_share_basis=payload.member_share_basis,
         )
     return Status(201, BylawsOut.from_model(bylaws))
 

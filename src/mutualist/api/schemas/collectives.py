@@ -42,6 +42,10 @@ class BylawsOut(Schema):
     version: int
     effective_from: dt.date
     admission_rule: str = Field(description="coordinator or open")
+    member_share_basis: str = Field(
+        description="How the members' part of a payment is shared among the members on the "
+        "invoice: bill (what their hours bill) or pay (their pay for the hours)"
+    )
     notes: str
     split: list[SplitShareOut] = Field(
         description="Shares of every payment; the rest goes to the members who did the work"
@@ -54,6 +58,7 @@ class BylawsOut(Schema):
             version=bylaws.version,
             effective_from=bylaws.effective_from,
             admission_rule=bylaws.admission_rule,
+            member_share_basis=bylaws.member_share_basis,
             notes=bylaws.notes,
             split=[
                 SplitShareOut(recipient=share.recipient, percent=str(share.percent))
@@ -343,6 +348,9 @@ class BylawsIn(InputSchema):
     effective_from: dt.date = Field(description="Today or later")
     treasury_percent: str = Field(description="A decimal string, 0 to 100", examples=["10"])
     admission_rule: str = Field(description="coordinator or open")
+    member_share_basis: str | None = Field(
+        None, description="bill or pay; left out, the version in force keeps its choice"
+    )
     notes: str = ""
 
 

@@ -356,7 +356,22 @@ def test_a_coordinator_adopts_the_next_bylaws(cast, client_for):
     assert response.status_code == 201, response.content
     assert response.json()["version"] == 2
     assert response.json()["split"] == [{"recipient": "treasury", "percent": "12.25"}]
+    assert response.json()["member_share_basis"] == "bill"  # kept from the version in force
     assert _a()["bylaws"] == 2
+
+
+def test_the_members_part_can_follow_pay_rates(cast, client_for):
+    data = {
+        "effective_from": timezone.localdate().isoformat(),
+        "treasury_percent": "10",
+        "admission_rule": "coordinator",
+        "member_share_basis": "pay",
+    }
+
+    response = post_json(client_for(cast.ana), f"{A}/bylaws", data)
+
+    assert response.status_code == 201, response.content
+    assert response.json()["member_share_basis"] == "pay"
 
 
 @pytest.mark.parametrize(
@@ -367,6 +382,7 @@ def test_a_coordinator_adopts_the_next_bylaws(cast, client_for):
         ({"treasury_percent": "ten"}, "invalid_percentage", "treasury_percent"),
         ({"effective_from": "2000-01-01"}, "effective_date_in_past", "effective_from"),
         ({"admission_rule": "lottery"}, "invalid_admission_rule", "admission_rule"),
+        ({"member_share_basis": "seniority"}, "invalid_share_basis", "member_share_basis"),
     ],
 )
 def test_refused_bylaws_add_no_version(cast, client_for, change, code, field):

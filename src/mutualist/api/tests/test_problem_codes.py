@@ -80,9 +80,6 @@ NOT_FROM_THE_API = {
     # (``billing.services.payouts.payout_setting_set``): the API passes the
     # caller as both, after finding them an active member of the collective.
     "not_your_setting",
-    # Adopting bylaws with a member share basis: the API's bylaws operation
-    # does not take one yet (the web form does).
-    "invalid_share_basis",
 }
 
 # Raised from a table of refusals (``billing.services.payments._require_payable``:

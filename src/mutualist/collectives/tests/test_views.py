@@ -833,6 +833,7 @@ def test_a_coordinator_adopts_a_new_version_of_the_bylaws(cast: Cast, client_for
         {
             "effective_from": tomorrow.isoformat(),
             "treasury_percent": "15",
+            "member_share_basis": "pay",
             "admission_rule": "open",
             "notes": "More for the treasury.",
         },
@@ -845,6 +846,7 @@ def test_a_coordinator_adopts_a_new_version_of_the_bylaws(cast: Cast, client_for
     ]
     latest = Bylaws.objects.get(collective=cast.collective_a, version=2)
     assert (latest.effective_from, latest.admission_rule) == (tomorrow, "open")
+    assert latest.member_share_basis == "pay"
     assert [str(share.percent) for share in latest.split_shares.all()] == ["15.00"]
 
 
@@ -876,6 +878,7 @@ def test_it_refuses_invalid_bylaws_and_says_why_on_the_field(
     data = {
         "effective_from": (timezone.localdate() + dt.timedelta(days=1)).isoformat(),
         "treasury_percent": "15",
+        "member_share_basis": "bill",
         "admission_rule": "coordinator",
         "notes": "",
     }

@@ -195,6 +195,7 @@ def bylaws(request: HttpRequest, slug: str) -> HttpResponse:
                     treasury_percent=data["treasury_percent"],
                     admission_rule=data["admission_rule"],
                     notes=data["notes"],
+                    member_share_basis=data["member_share_basis"],
                 )
         except DomainError as exc:
             _add_domain_error(form, exc)
