@@ -387,6 +387,13 @@ def test_bad_input_is_refused_with_its_code_and_changes_nothing(
     assert refusal.field == field
 
 
+def test_a_currency_code_no_one_has_never_becomes_a_payment() -> None:
+    # refused where the amount is read (the API and the forms build Money first)
+    with pytest.raises(ValidationFailed) as raised:
+        Money("5", "ABC")
+    assert raised.value.code == "invalid_currency"
+
+
 @pytest.mark.parametrize("key", ["", "   ", "x" * 151, "a\x00b"])
 def test_a_payment_needs_a_usable_idempotency_key(invoice: Invoice, key: str) -> None:
     refusal = refused(ValidationFailed, refusal_code(key), lambda: pay(invoice, aud("5"), key))
