@@ -36,6 +36,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from unittest import mock
 
 from harness import Database, Measurement, measure, table
 from ledger_bench import sql_tag
@@ -54,6 +55,9 @@ WARM_UP = 100  # invoices before the early block, kept out of it
 # timing): every 500th of 10,000.
 COUNTED_SAMPLES = 20
 BATCH = 5_000
+STEPS = ("draft", "issue", "pay")
+# Counted invoices averaged at each end of the run to say where time grew.
+ENDS = 4
 # (name, country, time zone, currency, bill rate of each seat in minor units)
 CLIENTS = (
     ("Bondi Surf Supply", "AU", "Australia/Sydney", "AUD", (3200, 3000)),
@@ -97,6 +101,13 @@ class Counted:
     draft: list[str]  # statement tags, in order
     issue: list[str]
     pay: list[str]
+    # Instrumented, so apart from the timing above: per step, the wall time,
+    # the time in statements and in the COMMIT (the rest is Python), and the
+    # time per (step, statement tag).
+    step_ms: list[float]
+    statement_ms: list[float]
+    commit_ms: list[float]
+    by_tag_ms: dict[tuple[str, str], float]
 
     @property
     def total(self) -> int:
@@ -307,20 +318,48 @@ def _count(world: World, engagement: Engagement, day: dt.date, number: int) -> C
     from mutualist.core.money import Money
 
     tags: list[list[str]] = [[], [], []]
+    in_statements = [0.0, 0.0, 0.0]
+    in_commit = [0.0, 0.0, 0.0]
+    by_tag: dict[tuple[str, str], float] = {}
     phase = 0
 
     def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        tags[phase].append(sql_tag(sql))
-        return execute(sql, params, many, context)
+        tag = sql_tag(sql)
+        tags[phase].append(tag)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent = (time.perf_counter() - started) * 1000
+            in_statements[phase] += spent
+            key = (STEPS[phase], tag)
+            by_tag[key] = by_tag.get(key, 0.0) + spent
 
-    # A wrapper rather than CaptureQueriesContext, to tell the three apart.
-    with connection.execute_wrapper(record):
+    commit = connection._commit  # type: ignore[attr-defined]
+
+    def timed_commit() -> None:
+        started = time.perf_counter()
+        try:
+            commit()
+        finally:
+            in_commit[phase] += (time.perf_counter() - started) * 1000
+
+    # A wrapper rather than CaptureQueriesContext, to tell the three apart;
+    # Django's private ``_commit`` hook wrapped on this one connection, as
+    # the ledger benchmark does, to time the COMMIT.
+    marks = [time.perf_counter()]
+    with (
+        connection.execute_wrapper(record),
+        mock.patch.object(connection, "_commit", timed_commit),
+    ):
         billed_on = day + dt.timedelta(days=1)
         draft = invoice_draft_create(
             collective=world.collective, actor=world.coordinator, engagement=engagement, until=day
         )
+        marks.append(time.perf_counter())
         phase = 1
         invoice = invoice_issue(invoice=draft, actor=world.coordinator, issue_date=billed_on)
+        marks.append(time.perf_counter())
         phase = 2
         payment_record(
             invoice=invoice,
@@ -331,7 +370,18 @@ def _count(world: World, engagement: Engagement, day: dt.date, number: int) -> C
             reference=f"Transfer {number}",
             idempotency_key=f"bench:payment:{number}",
         )
-    return Counted(number, *tags)
+        marks.append(time.perf_counter())
+    steps = [(marks[i + 1] - marks[i]) * 1000 for i in range(3)]
+    return Counted(
+        number,
+        draft=tags[0],
+        issue=tags[1],
+        pay=tags[2],
+        step_ms=steps,
+        statement_ms=in_statements,
+        commit_ms=in_commit,
+        by_tag_ms=by_tag,
+    )
 
 
 def time_query_measure(world: World, *, after: bool) -> Measurement:
@@ -522,6 +572,7 @@ def billing_text(report: BillingReport) -> str:
         f"Setup (not measured): {report.setup_seconds:.1f} s. "
         f"`ledger check` afterwards: {report.violations} violations, {report.check_seconds:.1f} s."
     )
+    lines += ["", *_growth_text(report)]
     lines += [
         "",
         table(
@@ -537,6 +588,63 @@ def billing_text(report: BillingReport) -> str:
         report.plan,
     ]
     return "\n".join(lines)
+
+
+def _growth_text(report: BillingReport) -> list[str]:
+    """Where an invoice's time went, on the first and the last ``ENDS``
+    counted invoices (instrumented): per step, in statements, in the COMMIT
+    and in Python; then the statements whose time grew most."""
+    if len(report.counted) < 2 * ENDS:
+        return []
+    early, late = report.counted[:ENDS], report.counted[-ENDS:]
+
+    def mean(values: Sequence[float]) -> float:
+        return sum(values) / len(values)
+
+    rows = []
+    for index, step in enumerate(STEPS):
+        in_sql = [mean([c.statement_ms[index] for c in side]) for side in (early, late)]
+        in_commit = [mean([c.commit_ms[index] for c in side]) for side in (early, late)]
+        python = [
+            mean([c.step_ms[index] - c.statement_ms[index] - c.commit_ms[index] for c in side])
+            for side in (early, late)
+        ]
+        rows.append((step, *(f"{v:.2f}" for pair in (in_sql, in_commit, python) for v in pair)))
+    lines = [
+        f"Instrumented (mean of the first and the last {ENDS} counted invoices, "
+        f"{early[0].number:,}-{early[-1].number:,} and {late[0].number:,}-{late[-1].number:,}):",
+        table(
+            (
+                "step",
+                "statements ms early",
+                "late",
+                "COMMIT ms early",
+                "late",
+                "Python ms early",
+                "late",
+            ),
+            rows,
+            left=0,
+        ),
+    ]
+    keys = sorted({key for row in report.counted for key in row.by_tag_ms})
+    grown = sorted(
+        (
+            (
+                mean([c.by_tag_ms.get(key, 0.0) for c in late])
+                - mean([c.by_tag_ms.get(key, 0.0) for c in early]),
+                key,
+            )
+            for key in keys
+        ),
+        reverse=True,
+    )[:5]
+    lines.append("")
+    lines.append(
+        "Statements whose time grew most (ms, late mean less early mean): "
+        + "; ".join(f"{step} {tag}: {delta:+.2f}" for delta, (step, tag) in grown)
+    )
+    return lines
 
 
 def check_billing(report: BillingReport) -> list[str]:
