@@ -22,7 +22,7 @@ from django.http import Http404
 from mutualist.billing.models import BillingSettings, Invoice, InvoiceCounter, Payment
 from mutualist.billing.recipients import fund_label
 from mutualist.billing.selectors import payment_shares
-from mutualist.billing.services.invoices import invoice_member_weights
+from mutualist.billing.services.issue import invoice_member_weights
 from mutualist.billing.services.payments import invoice_targets, shares_so_far
 from mutualist.billing.services.settings import default_prefix, number_format
 from mutualist.billing.split import TAX, TREASURY, member_key

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
+from mutualist.billing.services._common import quantity_parse, tax_rate_parse
+from mutualist.billing.services.billed_time import invoiceable_entries
 from mutualist.billing.services.credit_notes import credit_note_issue
 from mutualist.billing.services.invoices import (
     FixedItem,
     invoice_draft_create,
     invoice_draft_delete,
     invoice_draft_update,
-    invoice_issue,
     invoice_line_add,
     invoice_line_remove,
-    invoice_member_weights,
-    invoiceable_entries,
-    quantity_parse,
-    tax_rate_parse,
 )
+from mutualist.billing.services.issue import invoice_issue, invoice_member_weights
 from mutualist.billing.services.payments import (
     EXCESS_CHOICES,
     invoice_targets,

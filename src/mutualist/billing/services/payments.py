@@ -38,7 +38,7 @@ from mutualist.billing.accounts import (
 from mutualist.billing.models import Invoice, Payment, PaymentShare
 from mutualist.billing.recipients import recipient_account
 from mutualist.billing.services._common import require_coordinator, text_clean
-from mutualist.billing.services.invoices import invoice_member_weights
+from mutualist.billing.services.issue import invoice_member_weights
 from mutualist.billing.split import (
     MEMBER_PREFIX,
     TAX,

@@ -233,10 +233,9 @@ def test_a_draft_whose_time_another_draft_claimed_meanwhile_is_refused(
 ) -> None:
     # given a coordinator's request that saw all three entries unbilled, and a
     # colleague's draft that claims them just before it takes its turn
-    from mutualist.billing.services import invoices as module
     from mutualist.work.models import TimeEntry
 
-    original = module.invoiceable_entries
+    original = invoiceable_entries
     others: list[Invoice] = []
     calls: list[int] = []
 
@@ -248,7 +247,10 @@ def test_a_draft_whose_time_another_draft_claimed_meanwhile_is_refused(
         others.append(billing_draft(billed))
         return TimeEntry.objects.filter(pk__in=seen)
 
-    monkeypatch.setattr(module, "invoiceable_entries", colleague_drafts_meanwhile)
+    # the drafts service reads the unbilled time through its own import
+    monkeypatch.setattr(
+        "mutualist.billing.services.invoices.invoiceable_entries", colleague_drafts_meanwhile
+    )
 
     # when the request goes on
     with pytest.raises(Conflict) as raised:
@@ -627,7 +629,7 @@ def test_a_refused_issue_gives_its_number_back(work: Work, monkeypatch: pytest.M
         raise Conflict("The books are closed.", code="books_closed")
 
     with monkeypatch.context() as patched:
-        patched.setattr("mutualist.billing.services.invoices.transaction_post", refusing)
+        patched.setattr("mutualist.billing.services.issue.transaction_post", refusing)
         refused(Conflict, "books_closed", lambda: invoice_issue(invoice=second, actor=cast.ana))
 
     # when it is issued once the ledger accepts it
