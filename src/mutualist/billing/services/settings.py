@@ -222,7 +222,9 @@ def number_next(*, collective: Collective, kind: str, issue_date: dt.date) -> tu
     )
     seq = InvoiceCounter.objects.get(collective=collective, series=series).last_seq
     number = number_format(pattern, prefix=settings.number_prefix, year=issue_date.year, seq=seq)
-    if Invoice.objects.filter(collective=collective, number=number).exists():
+    # The exclude matches the unique index's condition (number <> ''), so
+    # SQLite uses that partial index instead of scanning every invoice.
+    if Invoice.objects.filter(collective=collective, number=number).exclude(number="").exists():
         # Only after the pattern or prefix was changed to one that repeats
         # an old number; the whole issue is rolled back.
         raise Conflict(
