@@ -15,7 +15,7 @@ Anyone else gets 404 (``Http404``): they may not learn that a thing exists.
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
 from mutualist.billing.models import Invoice, Payment, PaymentShare, Payout, PayoutSetting
@@ -100,7 +100,9 @@ def invoice_list_for_collective(
         rows = rows.filter(status=status)
     if client_id:
         rows = rows.filter(client_id=client_id)
-    return rows.order_by("-issue_date", "-created_at", "-pk")
+    # Drafts (no issue date yet) first on every database: SQLite and
+    # PostgreSQL put NULLs at opposite ends unless told.
+    return rows.order_by(F("issue_date").desc(nulls_first=True), "-created_at", "-pk")
 
 
 def invoice_list_for_contact(*, user: Viewer) -> QuerySet[Invoice]:

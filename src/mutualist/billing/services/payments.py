@@ -180,9 +180,13 @@ def _rate_for(
     if fx_rate not in (None, ""):
         rate = rate_parse(str(fx_rate), field="fx_rate")
         return rate, (source.strip() or "given with the payment")[:200]
-    quote = exchange_rate_find(
-        base=amount.currency, quote=invoice.currency, on=on, collective=invoice.collective
-    )
+    try:
+        quote = exchange_rate_find(
+            base=amount.currency, quote=invoice.currency, on=on, collective=invoice.collective
+        )
+    except ValidationFailed as refusal:
+        # The caller's field is the payment's rate, not the ledger's.
+        raise ValidationFailed(refusal.message, code=refusal.code, field="fx_rate") from None
     return quote.rate, quote.source[:200]
 
 

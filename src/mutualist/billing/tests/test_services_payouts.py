@@ -357,8 +357,8 @@ def test_a_member_chooses_the_currency_they_are_paid_in(billed: Billed) -> None:
     ("who", "member", "currency", "error", "code"),
     [
         ("ana", "ben", "USD", PermissionDenied, "not_your_setting"),
-        ("olga", "olga", "USD", PermissionDenied, "not_a_member"),
-        ("carla", "carla", "USD", PermissionDenied, "not_a_member"),
+        ("olga", "olga", "USD", Conflict, "not_active"),
+        ("carla", "carla", "USD", Conflict, "not_active"),
         ("ben", "ben", "XYZ", ValidationFailed, "invalid_currency"),
         ("ben", "ben", "DEM", ValidationFailed, "invalid_currency"),
     ],
