@@ -50,9 +50,7 @@ def payout_setting_set(
         )
     membership = membership_of(user=member, collective=collective)
     if membership is None or membership.state != membership.State.ACTIVE:
-        raise Conflict(
-            "Only an active member of the collective is paid by it.", code="not_active"
-        )
+        raise Conflict("Only an active member of the collective is paid by it.", code="not_active")
     code = validate_currency(currency)
     text = text_clean(details, field="details", max_length=MAX_TEXT)
     setting, _ = PayoutSetting.objects.update_or_create(
