@@ -107,3 +107,10 @@ def amount_within(minor: int, currency: str, *, field: str) -> int:
 def next_position(invoice: Invoice) -> int:
     last = invoice.lines.order_by("-position").values_list("position", flat=True).first()
     return (last or 0) + 1
+
+
+def rate_text(rate: Decimal | None) -> str:
+    """A stored rate as a person writes it: 1.533, not 1.533000000000."""
+    if rate is None:
+        return ""
+    return format(rate.normalize(), "f")

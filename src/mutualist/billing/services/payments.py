@@ -37,7 +37,7 @@ from mutualist.billing.accounts import (
 )
 from mutualist.billing.models import Invoice, Payment, PaymentShare
 from mutualist.billing.recipients import recipient_account
-from mutualist.billing.services._common import require_coordinator, text_clean
+from mutualist.billing.services._common import rate_text, require_coordinator, text_clean
 from mutualist.billing.services.issue import invoice_member_weights
 from mutualist.billing.split import (
     MEMBER_PREFIX,
@@ -262,7 +262,7 @@ def payment_record(
     converted = amount if rate is None else amount.convert(rate, invoice.currency)
     if converted.is_zero():
         raise ValidationFailed(
-            f"{amount} is worth nothing in {invoice.currency} at {rate}.",
+            f"{amount} is worth nothing in {invoice.currency} at {rate_text(rate)}.",
             code="invalid_amount",
             field="amount",
         )
@@ -298,7 +298,9 @@ def payment_record(
         if applied > unpaid:
             if excess != "credit" or from_credit:
                 shown = Money.from_minor(unpaid, locked.currency)
-                given = str(amount) if rate is None else f"{amount} ({converted} at {rate})"
+                given = (
+                    str(amount) if rate is None else f"{amount} ({converted} at {rate_text(rate)})"
+                )
                 raise ValidationFailed(
                     f"{given} is more than the {shown} unpaid on {locked.number}. Record "
                     f"{shown}, or keep the rest as the client's credit.",

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from mutualist.billing.accounts import find_member_account
 from mutualist.billing.models import Payout, PayoutSetting
-from mutualist.billing.services._common import MAX_TEXT, require_coordinator, text_clean
+from mutualist.billing.services._common import MAX_TEXT, rate_text, require_coordinator, text_clean
 from mutualist.collectives.models import Collective
 from mutualist.collectives.selectors import membership_of
 from mutualist.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -145,7 +145,7 @@ def _sent(
     sent = amount.convert(rate, source.currency)
     if sent.is_zero():
         raise ValidationFailed(
-            f"{amount} is worth nothing in {source.currency} at {rate}.",
+            f"{amount} is worth nothing in {source.currency} at {rate_text(rate)}.",
             code="invalid_amount",
             field="amount",
         )

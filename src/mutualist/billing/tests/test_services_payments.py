@@ -222,6 +222,24 @@ def test_the_rate_on_record_is_used_when_none_is_given(billed: Billed, invoice: 
     assert "ledger ok" in ledger_checked()
 
 
+def test_an_overpayment_at_the_rate_on_record_names_the_rate_as_people_write_it(
+    billed: Billed, invoice: Invoice
+) -> None:
+    # given a rate on record, stored with twelve decimal places
+    cast = billed.work.cast
+    exchange_rate_set(
+        collective=cast.collective_a,
+        actor=cast.ana,
+        base="USD",
+        quote="AUD",
+        rate="1.533",
+        on=TODAY - dt.timedelta(days=1),
+    )
+    # when more than is owed arrives in USD, then the refusal says "at 1.533"
+    error = refused(ValidationFailed, "overpayment", lambda: pay(invoice, Money("300", "USD")))
+    assert error.message.startswith("300.00 USD (459.90 AUD at 1.533) is more than")
+
+
 def test_a_foreign_payment_with_no_rate_on_record_is_refused(invoice: Invoice) -> None:
     error = refused(ValidationFailed, "no_rate", lambda: pay(invoice, Money("100", "USD")))
     assert "import the ECB rates or enter one" in error.message
