@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from django.db.models import Q
 
 from mutualist.api.schemas.common import MoneyIn
+from mutualist.billing.selectors import ID_MAX
 from mutualist.collectives.models import Collective, Membership
 from mutualist.core.errors import DomainError, ValidationFailed
 from mutualist.core.money import Money
@@ -54,7 +55,9 @@ def person_in(ref: int | str, *, collective: Collective, field: str, active: boo
     )
     people = Membership.objects.filter(collective=collective, state__in=states)
     by = Q(user__profile__handle=ref) if isinstance(ref, str) else Q(user_id=ref)
-    found = people.filter(by).select_related("user__profile").first()
+    # An id no database holds is no one (SQLite cannot even bind it: a 500).
+    in_range = isinstance(ref, str) or 0 < ref <= ID_MAX
+    found = people.filter(by).select_related("user__profile").first() if in_range else None
     if found is None:
         raise ValidationFailed(
             f"{ref!r} is not a member of {collective.name}.", code="not_a_member", field=field

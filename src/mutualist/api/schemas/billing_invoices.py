@@ -361,7 +361,8 @@ class InvoiceFiltersIn(Schema):
 
     status: Literal["draft", "issued", "paid", "void"] | None = None
     kind: Literal["invoice", "credit_note"] | None = None
-    client: int | None = Field(None, description="A client's id")
+    # Bounded like a database id: SQLite cannot bind a larger int (a 500).
+    client: int | None = Field(None, ge=1, le=2**63 - 1, description="A client's id")
     overdue: bool | None = Field(
         None, description="true: only issued invoices past their due date; false: all others"
     )

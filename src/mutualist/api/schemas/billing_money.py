@@ -313,7 +313,10 @@ class PayoutSettingIn(InputSchema):
 
 
 class PayoutFiltersIn(Schema):
-    member: int | None = Field(None, description="A member's user id (coordinators)")
+    # Bounded like a database id: SQLite cannot bind a larger int (a 500).
+    member: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="A member's user id (coordinators)"
+    )
 
 
 class BillingSettingsPatchIn(InputSchema):
