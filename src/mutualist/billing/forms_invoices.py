@@ -381,6 +381,11 @@ class PaymentForm(KeyedForm):
         return data
 
 
+# The credit-note form's element ids (its field names stay plain): it sits
+# beside the payment form, whose fields have the same names.
+CREDIT_IDS = "id_credit_%s"
+
+
 class CreditNoteForm(KeyedForm):
     amount = _amount_field(
         "Amount to credit", required=False, help_text="Empty for everything still unpaid."

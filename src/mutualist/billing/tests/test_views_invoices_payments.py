@@ -184,7 +184,35 @@ def test_a_payment_in_usd_for_an_aud_invoice_at_a_given_rate(
     assert payment.deposit_account is not None
     assert payment.deposit_account.name == "Assets:Collectives:ManilaVa:Bank:USD"
     page = text_of(ana.get(url("invoice", pk=issued.pk)))
-    assert "$100.00" in page and ">1.5<" in page and "A$150.00" in page
+    assert "$100.00" in page and ">1 USD = 1.5 AUD<" in page and "A$150.00" in page
+
+
+def test_a_rate_on_the_invoice_page_says_its_direction_in_six_digits(
+    issued: Invoice, client_for: Any
+) -> None:
+    # given a peso payment at a rate stored with twelve decimal places
+    ana = client_for(issued.created_by)
+    ana.post(
+        url("invoice_payment_record", pk=issued.pk),
+        pay_data(
+            payment_form_key(ana, issued), amount="100", currency="PHP", fx_rate="0.025943409014"
+        ),
+    )
+    # when the invoice is read, then the rate is said the way people say it
+    page = text_of(ana.get(url("invoice", pk=issued.pk)))
+    assert "1 PHP = 0.0259434 AUD" in page
+    assert "0.025943409014" not in page
+
+
+def test_the_two_forms_side_by_side_have_ids_of_their_own(
+    issued: Invoice, client_for: Any
+) -> None:
+    # given the payment and credit-note forms, both with an amount field
+    page = text_of(client_for(issued.created_by).get(url("invoice", pk=issued.pk)))
+    # then each label points at its own form's box
+    assert page.count('id="id_amount"') == 1
+    assert page.count('id="id_credit_amount"') == 1
+    assert 'for="id_credit_amount"' in page and 'for="id_credit_reason"' in page
 
 
 def test_a_double_submit_with_the_same_key_records_one_payment(

@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from mutualist.billing.forms_invoices import (
+    CREDIT_IDS,
     CreditNoteForm,
     DraftUpdateForm,
     IssueForm,
@@ -304,7 +305,7 @@ def _money(minor: int, currency: str) -> str:
 def invoice_credit_note(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_member(request)
     invoice = invoice_get_for_user(user=user, pk=pk)
-    form = CreditNoteForm(request.POST, invoice=invoice)
+    form = CreditNoteForm(request.POST, invoice=invoice, auto_id=CREDIT_IDS)
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -29,6 +29,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
 from mutualist.billing.forms_invoices import (
+    CREDIT_IDS,
     CreditNoteForm,
     DraftUpdateForm,
     InvoiceFilterForm,
@@ -194,6 +195,16 @@ def share_row(share: PaymentShare, invoice: Invoice, viewer: User) -> ShareRow:
     return ShareRow(fund_label(share.key), amount, why)
 
 
+def rate_words(payment: Payment, invoice: Invoice) -> str:
+    """``1 PHP = 0.0169434 USD``: the direction said, six significant digits
+    (the payment's own page and the books keep the exact rate); empty when
+    the payment came in the invoice's currency."""
+    if payment.fx_rate is None:
+        return ""
+    shown = payment.fx_rate.normalize(Context(prec=6))
+    return f"1 {payment.currency} = {decimal_text(shown)} {invoice.currency}"
+
+
 def payment_rows(invoice: Invoice, viewer: User, *, with_shares: bool) -> list[PaymentRow]:
     rows = []
     for payment in payment_list_for_invoice(invoice=invoice):
@@ -208,7 +219,7 @@ def payment_rows(invoice: Invoice, viewer: User, *, with_shares: bool) -> list[P
                 amount=Money.from_minor(payment.amount_minor, payment.currency),
                 applied=Money.from_minor(payment.applied_minor, invoice.currency),
                 credit=Money.from_minor(payment.credit_minor, invoice.currency),
-                rate=decimal_text(payment.fx_rate) if payment.fx_rate is not None else "",
+                rate=rate_words(payment, invoice),
                 shares=shares,
             )
         )
@@ -267,8 +278,10 @@ def invoice_page_context(
             accounts=account_list_convertible(collective=invoice.collective),
             initial=PaymentForm.initial_for(invoice),
         )
+        # Its own ids: the payment form beside it has fields of the same
+        # names, and a label must point at its own form's box.
         context["credit_form"] = credit_form or CreditNoteForm(
-            invoice=invoice, initial=CreditNoteForm.initial_for()
+            invoice=invoice, initial=CreditNoteForm.initial_for(), auto_id=CREDIT_IDS
         )
     return context
 
