@@ -69,13 +69,14 @@ def credit_note_issue(
     beyond what is unpaid."""
     require_coordinator(collective=invoice.collective, actor=actor)
     why = text_clean(reason, field="reason", max_length=MAX_TEXT, required=True)
-    day = ledger_date_validate(issue_date or timezone.localdate(), field="issue_date")
-    if day > timezone.localdate():
+    day = issue_date or timezone.localdate()
+    if day > timezone.localdate():  # before the books' range, which reaches a year ahead
         raise ValidationFailed(
             "A credit note is issued today or on a past day.",
             code="issue_date_in_future",
             field="issue_date",
         )
+    ledger_date_validate(day, field="issue_date")
     if amount is not None:
         if not isinstance(amount, Money):
             raise TypeError("A credit is Money.")

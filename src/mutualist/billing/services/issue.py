@@ -41,13 +41,14 @@ def invoice_issue(*, invoice: Invoice, actor: User, issue_date: dt.date | None =
     transaction. Issuing what is already issued is refused
     (``invoice_issued``); numbers are gapless (``number_next``)."""
     require_coordinator(collective=invoice.collective, actor=actor)
-    day = ledger_date_validate(issue_date or timezone.localdate(), field="issue_date")
-    if day > timezone.localdate():
+    day = issue_date or timezone.localdate()
+    if day > timezone.localdate():  # before the books' range, which reaches a year ahead
         raise ValidationFailed(
             "An invoice is issued today or on a past day, not in the future.",
             code="issue_date_in_future",
             field="issue_date",
         )
+    ledger_date_validate(day, field="issue_date")
     with transaction.atomic():
         locked = locked_invoice(invoice)
         require_draft(locked)

@@ -227,13 +227,15 @@ def payment_record(
         # Money knows retired codes (DEM) and non-money ones (XXX, XAU) so
         # that old amounts stay readable; no one pays in them today.
         validate_currency(amount.currency, field="amount")
-    ledger_date_validate(received_on, field="received_on")
+    # The future first: the books' own range reaches a year ahead, and its
+    # message would suggest such a date could do.
     if received_on > timezone.localdate():
         raise ValidationFailed(
             "A payment is recorded once it has arrived, not ahead of time.",
             code="date_in_future",
             field="received_on",
         )
+    ledger_date_validate(received_on, field="received_on")
     if method not in Payment.Method.values:
         raise ValidationFailed(
             f"Unknown payment method {method!r}; use one of {', '.join(Payment.Method.values)}.",

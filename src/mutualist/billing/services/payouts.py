@@ -178,11 +178,11 @@ def payout_record(
         raise TypeError("A payout is Money.")
     if amount.amount <= 0:
         raise ValidationFailed("A payout is above zero.", code="invalid_amount", field="amount")
-    ledger_date_validate(paid_on, field="paid_on")
-    if paid_on > timezone.localdate():
+    if paid_on > timezone.localdate():  # before the books' range, which reaches a year ahead
         raise ValidationFailed(
             "A payout is recorded once it is sent.", code="date_in_future", field="paid_on"
         )
+    ledger_date_validate(paid_on, field="paid_on")
     key = text_clean(idempotency_key, field="idempotency_key", max_length=MAX_KEY, required=True)
     ref = text_clean(reference, field="reference", max_length=120)
     source = _source(collective, source_account)

@@ -380,6 +380,9 @@ def test_a_draft_a_void_or_a_paid_invoice_or_a_credit_note_is_not_paid(billed: B
         ({"amount": Money("5", "XXX"), "fx_rate": "1"}, ValidationFailed, "invalid_currency", "amount"),
         ({"amount": Money("5", "XAU"), "fx_rate": "1"}, ValidationFailed, "invalid_currency", "amount"),
         ({"received_on": TODAY + dt.timedelta(days=1)}, ValidationFailed, "date_in_future", "received_on"),
+        # within the books' year ahead, but still not arrived: said as such
+        ({"received_on": TODAY + dt.timedelta(days=300)}, ValidationFailed, "date_in_future", "received_on"),
+        ({"received_on": dt.date(2099, 1, 1)}, ValidationFailed, "date_in_future", "received_on"),
         ({"received_on": dt.date(1, 1, 1)}, ValidationFailed, "invalid_date", "received_on"),
         ({"received_on": TODAY - dt.timedelta(days=1)}, ValidationFailed, "date_before_issue", "received_on"),
         ({"method": "barter"}, ValidationFailed, "invalid_method", "method"),

@@ -204,9 +204,7 @@ def test_a_rate_on_the_invoice_page_says_its_direction_in_six_digits(
     assert "0.025943409014" not in page
 
 
-def test_the_two_forms_side_by_side_have_ids_of_their_own(
-    issued: Invoice, client_for: Any
-) -> None:
+def test_the_two_forms_side_by_side_have_ids_of_their_own(issued: Invoice, client_for: Any) -> None:
     # given the payment and credit-note forms, both with an amount field
     page = text_of(client_for(issued.created_by).get(url("invoice", pk=issued.pk)))
     # then each label points at its own form's box
