@@ -303,7 +303,8 @@ def test_bad_months_are_an_error_on_their_field_never_a_500(paid, client_for, qu
     assert response.context["form"].errors[field] == [error]
     page = response.content.decode()
     assert error in page
-    assert "Correct the months above to see the report." in page
+    # the hint about months only where the months were wrong
+    assert ("Correct the months above to see the report." in page) == (field != "report")
     assert "<svg" not in page
 
 
