@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "mutualist.core",
     "mutualist.members",
     "mutualist.collectives",
+    "mutualist.governance",
     "mutualist.ledger",
     "mutualist.work",
     "mutualist.billing",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("", include("mutualist.members.urls")),
     path("", include("mutualist.collectives.urls")),
+    path("", include("mutualist.governance.urls")),
     path("", include("mutualist.ledger.urls")),
     path("", include("mutualist.work.urls")),
     path("", include("mutualist.billing.urls")),

@@ -170,6 +170,7 @@ class Bylaws(models.Model):
     class AdmissionRule(models.TextChoices):
         COORDINATOR = "coordinator", "A coordinator approves each application"
         OPEN = "open", "Open: anyone may join"
+        VOTE = "vote", "The members vote on each application"
 
     class ShareBasis(models.TextChoices):
         BILL = "bill", "In proportion to what each member's hours bill the client"

@@ -102,29 +102,46 @@ def bylaws_adopt(
     notes: str = "",
     member_share_basis: str | None = None,
 ) -> Bylaws:
-    """Add the next immutable version of the bylaws.
+    """A coordinator adds the next version of the bylaws directly.
 
-    ``member_share_basis`` (``"bill"`` or ``"pay"``) says how the members'
-    part of a payment is divided among the members on the invoice; left out,
-    the version in force keeps its choice.
-
-    Until the governance issue lands, a coordinator adopts a version directly;
-    afterwards a passed proposal's handler calls this. The effective date may
-    not be in the past: history is not rewritten.
+    Since the governance app landed, members change their bylaws by a
+    proposal whose handler calls ``bylaws_enact``; neither the web pages nor
+    the API reach this any more. It stays for operators' scripts, the demo
+    and tests that need a version in place. ``member_share_basis`` left out
+    keeps the choice of the version in force.
     """
     require_coordinator(collective=collective, actor=actor)
+    if member_share_basis is None:
+        from mutualist.collectives.selectors import bylaws_in_force
+
+        member_share_basis = bylaws_in_force(collective=collective).member_share_basis
+    return bylaws_enact(
+        collective=collective,
+        created_by=actor,
+        effective_from=effective_from,
+        shares={SplitShare.Recipient.TREASURY: treasury_percent},
+        admission_rule=admission_rule,
+        member_share_basis=member_share_basis,
+        notes=notes,
+    )
+
+
+def bylaws_validate(
+    *,
+    effective_from: dt.date,
+    shares: Mapping[str, Decimal | str | int],
+    admission_rule: str,
+    member_share_basis: str,
+) -> dict[str, Decimal]:
+    """Check a would-be version; returns the checked shares. Writes nothing."""
     if effective_from < timezone.localdate():
         raise ValidationFailed(
             "The effective date cannot be in the past.",
             code="effective_date_in_past",
             field="effective_from",
         )
-    shares = split_shares_validate({SplitShare.Recipient.TREASURY: treasury_percent})
-    rule = _validate_admission_rule(admission_rule)
-    if member_share_basis is None:
-        from mutualist.collectives.selectors import bylaws_in_force
-
-        member_share_basis = bylaws_in_force(collective=collective).member_share_basis
+    checked = split_shares_validate(shares)
+    _validate_admission_rule(admission_rule)
     if member_share_basis not in Bylaws.ShareBasis.values:
         raise ValidationFailed(
             f"The members' shares follow {' or '.join(Bylaws.ShareBasis.values)} rates; "
@@ -132,18 +149,44 @@ def bylaws_adopt(
             code="invalid_share_basis",
             field="member_share_basis",
         )
+    return checked
+
+
+def bylaws_enact(
+    *,
+    collective: Collective,
+    created_by: User,
+    effective_from: dt.date,
+    shares: Mapping[str, Decimal | str | int],
+    admission_rule: str,
+    member_share_basis: str,
+    notes: str = "",
+) -> Bylaws:
+    """Add the next immutable version of the bylaws, as decided.
+
+    No permission check: the caller is the decision (a passed proposal's
+    handler, or ``bylaws_adopt`` for a coordinator). ``shares`` is the whole
+    split rule of the new version (recipient to percentage). The effective
+    date may not be in the past: history is not rewritten. Takes the
+    collective row lock, which serialises version numbering.
+    """
+    checked = bylaws_validate(
+        effective_from=effective_from,
+        shares=shares,
+        admission_rule=admission_rule,
+        member_share_basis=member_share_basis,
+    )
     with transaction.atomic():
-        # The collective row lock serialises version numbering.
         Collective.objects.select_for_update().get(pk=collective.pk)
         latest = Bylaws.objects.filter(collective=collective).aggregate(v=Max("version"))["v"] or 0
         return _bylaws_insert(
             collective=collective,
             version=latest + 1,
             effective_from=effective_from,
-            admission_rule=rule,
-            shares=shares,
+            admission_rule=admission_rule,
+            shares=checked,
             notes=notes.strip(),
-            created_by=actor,
+            created_by=created_by,
             member_share_basis=member_share_basis,
         )
 

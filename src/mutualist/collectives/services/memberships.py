@@ -24,6 +24,7 @@ from mutualist.collectives.services._common import (
     require_coordinator,
 )
 from mutualist.collectives.services.bylaws import _admission_rule_now
+from mutualist.collectives.signals import membership_applied, membership_left
 from mutualist.core.errors import Conflict, PermissionDenied, ValidationFailed
 from mutualist.members.models import User
 
@@ -131,6 +132,9 @@ def membership_apply(*, collective: Collective, user: User, note: str = "") -> M
                 membership.refresh_from_db()
             if admit:
                 _close_invitations_to_new_member(membership, now=now)
+            else:
+                # Under the "members vote" rule, governance opens the vote.
+                membership_applied.send(sender=Membership, membership=membership)
     except IntegrityError:
         raise Conflict("You have already applied to join.", code="already_applied") from None
     return membership
@@ -147,16 +151,36 @@ def _close_invitations_to_new_member(membership: Membership, *, now: dt.datetime
     )
 
 
+def _refuse_under_vote(collective: Collective) -> None:
+    if _admission_rule_now(collective) == Bylaws.AdmissionRule.VOTE:
+        raise Conflict(
+            "This collective admits new members by vote: the members decide this application "
+            "on the decisions page.",
+            code="admission_by_vote",
+        )
+
+
 def membership_approve(*, membership: Membership, actor: User) -> Membership:
-    """Admit an applicant. Refused when the application was decided meanwhile
-    (``not_applied``) or the applicant's account was deactivated
-    (``account_inactive``: reject the application instead). Closes pending
-    invitations to the same person. Takes the collective row lock."""
+    """A coordinator admits an applicant. Refused when the application was
+    decided meanwhile (``not_applied``), the applicant's account was
+    deactivated (``account_inactive``: reject the application instead) or
+    the bylaws say the members vote on applications (``admission_by_vote``).
+    Closes pending invitations to the same person. Takes the collective row lock."""
     require_coordinator(collective=membership.collective, actor=actor)
+    _refuse_under_vote(membership.collective)
     with transaction.atomic():
         lock_collective(membership.collective_id)
         # Checked again under the lock: the actor may have been demoted meanwhile.
         require_coordinator(collective=membership.collective, actor=actor)
+        return membership_admit(membership=membership)
+
+
+def membership_admit(*, membership: Membership) -> Membership:
+    """Admit an applicant as decided (by a coordinator, or by a passed vote:
+    the governance handler calls this). No permission check; refused as
+    ``membership_approve`` says. Takes the collective row lock."""
+    with transaction.atomic():
+        lock_collective(membership.collective_id)
         current = Membership.objects.select_related("user").get(pk=membership.pk)
         if current.state != Membership.State.APPLIED:
             raise Conflict(
@@ -182,8 +206,17 @@ def membership_approve(*, membership: Membership, actor: User) -> Membership:
 
 def membership_reject(*, membership: Membership, actor: User) -> None:
     """Decline an application. A first-time applicant's row goes away; someone
-    who had been a member before goes back to having left."""
+    who had been a member before goes back to having left. Refused under the
+    "members vote" admission rule (``admission_by_vote``)."""
     require_coordinator(collective=membership.collective, actor=actor)
+    _refuse_under_vote(membership.collective)
+    membership_turn_down(membership=membership)
+
+
+def membership_turn_down(*, membership: Membership) -> None:
+    """Turn an application down as decided (a coordinator, or a vote that did
+    not pass). No permission check; ``not_applied`` when it was decided
+    meanwhile."""
     with transaction.atomic():
         if application_reject(membership) != 1:
             raise Conflict(
@@ -247,6 +280,7 @@ def membership_leave(*, membership: Membership, actor: User) -> Membership:
         Membership.objects.filter(pk=current.pk).update(
             state=Membership.State.LEFT, left_at=now, role=Membership.Role.MEMBER
         )
+        membership_left.send(sender=Membership, membership=current)
         if was_coordinator:
             _close_invitations_sent_by(current, now=now)
             if not active_coordinators(current.collective_id).exists():
