@@ -7,8 +7,7 @@ from mutualist.governance.services import proposals_close_due, reminders_due
 
 
 def close_proposals() -> int:
-    """Close proposals at their deadline, or early once every member has voted;
-    apply each outcome once."""
+    """Close proposals that are due or that every member voted on, and apply each outcome once."""
     return proposals_close_due()
 
 
