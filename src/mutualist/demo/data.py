@@ -47,6 +47,8 @@ from mutualist.collectives.services import (
 )
 from mutualist.demo.billing import billing_is_loaded, billing_load
 from mutualist.demo.books import BOOKS, DemoBooks, books_ensure, books_keys, rates_ensure
+from mutualist.demo.governance import governance_is_loaded, governance_load
+from mutualist.demo.governance_world import CREW, MANILA
 from mutualist.demo.work import contacts_ensure, work_is_loaded, work_load
 from mutualist.demo.work_world import CLIENTS, CONTACTS, LEAD_CLIENTS
 from mutualist.demo.world import (
@@ -109,6 +111,9 @@ class DemoResult:
     invoices: int = 0  # issued, with their credit notes
     payments: int = 0
     payouts: int = 0
+    proposals: int = 0
+    votes: int = 0  # cast by members themselves
+    proxies: int = 0
 
     @property
     def anything(self) -> bool:
@@ -120,6 +125,7 @@ class DemoResult:
             or self.transactions > 0
             or self.clients > 0
             or any(billed)
+            or self.proposals > 0
         )
 
     def summary(self) -> str:
@@ -133,7 +139,9 @@ class DemoResult:
             f"{self.clients} clients with their jobs, pitches and engagements, "
             f"{self.time_entries} time entries recorded; "
             f"{self.invoices} invoices and credit notes issued, "
-            f"{self.payments} payments and {self.payouts} payouts recorded."
+            f"{self.payments} payments and {self.payouts} payouts recorded; "
+            f"{self.proposals} proposals made, with {self.votes} votes and "
+            f"{self.proxies} proxies."
         )
 
 
@@ -158,7 +166,7 @@ def demo_is_loaded() -> bool:
     keys = books_keys()
     if Transaction.objects.filter(idempotency_key__in=keys).count() != len(keys):
         return False
-    return work_is_loaded() and billing_is_loaded()
+    return work_is_loaded() and billing_is_loaded() and governance_is_loaded()
 
 
 def demo_load(
@@ -168,6 +176,7 @@ def demo_load(
     books: Iterable[DemoBooks] = BOOKS,
     with_work: bool = True,
     with_billing: bool = True,
+    with_governance: bool = True,
 ) -> DemoResult:
     """Create whatever of the demo world is missing, in one transaction.
 
@@ -175,6 +184,10 @@ def demo_load(
     time of ``mutualist.demo.work`` (it needs the default people and
     collectives). ``with_billing`` (which needs the work) adds billing
     settings, invoices, payments and payouts (``mutualist.demo.billing``).
+    ``with_governance`` adds the decisions of Manila and Remote Crew
+    (``mutualist.demo.governance``: proposals passed, failed, blocked and
+    open, with votes and proxies); it needs the billing, after whose
+    invoices Manila's bylaws change takes effect.
     Raises ``DomainError`` if a service refuses a piece of demo data (then
     nothing is written).
     """
@@ -210,6 +223,17 @@ def demo_load(
             result.invoices += billed.invoices + billed.credit_notes
             result.payments += billed.payments
             result.payouts += billed.payouts
+        # After the billing, whose invoice dates place Manila's bylaws change.
+        if (
+            with_governance
+            and {MANILA, CREW} <= world.collectives.keys()
+            and billing_is_loaded()
+            and not governance_is_loaded()
+        ):
+            decided = governance_load(users=world.users, collectives=world.collectives)
+            result.proposals += decided.proposals
+            result.votes += decided.votes
+            result.proxies += decided.proxies
     return result
 
 

@@ -380,7 +380,7 @@ def test_once_adds_the_billing_to_a_demo_loaded_before_it_had_any(capsys):
     # then
     out = capsys.readouterr().out
     assert out.startswith("Demo data loaded: 0 people, 0 collectives, 0 memberships")
-    assert "6 invoices and credit notes issued, 4 payments and 2 payouts recorded." in out
+    assert "6 invoices and credit notes issued, 4 payments and 2 payouts recorded;" in out
     assert demo.demo_is_loaded()
     assert Invoice.objects.exclude(status="draft").count() == 6
     assert Transaction.objects.count() == before + 6 + 4 + 2
@@ -412,7 +412,10 @@ def test_once_leaves_out_the_billing_of_a_demo_whose_coordinator_already_invoice
     before = row_counts()
     # when
     call_command("demo", "--once")
-    # then: hers stays the only invoice, and the demo counts as loaded
-    assert capsys.readouterr().out.startswith("Demo data already loaded; nothing to do.")
+    # then: hers stays the only invoice (the decisions, which need no
+    # invoice of the demo's, are added), and the demo counts as loaded
+    out = capsys.readouterr().out
+    assert out.startswith("Demo data loaded: 0 people, 0 collectives, 0 memberships")
+    assert "0 invoices and credit notes issued, 0 payments and 0 payouts recorded;" in out
     assert row_counts() == before
     assert demo.demo_is_loaded()

@@ -133,8 +133,10 @@ def test_it_leaves_applications_and_an_invitation_pending(db, capsys):
     run_demo(capsys)
     # then
     applicants = Membership.objects.filter(state=Membership.State.APPLIED)
+    # Grace and Mark wait for Ana; Lucas for Remote Crew's members' vote.
     assert sorted(applicants.values_list("user__email", "collective__slug")) == [
         ("grace@demo.mutualist.coop", "manila-va"),
+        ("lucas@demo.mutualist.coop", "remote-crew"),
         ("mark@demo.mutualist.coop", "manila-va"),
     ]
     pending = Invitation.objects.get(state=Invitation.State.PENDING)
