@@ -42,13 +42,20 @@ def is_eligible(*, collective_id: int, user: Viewer) -> bool:
     return eligible_members(collective_id).filter(user=user).exists()
 
 
+def _collective_for_eligible(*, user: Viewer, slug: str) -> tuple[Collective, Membership]:
+    """``collective_get_for_member``, and 404 for a deactivated account too."""
+    if isinstance(user, User) and not user.is_active:
+        raise Http404("No such collective.")
+    return collective_get_for_member(user=user, slug=slug)
+
+
 def proposal_list_for_collective(
     *, user: Viewer, slug: str, state: str | None = None
 ) -> tuple[Collective, QuerySet[Proposal]]:
     """The collective's proposals for one of its active members (404 for
     anyone else), newest first; ``state`` "open" or "closed" (closed includes
     withdrawn) filters."""
-    collective, _ = collective_get_for_member(user=user, slug=slug)
+    collective, _ = _collective_for_eligible(user=user, slug=slug)
     proposals = Proposal.objects.filter(collective=collective).select_related(
         "author__profile", "collective"
     )
@@ -61,7 +68,9 @@ def proposal_list_for_collective(
 
 def proposal_get_for_user(*, user: Viewer, proposal_id: int) -> Proposal:
     """A proposal of a collective the viewer is an active member of; 404 otherwise."""
-    if not isinstance(user, User) or not 0 < proposal_id <= ID_MAX:
+    # A deactivated account is no longer a member who may read the record
+    # (its memberships still say "active" until someone ends them).
+    if not isinstance(user, User) or not user.is_active or not 0 < proposal_id <= ID_MAX:
         raise Http404("No such proposal.")
     proposal = (
         Proposal.objects.filter(
@@ -170,7 +179,9 @@ def ballots(*, proposal: Proposal, now: dt.datetime | None = None) -> tuple[int,
     one, their proxy's direct vote (never a proxy's proxy: no chains).
     """
     now = now or timezone.now()
-    day = timezone.localdate(now)
+    # Period proxies cover the proposals that close within the period: the
+    # closing day, even when the tick gets to it a day late.
+    day = timezone.localdate(min(now, proposal.closes_at))
     eligible_ids = set(eligible_members(proposal.collective_id).values_list("user_id", flat=True))
     direct = {
         vote.member_id: vote
@@ -239,7 +250,7 @@ def live_tally(*, proposal: Proposal, now: dt.datetime | None = None) -> tally.T
 def delegation_list_for_user(*, user: User, slug: str) -> tuple[Collective, QuerySet[Delegation]]:
     """The viewer's own delegations in a collective they are active in (404
     otherwise), standing ones first, and those given to them."""
-    collective, _ = collective_get_for_member(user=user, slug=slug)
+    collective, _ = _collective_for_eligible(user=user, slug=slug)
     delegations = (
         Delegation.objects.filter(collective=collective)
         .filter(Q(delegator=user) | Q(delegate=user))

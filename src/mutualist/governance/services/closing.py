@@ -21,7 +21,7 @@ from mutualist.core.errors import DomainError
 from mutualist.governance import emails
 from mutualist.governance.kinds import handler_for
 from mutualist.governance.models import Proposal, Vote
-from mutualist.governance.selectors import ballots
+from mutualist.governance.selectors import ballots, eligible_members
 from mutualist.governance.tally import count
 
 logger = logging.getLogger(__name__)
@@ -31,8 +31,25 @@ def proposal_close(
     *, proposal_id: int, now: dt.datetime | None = None, early: bool = False
 ) -> bool:
     """Close one proposal if it is due (or, with ``early``, whatever its
-    deadline: every member has voted). Returns whether this call closed it."""
-    now = now or timezone.now()
+    deadline: the caller has decided it ends now; the tick closes early only
+    once every member has voted, checked again under the row lock). Returns
+    whether this call closed it."""
+    return _close(proposal_id=proposal_id, now=now or timezone.now(), early=early)
+
+
+def _everyone_voted_themselves(proposal: Proposal) -> bool:
+    """Whether every eligible member has a direct vote on ``proposal`` (call
+    holding its row lock, which votes and retractions take too)."""
+    eligible = eligible_members(proposal.collective_id)
+    if not eligible.exists():
+        return False
+    voted = Vote.objects.filter(proposal=proposal, proxy__isnull=True).values("member_id")
+    return not eligible.exclude(user_id__in=voted).exists()
+
+
+def _close(
+    *, proposal_id: int, now: dt.datetime, early: bool, if_everyone_voted: bool = False
+) -> bool:
     with transaction.atomic():
         proposal = (
             Proposal.objects.select_for_update()
@@ -43,6 +60,14 @@ def proposal_close(
         if proposal is None or proposal.state != Proposal.State.OPEN:
             return False
         if not early and proposal.closes_at > now:
+            return False
+        # The list of proposals everyone voted on was read without the lock:
+        # a member may have retracted since (and must keep their time to vote).
+        if (
+            if_everyone_voted
+            and proposal.closes_at > now
+            and not _everyone_voted_themselves(proposal)
+        ):
             return False
         eligible, counted = ballots(proposal=proposal, now=now)
         result = count(
@@ -122,16 +147,28 @@ def proposals_everyone_voted(now: dt.datetime | None = None) -> list[int]:
 
 def proposals_close_due(now: dt.datetime | None = None) -> int:
     """Close every proposal past its deadline, and those everyone voted on.
-    Returns how many this call closed."""
+    Returns how many this call closed.
+
+    A proposal whose handler crashes (anything but a ``DomainError``) stays
+    open for the next tick; the others are still closed, then the first
+    crash is raised so that the tick reports the job as failed.
+    """
     now = now or timezone.now()
     closed = 0
+    crashes: list[Exception] = []
     due = Proposal.objects.filter(state=Proposal.State.OPEN, closes_at__lte=now).order_by(
         "closes_at", "pk"
     )
-    for proposal_id in due.values_list("pk", flat=True):
-        closed += proposal_close(proposal_id=proposal_id, now=now)
-    for proposal_id in proposals_everyone_voted(now):
-        closed += proposal_close(proposal_id=proposal_id, now=now, early=True)
+    work = [(pk, False) for pk in due.values_list("pk", flat=True)]
+    work += [(pk, True) for pk in proposals_everyone_voted(now)]
+    for proposal_id, early in work:
+        try:
+            closed += _close(proposal_id=proposal_id, now=now, early=early, if_everyone_voted=early)
+        except Exception as exc:  # one broken handler must not keep the others open
+            logger.exception("proposal %s: closing failed; the next tick tries again", proposal_id)
+            crashes.append(exc)
+    if crashes:
+        raise crashes[0]
     return closed
 
 

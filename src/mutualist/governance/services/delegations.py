@@ -57,7 +57,11 @@ def delegation_create(
                 code="proposal_other_collective",
                 field="proposal",
             )
-        if proposal.state != Proposal.State.OPEN or proposal.closes_at <= timezone.now():
+        # Read afresh: the caller's copy may predate the closing.
+        state, closes_at = Proposal.objects.filter(pk=proposal.pk).values_list(
+            "state", "closes_at"
+        )[0]
+        if state != Proposal.State.OPEN or closes_at <= timezone.now():
             raise Conflict(
                 "Voting on that proposal has closed.", code="voting_closed", field="proposal"
             )

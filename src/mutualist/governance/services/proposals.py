@@ -198,8 +198,15 @@ def proposal_withdraw(*, proposal: Proposal, actor: User) -> Proposal:
         current = Proposal.objects.select_for_update().get(pk=proposal.pk)
         if current.state != Proposal.State.OPEN:
             raise Conflict("This proposal is no longer open.", code="proposal_closed")
+        now = timezone.now()
+        # Past its deadline the vote is decided, tick or not: withdrawing it
+        # then would let an author undo an outcome they did not like.
+        if current.closes_at <= now:
+            raise Conflict(
+                "Voting on this proposal has closed; its outcome stands.", code="voting_closed"
+            )
         Proposal.objects.filter(pk=current.pk, state=Proposal.State.OPEN).update(
-            state=Proposal.State.WITHDRAWN, closed_at=timezone.now()
+            state=Proposal.State.WITHDRAWN, closed_at=now
         )
     proposal.refresh_from_db()
     return proposal
