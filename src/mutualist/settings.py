@@ -303,6 +303,9 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 14)
 EMAIL_CHANGE_MAX_AGE_HOURS = env_int("EMAIL_CHANGE_MAX_AGE_HOURS", 48)
 EMAIL_VERIFY_MAX_AGE_HOURS = env_int("EMAIL_VERIFY_MAX_AGE_HOURS", 72)
+# How long the members' vote on an application stays open (the "members vote"
+# admission rule).
+GOVERNANCE_ADMISSION_VOTE_DAYS = env_int("GOVERNANCE_ADMISSION_VOTE_DAYS", 7)
 API_PAGE_SIZE_MAX = 100
 
 LOGGING = {
