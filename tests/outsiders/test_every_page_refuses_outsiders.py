@@ -32,6 +32,11 @@ from mutualist.ledger.models import Account, ExchangeRate, Posting, Transaction
 from mutualist.members.models import EmailChange, Profile, User
 from mutualist.testing import build_books
 from tests.outsiders.billing_world import BILLING_PRIVATE, billing_snapshot, billing_world
+from tests.outsiders.governance_world import (
+    GOVERNANCE_PRIVATE,
+    governance_snapshot,
+    governance_world,
+)
 from tests.outsiders.work_world import WORK_PRIVATE, work_snapshot, work_world
 
 LOGIN = "login"  # a redirect to the login page
@@ -73,7 +78,8 @@ EXPECTED: dict[str, tuple[int | str, int | str, int | str, int | str]] = {
     # collectives: public pages
     "collectives:directory": (200, 405, 200, 405),
     "collectives:detail": (200, 405, 200, 405),
-    "collectives:bylaws": (200, LOGIN, 200, 404),  # history is public; adopting is not
+    # history is public; changes are proposals (governance:proposal_new)
+    "collectives:bylaws": (200, 405, 200, 405),
     "collectives:create": (LOGIN, LOGIN, 200, 200),  # anyone logged in may start one
     "collectives:apply": (LOGIN, LOGIN, 405, 302),  # anyone logged in may apply
     # collectives: members and coordinators only
@@ -176,6 +182,15 @@ EXPECTED: dict[str, tuple[int | str, int | str, int | str, int | str]] = {
     "billing:settings_preview": (LOGIN, LOGIN, 404, 405),
     "billing:reports": (LOGIN, LOGIN, 404, 405),
     "billing:scorecard": (LOGIN, LOGIN, 404, 405),
+    # governance: a collective's proposals, votes and proxies for its active
+    # members only; the open proposal and Ana's period proxy (governance_world)
+    "governance:decisions": (LOGIN, LOGIN, 404, 405),
+    "governance:proposal_new": (LOGIN, LOGIN, 404, 404),
+    "governance:proposal": (LOGIN, LOGIN, 404, 405),
+    "governance:vote": (LOGIN, LOGIN, 405, 404),
+    "governance:withdraw": (LOGIN, LOGIN, 405, 404),
+    "governance:proxies": (LOGIN, LOGIN, 404, 404),
+    "governance:proxy_revoke": (LOGIN, LOGIN, 405, 404),
 }
 
 
@@ -216,6 +231,8 @@ def world(cast) -> dict[str, Any]:
     billing = billing_world(work["work"])
     issued = {"pk": billing["issued_invoice_id"]}
     draft = {"pk": billing["invoice_id"]}
+    governance = governance_world(cast)
+    proposal = {"proposal_id": governance["proposal_id"]}
     by_name = {
         **work["by_name"],
         "billing:invoice": issued,
@@ -228,6 +245,10 @@ def world(cast) -> dict[str, Any]:
         "billing:invoice_issue": draft,
         "billing:invoice_delete": draft,
         "billing:payment": {"pk": billing["payment_id"]},
+        "governance:proposal": proposal,
+        "governance:vote": proposal,
+        "governance:withdraw": proposal,
+        "governance:proxy_revoke": {"delegation_id": governance["delegation_id"]},
     }
     return {
         **work,
@@ -278,6 +299,7 @@ def snapshot(outsider: User) -> dict[str, Any]:
         "exchange_rates": list(ExchangeRate.objects.order_by("pk").values()),
         **work_snapshot(outsider),
         **billing_snapshot(outsider),
+        **governance_snapshot(),
     }
 
 
@@ -294,6 +316,7 @@ PRIVATE = (
     "Opening balance",  # a memo in A's books
     *WORK_PRIVATE,
     *BILLING_PRIVATE,
+    *GOVERNANCE_PRIVATE,
 )
 
 

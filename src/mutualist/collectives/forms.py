@@ -1,4 +1,5 @@
-"""Forms for collectives, invitations and bylaws.
+"""Forms for collectives and invitations (bylaws change by a proposal: see
+``governance.forms``).
 
 They collect and shape input only; the rules (a home or remote, a free slug,
 a known currency, percentages within 0-100, an effective date not in the past)
@@ -12,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
 from mutualist.collectives.models import Bylaws, Collective, Membership
 from mutualist.collectives.services import CoworkingInput
@@ -226,46 +226,3 @@ class RoleForm(forms.Form):
 
 class InvitationResponseForm(forms.Form):
     action = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])
-
-
-class BylawsForm(forms.Form):
-    effective_from = forms.DateField(
-        label="Takes effect on",
-        help_text="Today or later: bylaws never change the past.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    treasury_percent = forms.DecimalField(
-        label="Treasury share (%)",
-        help_text="The remainder of every payment goes to the members who did the work.",
-        widget=forms.NumberInput(attrs=_PERCENT_ATTRS),
-    )
-    member_share_basis = forms.ChoiceField(
-        label="The members' part is shared",
-        choices=Bylaws.ShareBasis.choices,
-        widget=forms.RadioSelect,
-        help_text="Among the members whose work is on the invoice.",
-    )
-    admission_rule = forms.ChoiceField(label="Admission", choices=Bylaws.AdmissionRule.choices)
-    notes = forms.CharField(
-        label="Notes",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Why the change, or where it was decided.",
-    )
-
-    @staticmethod
-    def initial_for(current: Bylaws) -> dict[str, Any]:
-        treasury = next(
-            (
-                share.percent
-                for share in current.split_shares.all()
-                if share.recipient == "treasury"
-            ),
-            None,
-        )
-        return {
-            "effective_from": timezone.localdate(),
-            "treasury_percent": treasury,
-            "member_share_basis": current.member_share_basis,
-            "admission_rule": current.admission_rule,
-        }

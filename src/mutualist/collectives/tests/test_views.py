@@ -814,99 +814,39 @@ def test_anyone_reads_the_history_of_the_bylaws(cast: Cast, client: Client):
     assert "Voted at the March meeting." in page
     assert "Treasury 15.00%; remainder to members 85.00%" in page
     assert "(in force)" in page
-    assert response.context["form"] is None
     assert '<form method="post"' not in page.split("<main", 1)[1]
+    assert "Propose a change" not in page
     assert_no_cast_email(response)
 
 
-def test_a_member_sees_no_form_to_adopt_bylaws(cast: Cast, client_for):
-    response = client_for(cast.ben).get(url("bylaws", slug="manila-va"))
+def test_members_propose_a_bylaws_change_instead_of_adopting_one(cast: Cast, client_for):
+    for member in (cast.ana, cast.ben):
+        response = client_for(member).get(url("bylaws", slug="manila-va"))
 
-    assert response.context["form"] is None
-
-
-def test_a_coordinator_adopts_a_new_version_of_the_bylaws(cast: Cast, client_for):
-    tomorrow = timezone.localdate() + dt.timedelta(days=1)
-
-    response = client_for(cast.ana).post(
-        url("bylaws", slug="manila-va"),
-        {
-            "effective_from": tomorrow.isoformat(),
-            "treasury_percent": "15",
-            "member_share_basis": "pay",
-            "admission_rule": "open",
-            "notes": "More for the treasury.",
-        },
-        follow=True,
-    )
-
-    assert response.redirect_chain == [(url("bylaws", slug="manila-va"), 302)]
-    assert messages_of(response) == [
-        f"Version 2 of the bylaws is adopted; it takes effect on {tomorrow:%d %B %Y}."
-    ]
-    latest = Bylaws.objects.get(collective=cast.collective_a, version=2)
-    assert (latest.effective_from, latest.admission_rule) == (tomorrow, "open")
-    assert latest.member_share_basis == "pay"
-    assert [str(share.percent) for share in latest.split_shares.all()] == ["15.00"]
+        page = text_of(response)
+        propose = reverse("governance:proposal_new", kwargs={"slug": "manila-va"})
+        assert f'href="{propose}?kind=bylaws_change" role="button">Propose a change</a>' in page
+        assert '<form method="post"' not in page.split("<main", 1)[1]
 
 
-@pytest.mark.parametrize(
-    ("overrides", "field", "message"),
-    [
-        (
-            {"effective_from": "2001-01-01"},
-            "effective_from",
-            "The effective date cannot be in the past.",
-        ),
-        (
-            {"treasury_percent": "101"},
-            "treasury_percent",
-            "The treasury percentage must be between 0 and 100; got 101.",
-        ),
-        (
-            {"treasury_percent": "-5"},
-            "treasury_percent",
-            "The treasury percentage must be between 0 and 100; got -5.",
-        ),
-    ],
-    ids=["past-date", "treasury-101", "treasury-negative"],
-)
-def test_it_refuses_invalid_bylaws_and_says_why_on_the_field(
-    cast: Cast, client_for, overrides, field, message
+def test_the_bylaws_page_no_longer_adopts_a_version_directly(
+    cast: Cast, client: Client, client_for
 ):
-    # given
-    data = {
-        "effective_from": (timezone.localdate() + dt.timedelta(days=1)).isoformat(),
-        "treasury_percent": "15",
-        "member_share_basis": "bill",
-        "admission_rule": "coordinator",
-        "notes": "",
-    }
-    data.update(overrides)
-
-    # when
-    response = client_for(cast.ana).post(url("bylaws", slug="manila-va"), data)
-
-    # then
-    assert response.status_code == 200
-    assert response.context["form"].errors == {field: [message]}
-    assert shows(response, message)
-    assert list(
-        Bylaws.objects.filter(collective=cast.collective_a).values_list("version", flat=True)
-    ) == [1]
-
-
-def test_only_a_coordinator_may_adopt_bylaws(cast: Cast, client: Client, client_for):
     data = {
         "effective_from": (timezone.localdate() + dt.timedelta(days=1)).isoformat(),
         "treasury_percent": "50",
+        "member_share_basis": "bill",
         "admission_rule": "open",
     }
     bylaws_url = url("bylaws", slug="manila-va")
 
-    assert client_for(cast.ben).post(bylaws_url, data).status_code == 403
-    assert client_for(cast.olga).post(bylaws_url, data).status_code == 404
-    assert_login_redirect(client.post(bylaws_url, data))
+    for response in (
+        client_for(cast.ana).post(bylaws_url, data),
+        client_for(cast.ben).post(bylaws_url, data),
+        client_for(cast.olga).post(bylaws_url, data),
+        client.post(bylaws_url, data),
+    ):
+        assert response.status_code == 405
     assert Bylaws.objects.filter(collective=cast.collective_a).count() == 1
 
 

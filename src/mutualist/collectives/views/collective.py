@@ -8,18 +8,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from mutualist.collectives.forms import (
-    ApplyForm,
-    BylawsForm,
-    CollectiveCreateForm,
-    CollectiveEditForm,
-)
+from mutualist.collectives.forms import ApplyForm, CollectiveCreateForm, CollectiveEditForm
 from mutualist.collectives.models import Bylaws, Membership, SplitShare
 from mutualist.collectives.selectors import (
     bylaws_history,
@@ -31,7 +25,7 @@ from mutualist.collectives.selectors import (
     membership_list_applications,
     membership_of,
 )
-from mutualist.collectives.services import bylaws_adopt, collective_create, collective_update
+from mutualist.collectives.services import collective_create, collective_update
 from mutualist.collectives.views._common import (
     _TEMPLATES,
     _add_domain_error,
@@ -42,7 +36,6 @@ from mutualist.collectives.views._common import (
 )
 from mutualist.core.errors import DomainError
 from mutualist.core.web import forbidden_as_403
-from mutualist.members.models import User
 
 HUNDRED = Decimal(100)
 
@@ -88,9 +81,6 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         context["applications"] = membership_list_applications(collective=collective, viewer=viewer)
         context["invitations"] = invitation_list_pending(collective=collective, viewer=viewer)
     return render(request, f"{_TEMPLATES}/detail.html", context)
-
-
-# --- Creating and editing ------------------------------------------------------------------
 
 
 # --- Creating and editing ------------------------------------------------------------------
@@ -164,51 +154,23 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
 # --- Bylaws ------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
-@forbidden_as_403
+@require_GET
 def bylaws(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every version of the bylaws, for anyone. A change is a proposal the
+    members vote on (governance's ``bylaws_change``): active members get a
+    link to propose one; nothing is adopted from this page."""
     viewer = _viewer(request)
-    if request.method == "POST":
-        if not isinstance(viewer, User):
-            return redirect_to_login(request.get_full_path())
-        collective, _ = collective_get_for_coordinator(user=viewer, slug=slug)
-    else:
-        collective = collective_get_public(slug=slug)
+    collective = collective_get_public(slug=slug)
     mine = membership_of(user=viewer, collective=collective)
-    is_coordinator = mine is not None and mine.is_coordinator
     current = bylaws_in_force(collective=collective)
-    form: BylawsForm | None = None
-    if is_coordinator:
-        form = BylawsForm(
-            request.POST if request.method == "POST" else None,
-            initial=BylawsForm.initial_for(current),
-        )
-    if request.method == "POST" and form is not None and form.is_valid():
-        assert isinstance(viewer, User)  # noqa: S101 -- checked above; narrows the type
-        data = form.cleaned_data
-        try:
-            with transaction.atomic(durable=True):
-                adopted = bylaws_adopt(
-                    collective=collective,
-                    actor=viewer,
-                    effective_from=data["effective_from"],
-                    treasury_percent=data["treasury_percent"],
-                    admission_rule=data["admission_rule"],
-                    notes=data["notes"],
-                    member_share_basis=data["member_share_basis"],
-                )
-        except DomainError as exc:
-            _add_domain_error(form, exc)
-        else:
-            messages.success(
-                request,
-                f"Version {adopted.version} of the bylaws is adopted; "
-                f"it takes effect on {adopted.effective_from:%d %B %Y}.",
-            )
-            return redirect("collectives:bylaws", slug=collective.slug)
     versions = [(version, *_split(version)) for version in bylaws_history(collective=collective)]
     return render(
         request,
         f"{_TEMPLATES}/bylaws.html",
-        {"collective": collective, "current": current, "versions": versions, "form": form},
+        {
+            "collective": collective,
+            "current": current,
+            "versions": versions,
+            "is_active": mine is not None and mine.state == Membership.State.ACTIVE,
+        },
     )
