@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
 from mutualist.collectives.models import Membership
 from mutualist.collectives.services import membership_leave
-from mutualist.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from mutualist.core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from mutualist.governance.models import Delegation, Proposal, Vote
 from mutualist.governance.selectors import ballots
 from mutualist.governance.services import (
@@ -19,6 +26,7 @@ from mutualist.governance.services import (
     vote_cast,
 )
 from mutualist.governance.tests.helpers import NOW, add_member, general, snapshot
+from mutualist.testing import Cast
 
 CLOSES = NOW + dt.timedelta(days=3)
 AFTER = CLOSES + dt.timedelta(minutes=5)
@@ -45,7 +53,7 @@ def counted(proposal) -> dict[str, tuple[str, str | None]]:
     }
 
 
-def close(proposal, time_machine) -> Proposal:
+def close(proposal: Proposal, time_machine: Any) -> Proposal:
     time_machine.move_to(AFTER, tick=False)
     assert proposal_close(proposal_id=proposal.pk, now=AFTER)
     proposal.refresh_from_db()
@@ -283,9 +291,13 @@ def test_a_new_proxy_replaces_the_standing_one_of_the_same_scope(cast, dee):
     assert Delegation.objects.filter(delegator=cast.ana, revoked_at__isnull=True).count() == 2
 
 
-def _refused(cast, error, code, **kwargs):
+def _refused(cast: Cast, error: type[DomainError], code: str, **kwargs: Any) -> None:
     before = snapshot()
-    fields = {"collective": cast.collective_a, "delegator": cast.ana, "delegate": cast.ben}
+    fields: dict[str, Any] = {
+        "collective": cast.collective_a,
+        "delegator": cast.ana,
+        "delegate": cast.ben,
+    }
     fields.update(kwargs)
     with pytest.raises(error) as refused:
         delegation_create(**fields)

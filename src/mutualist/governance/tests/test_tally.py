@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mutualist.governance.tally import count, quorum_needed
+from mutualist.governance.tally import Tally, count, quorum_needed
 
 
 def tally(*choices: str, eligible: int, quorum: str = "50", threshold: str = "50", proxied=0):
@@ -114,7 +114,7 @@ percent = st.decimals(min_value=0, max_value=100, places=2)
 threshold = st.decimals(min_value=50, max_value=100, places=2)
 
 
-def _count(choices, extra, q, t):
+def _count(choices: list[str], extra: int, q: Decimal, t: Decimal) -> Tally:
     return count(
         choices=[(c, False) for c in choices],
         eligible=len(choices) + extra,
