@@ -22,12 +22,14 @@ The web pages have their own table in test_every_page_refuses_outsiders.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from mutualist.api.models import ApiToken
 from mutualist.api.services import api_token_create
@@ -54,6 +56,11 @@ from tests.outsiders.billing_world import (
     billing_bodies,
     billing_snapshot,
     billing_world,
+)
+from tests.outsiders.governance_world import (
+    GOVERNANCE_PRIVATE,
+    governance_snapshot,
+    governance_world,
 )
 from tests.outsiders.work_world import WORK_PRIVATE, work_bodies, work_snapshot, work_world
 
@@ -89,7 +96,6 @@ EXPECTED: dict[str, tuple[int, int]] = {
     # coordinators of A only
     "PUT /api/v1/collectives/{slug}": (401, 404),
     "PATCH /api/v1/collectives/{slug}": (401, 404),
-    "POST /api/v1/collectives/{slug}/bylaws": (401, 404),
     "GET /api/v1/collectives/{slug}/applications": (401, 404),
     "POST /api/v1/collectives/{slug}/applications/{membership_id}/approve": (401, 404),
     "POST /api/v1/collectives/{slug}/applications/{membership_id}/reject": (401, 404),
@@ -205,6 +211,20 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "PATCH /api/v1/collectives/{slug}/billing-settings": (401, 404),
     "GET /api/v1/collectives/{slug}/scorecard": (401, 404),
     "GET /api/v1/collectives/{slug}/reports/{name}": (401, 404),
+    # governance: A's proposals, ballots and proxies are 404 (the bodies
+    # below would make a proposal, a vote and a proxy for a member of A);
+    # the list of proposals waiting for her vote is Olga's own (empty)
+    "GET /api/v1/collectives/{slug}/proposals": (401, 404),
+    "POST /api/v1/collectives/{slug}/proposals": (401, 404),
+    "GET /api/v1/proposals/{proposal_id}": (401, 404),
+    "POST /api/v1/proposals/{proposal_id}/withdraw": (401, 404),
+    "GET /api/v1/proposals/{proposal_id}/votes": (401, 404),
+    "PUT /api/v1/proposals/{proposal_id}/vote": (401, 404),
+    "DELETE /api/v1/proposals/{proposal_id}/vote": (401, 404),
+    "GET /api/v1/me/proposals/waiting": (401, 200),
+    "GET /api/v1/collectives/{slug}/proxies": (401, 404),
+    "POST /api/v1/collectives/{slug}/proxies": (401, 404),
+    "POST /api/v1/proxies/{delegation_id}/revoke": (401, 404),
 }
 
 
@@ -216,10 +236,19 @@ def bodies(world: dict[str, Any]) -> dict[str, dict[str, Any]]:
         **billing_bodies(world),
         "PUT /api/v1/collectives/{slug}": {"name": "Taken over", "is_remote": True},
         "PATCH /api/v1/collectives/{slug}": {"name": "Taken over"},
-        "POST /api/v1/collectives/{slug}/bylaws": {
-            "effective_from": "2099-01-01",
-            "treasury_percent": "90",
-            "admission_rule": "open",
+        "POST /api/v1/collectives/{slug}/proposals": {
+            "kind": "bylaws_change",
+            "title": "Treasury takes 90 %",
+            "payload": {
+                "effective_from": (timezone.localdate() + dt.timedelta(days=10)).isoformat(),
+                "shares": {"treasury": "90"},
+            },
+            "closes_at": (timezone.now() + dt.timedelta(days=2)).isoformat(),
+        },
+        "PUT /api/v1/proposals/{proposal_id}/vote": {"choice": "no", "reason": "Olga says no"},
+        "POST /api/v1/collectives/{slug}/proxies": {
+            "delegate": world["handle"],
+            "proposal_id": world["proposal_id"],
         },
         "PUT /api/v1/collectives/{slug}/members/{membership_id}/role": {"role": "coordinator"},
         "POST /api/v1/collectives/{slug}/invitations": {"email": "olgas-friend@example.org"},
@@ -291,6 +320,7 @@ def world(cast) -> dict[str, Any]:
     return {
         **work,
         **billing_world(work["work"]),
+        **governance_world(cast),
         "slug": cast.collective_a.slug,
         "handle": cast.ben.profile.handle,
         "membership_id": ben_membership.pk,
@@ -355,6 +385,7 @@ def snapshot(outsider: User) -> dict[str, Any]:
         "exchange_rates": list(ExchangeRate.objects.order_by("pk").values()),
         **work_snapshot(outsider),
         **billing_snapshot(outsider),
+        **governance_snapshot(),
     }
 
 
@@ -371,6 +402,7 @@ PRIVATE = (
     "Opening balance",  # a memo in A's books
     *WORK_PRIVATE,
     *BILLING_PRIVATE,
+    *GOVERNANCE_PRIVATE,
 )
 
 

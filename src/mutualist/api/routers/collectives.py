@@ -1,5 +1,8 @@
 """Collectives: the directory, pages, edits, bylaws, members, applications, leaving, roles.
 
+The bylaws are read here; they change only by a ``bylaws_change`` proposal
+(``governance.py``), whose handler adds the next version when it passes.
+
 Reads go through the permission-scoped selectors: an outsider gets 404 for
 anything members-only, a member who is not a coordinator gets 403 for
 coordinator-only actions. Invitations live in `invitations.py`.
@@ -17,7 +20,6 @@ from mutualist.api.routers import anonymous_allowed, responses
 from mutualist.api.schemas.collectives import (
     ApplicationIn,
     ApplicationOut,
-    BylawsIn,
     BylawsOut,
     CollectiveCreateIn,
     CollectiveFiltersIn,
@@ -45,7 +47,6 @@ from mutualist.collectives.selectors import (
 )
 from mutualist.collectives.services import (
     CoworkingInput,
-    bylaws_adopt,
     collective_create,
     collective_update,
     membership_apply,
@@ -209,28 +210,6 @@ def collective_patch(request: HttpRequest, slug: str, payload: CollectivePatchIn
 def bylaws_list(request: HttpRequest, slug: str, page: Query[PageParams]) -> Page[BylawsOut]:
     collective = collective_get_public(slug=slug)
     return paginate(bylaws_history(collective=collective), page, BylawsOut.from_model)
-
-
-@router.post(
-    "/collectives/{slug}/bylaws",
-    response=responses({201: BylawsOut}),
-    summary="Adopt the next version of the bylaws (coordinators)",
-)
-def bylaws_new(request: HttpRequest, slug: str, payload: BylawsIn) -> Status[BylawsOut]:
-    """Versions are immutable; the effective date may not be in the past."""
-    user = request_user(request)
-    with transaction.atomic(durable=True):
-        collective, _ = collective_get_for_coordinator(user=user, slug=slug)
-        bylaws = bylaws_adopt(
-            collective=collective,
-            actor=user,
-            effective_from=payload.effective_from,
-            treasury_percent=payload.treasury_percent,
-            admission_rule=payload.admission_rule,
-            notes=payload.notes,
-            member_share_basis=payload.member_share_basis,
-        )
-    return Status(201, BylawsOut.from_model(bylaws))
 
 
 # --- Members and applications -------------------------------------------------------

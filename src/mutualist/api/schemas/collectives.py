@@ -41,7 +41,9 @@ class SplitShareOut(Schema):
 class BylawsOut(Schema):
     version: int
     effective_from: dt.date
-    admission_rule: str = Field(description="coordinator or open")
+    admission_rule: str = Field(
+        description="coordinator (a coordinator approves), open, or vote (the members vote)"
+    )
     member_share_basis: str = Field(
         description="How the members' part of a payment is shared among the members on the "
         "invoice: bill (what their hours bill) or pay (their pay for the hours)"
@@ -314,7 +316,7 @@ class CollectiveCreateIn(InputSchema):
     city: str = Field("", description="Required unless is_remote")
     country: str = Field("", description="ISO 3166 two-letter code; required unless is_remote")
     treasury_percent: str = Field("10", description="A decimal string, 0 to 100")
-    admission_rule: str = Field("coordinator", description="coordinator or open")
+    admission_rule: str = Field("coordinator", description="coordinator, open or vote")
     coworking: CoworkingIn | None = None
 
 
@@ -342,16 +344,6 @@ class CollectivePatchIn(InputSchema):
     country: str | None = None
     coworking: CoworkingIn | None = None
     postal_address: str | None = None
-
-
-class BylawsIn(InputSchema):
-    effective_from: dt.date = Field(description="Today or later")
-    treasury_percent: str = Field(description="A decimal string, 0 to 100", examples=["10"])
-    admission_rule: str = Field(description="coordinator or open")
-    member_share_basis: str | None = Field(
-        None, description="bill or pay; left out, the version in force keeps its choice"
-    )
-    notes: str = ""
 
 
 class ApplicationIn(InputSchema):

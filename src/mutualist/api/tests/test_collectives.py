@@ -73,7 +73,6 @@ def _membership(collective, user) -> Membership:
         ("post", "/api/v1/collectives"),
         ("put", A),
         ("patch", A),
-        ("post", f"{A}/bylaws"),
         ("post", f"{A}/applications"),
         ("get", f"{A}/applications"),
         ("post", f"{A}/applications/1/approve"),
@@ -343,88 +342,21 @@ def test_the_bylaws_history_is_public_newest_first(cast):
     assert response.json()["items"][0]["split"] == [{"recipient": "treasury", "percent": "15.00"}]
 
 
-def test_a_coordinator_adopts_the_next_bylaws(cast, client_for):
-    data = {
-        "effective_from": (timezone.localdate() + dt.timedelta(days=7)).isoformat(),
-        "treasury_percent": "12.25",
-        "admission_rule": "open",
-        "notes": "Voted on in March.",
-    }
-
-    response = post_json(client_for(cast.ana), f"{A}/bylaws", data)
-
-    assert response.status_code == 201, response.content
-    assert response.json()["version"] == 2
-    assert response.json()["split"] == [{"recipient": "treasury", "percent": "12.25"}]
-    assert response.json()["member_share_basis"] == "bill"  # kept from the version in force
-    assert _a()["bylaws"] == 2
-
-
-def test_the_members_part_can_follow_pay_rates(cast, client_for):
+@pytest.mark.parametrize("who", ["ana", "ben", "olga"])
+def test_bylaws_are_not_adopted_directly_any_more(cast, client_for, who):
+    """They change by a bylaws_change proposal (test_governance_done_when.py)."""
     data = {
         "effective_from": timezone.localdate().isoformat(),
-        "treasury_percent": "10",
-        "admission_rule": "coordinator",
-        "member_share_basis": "pay",
-    }
-
-    response = post_json(client_for(cast.ana), f"{A}/bylaws", data)
-
-    assert response.status_code == 201, response.content
-    assert response.json()["member_share_basis"] == "pay"
-
-
-@pytest.mark.parametrize(
-    ("change", "code", "field"),
-    [
-        ({"treasury_percent": "101"}, "percentage_out_of_range", "treasury_percent"),
-        ({"treasury_percent": "-1"}, "percentage_out_of_range", "treasury_percent"),
-        ({"treasury_percent": "ten"}, "invalid_percentage", "treasury_percent"),
-        ({"effective_from": "2000-01-01"}, "effective_date_in_past", "effective_from"),
-        ({"admission_rule": "lottery"}, "invalid_admission_rule", "admission_rule"),
-        ({"member_share_basis": "seniority"}, "invalid_share_basis", "member_share_basis"),
-    ],
-)
-def test_refused_bylaws_add_no_version(cast, client_for, change, code, field):
-    data = {
-        "effective_from": timezone.localdate().isoformat(),
-        "treasury_percent": "10",
-        "admission_rule": "coordinator",
-        **change,
-    }
-
-    response = post_json(client_for(cast.ana), f"{A}/bylaws", data)
-
-    body = assert_problem(response, 422, code)
-    assert body["errors"][0]["field"] == field
-    assert _a()["bylaws"] == 1
-
-
-def test_an_outsider_cannot_adopt_bylaws(cast, client_for):
-    data = {
-        "effective_from": timezone.localdate().isoformat(),
-        "treasury_percent": "10",
+        "treasury_percent": "12",
         "admission_rule": "open",
     }
+    before = _a()
 
-    response = post_json(client_for(cast.olga), f"{A}/bylaws", data)
+    response = post_json(client_for(getattr(cast, who)), f"{A}/bylaws", data)
 
-    assert_problem(response, 404, "not_found")
-    assert_leaks_nothing(response, *A_PRIVATE)
-    assert _a()["bylaws"] == 1
-
-
-def test_a_member_who_is_not_a_coordinator_cannot_adopt_bylaws(cast, client_for):
-    data = {
-        "effective_from": timezone.localdate().isoformat(),
-        "treasury_percent": "10",
-        "admission_rule": "open",
-    }
-
-    response = post_json(client_for(cast.ben), f"{A}/bylaws", data)
-
-    assert_problem(response, 403, "not_coordinator")
-    assert _a()["bylaws"] == 1
+    assert_problem(response, 405, "method_not_allowed")
+    assert response["Allow"] == "GET"
+    assert _a() == before
 
 
 def test_bylaws_of_an_unknown_collective_is_a_404(db):

@@ -18,7 +18,7 @@ EXPECTED_PATHS = {
     "/api/v1/members/{handle}": {"get"},
     "/api/v1/collectives": {"get", "post"},
     "/api/v1/collectives/{slug}": {"get", "put", "patch"},
-    "/api/v1/collectives/{slug}/bylaws": {"get", "post"},
+    "/api/v1/collectives/{slug}/bylaws": {"get"},
     "/api/v1/collectives/{slug}/members": {"get"},
     "/api/v1/collectives/{slug}/applications": {"get", "post"},
     "/api/v1/collectives/{slug}/applications/{membership_id}/approve": {"post"},
@@ -104,6 +104,15 @@ EXPECTED_PATHS = {
     "/api/v1/collectives/{slug}/billing-settings": {"get", "patch"},
     "/api/v1/collectives/{slug}/scorecard": {"get"},
     "/api/v1/collectives/{slug}/reports/{name}": {"get"},
+    # governance
+    "/api/v1/collectives/{slug}/proposals": {"get", "post"},
+    "/api/v1/proposals/{proposal_id}": {"get"},
+    "/api/v1/proposals/{proposal_id}/withdraw": {"post"},
+    "/api/v1/proposals/{proposal_id}/votes": {"get"},
+    "/api/v1/proposals/{proposal_id}/vote": {"delete", "put"},
+    "/api/v1/me/proposals/waiting": {"get"},
+    "/api/v1/collectives/{slug}/proxies": {"get", "post"},
+    "/api/v1/proxies/{delegation_id}/revoke": {"post"},
 }
 
 
