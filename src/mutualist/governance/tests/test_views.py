@@ -841,3 +841,50 @@ def test_membership_states_hide_decisions_from_a_member_who_left(cast: Cast, cli
 
     assert client_for(cast.ben).get(proposal_url(laptop)).status_code == 404
     assert client_for(cast.ben).get(url("decisions", slug="manila-va")).status_code == 404
+
+
+# --- the "done when", through the web ----------------------------------------------------
+
+
+def test_a_new_split_rule_proposed_voted_through_a_proxy_and_closed_is_in_force(
+    cast: Cast, client_for, time_machine
+):
+    from mutualist.collectives.selectors import bylaws_in_force
+    from mutualist.governance.services import proposals_close_due
+
+    ana, ben = client_for(cast.ana), client_for(cast.ben)
+    # given: Ana proposes 15 % for the treasury from 1 January, closing on 14 December
+    ana.post(
+        url("proposal_new", slug="manila-va"),
+        new_data(
+            kind="bylaws_change",
+            title="15 % for the treasury",
+            effective_from="2027-01-01",
+            treasury_percent="15",
+            member_share_basis="bill",
+            admission_rule="coordinator",
+        ),
+    )
+    proposal = Proposal.objects.get()
+    # Ana names Ben her proxy for it; Ben votes yes
+    ana.post(url("proxies", slug="manila-va"), {"delegate": cast.ben.pk, "proposal": proposal.pk})
+    ben.post(proposal_url(proposal, "vote"), {"choice": "yes", "reason": "Reserves first"})
+
+    # when: the scheduler runs after the deadline
+    time_machine.move_to(proposal.closes_at + dt.timedelta(minutes=5), tick=False)
+    assert proposals_close_due() == 1
+
+    # then: the page shows the outcome, what was applied, and Ana's ballot through Ben
+    page = page_of(ana.get(proposal_url(proposal)))
+    assert "Outcome: Passed" in page
+    assert "Bylaws version 2 is in force from 1 January 2027." in page
+    assert (
+        '<strong>Ana Reyes</strong>: Yes <span class="muted">through Ben Okafor (proxy)</span>'
+        in page
+    )
+    assert "2 of 2 counted (1 voted themselves, 1 through a proxy)" in page
+    assert 'name="choice"' not in page
+    listing = page_of(ana.get(url("decisions", slug="manila-va")))
+    assert '<span class="gov-badge gov-badge--passed">Passed</span>' in listing
+    # and from 1 January the new version is in force
+    assert bylaws_in_force(collective=cast.collective_a, on=dt.date(2027, 1, 1)).version == 2
