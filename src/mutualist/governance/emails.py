@@ -9,6 +9,7 @@ the request or the tick that caused it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -70,15 +71,14 @@ def send_reminder(proposal_id: int) -> int:
     return _send("reminder", subject[:200], proposal, recipients)
 
 
-def send_outcome(proposal_id: int) -> int:
+def send_outcome(proposal_id: int, also: Sequence[int] = ()) -> int:
+    """Tell the members, and the accounts in ``also`` (an admission vote's
+    applicant, whoever opened the vote), the outcome."""
     proposal = _load(proposal_id)
     if proposal is None or proposal.state != Proposal.State.CLOSED:
         return 0
     recipients = _members(proposal)
-    # An applicant hears the outcome of the vote on their application.
-    if proposal.kind == Proposal.Kind.ADMISSION and all(
-        u.pk != proposal.author_id for u in recipients
-    ):
-        recipients.append(proposal.author)
+    known = {u.pk for u in recipients}
+    recipients += list(User.objects.filter(pk__in=set(also) - known, is_active=True).order_by("pk"))
     subject = f"[{proposal.collective.name}] {proposal.get_outcome_display()}: {proposal.title}"
     return _send("outcome", subject[:200], proposal, recipients)

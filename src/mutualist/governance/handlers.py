@@ -135,6 +135,11 @@ def _admission_describe(proposal: Proposal) -> list[tuple[str, str]]:
     return [("Applicant", membership.user.display_name), ("Application", state)]
 
 
+def _admission_applicant(proposal: Proposal) -> list[int]:
+    membership = _admission_membership(proposal)
+    return [membership.user_id] if membership is not None else []
+
+
 ADMISSION = KindHandler(
     kind=Proposal.Kind.ADMISSION,
     validate=_admission_validate,
@@ -142,6 +147,7 @@ ADMISSION = KindHandler(
     on_rejected=_admission_rejected,
     describe=_admission_describe,
     check_open=_admission_check_open,
+    also_told=_admission_applicant,
 )
 
 

@@ -30,6 +30,10 @@ The contract:
   the proposal's page and the API ("Treasury share": "12.00 %").
 - ``check_open(proposal) -> None`` (optional) runs before a vote is taken and
   may refuse it (the application it is about was withdrawn).
+- ``also_told(proposal) -> list[int]`` (optional) names the accounts beyond
+  the members who hear the outcome (the applicant of an admission vote). It
+  runs at closing before the outcome is applied, while what it reads is still
+  there (a first-time applicant turned down leaves no membership row).
 - ``members_may_propose``: whether members make such proposals themselves
   (``admission`` proposals are also opened by applications).
 """
@@ -57,6 +61,10 @@ def _record_only(proposal: Proposal) -> str:
     return ""
 
 
+def _nobody_else(proposal: Proposal) -> list[int]:
+    return []
+
+
 @dataclass(frozen=True)
 class ProposalDraft:
     """A proposal about to be made, as its kind's ``validate`` sees it."""
@@ -76,6 +84,7 @@ class KindHandler:
     describe: Callable[[Proposal], list[tuple[str, str]]] = _describe_nothing
     check_open: Callable[[Proposal], None] | None = None
     members_may_propose: bool = True
+    also_told: Callable[[Proposal], list[int]] = _nobody_else
 
 
 _registry: dict[str, KindHandler] = {}

@@ -100,9 +100,12 @@ def _close(
             ]
         )
         proposal.refresh_from_db()
+        handler = handler_for(proposal.kind)
+        # Read before the outcome is applied: a turned-down applicant's row goes.
+        also = handler.also_told(proposal) if handler is not None else []
         note = _apply(proposal)
         Proposal.objects.filter(pk=proposal.pk).update(applied_at=now, applied_note=note)
-        transaction.on_commit(lambda: emails.send_outcome(proposal_id))
+        transaction.on_commit(functools.partial(emails.send_outcome, proposal_id, also))
     return True
 
 

@@ -337,3 +337,30 @@ def test_the_bylaws_description_lists_the_new_split(cast):
         ("Admission", Bylaws.AdmissionRule.COORDINATOR.label),
         ("Replaces", "version 1"),
     ]
+
+
+def test_the_applicant_hears_the_outcome_of_a_vote_a_member_opened(
+    cast, application, time_machine, mailoutbox, django_capture_on_commit_callbacks
+):
+    # given Ben opened the vote on Olga's application (she is not its author)
+    proposal = general(
+        cast,
+        author=cast.ben,
+        kind="admission",
+        title="Admit Olga Petrova",
+        payload={"membership_id": application.pk},
+    )
+    vote_cast(proposal=proposal, voter=cast.ana, choice="no")
+    time_machine.move_to(proposal.closes_at, tick=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert proposal_close(proposal_id=proposal.pk)
+
+    # then she is told she was turned down, though her row is gone
+    assert not Membership.objects.filter(pk=application.pk).exists()
+    assert sorted(m.to[0] for m in mailoutbox) == [
+        "ana@example.org",
+        "ben@example.org",
+        "olga@example.org",
+    ]
+    assert mailoutbox[-1].subject == "[Manila Virtual Assistants] Failed: Admit Olga Petrova"
