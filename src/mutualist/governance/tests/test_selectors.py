@@ -172,3 +172,24 @@ def test_delegations_are_read_by_those_who_gave_or_hold_them_only(cast):
             delegation_get_for_user(user=other, delegation_id=given.pk)
     with pytest.raises(Http404):
         delegation_list_for_user(user=cast.carla, slug="manila-va")
+
+
+def test_the_dashboard_panel_lists_what_waits_for_my_vote(cast, rf):
+    from mutualist.governance.panels import WAITING_SHOWN, dashboard_waiting
+
+    request = rf.get("/")
+    request.user = cast.ben
+    assert dashboard_waiting(request) is None
+    proposals = [general(cast, title=f"P{i}") for i in range(WAITING_SHOWN + 1)]
+
+    panel = dashboard_waiting(request)
+
+    assert panel is not None
+    assert len(panel.context["proposals"]) == WAITING_SHOWN
+    assert panel.context["more"] is True
+    vote_cast(proposal=proposals[0], voter=cast.ben, choice="yes")
+    after_voting = dashboard_waiting(request)
+    assert after_voting is not None
+    assert after_voting.context["more"] is False
+    request.user = AnonymousUser()
+    assert dashboard_waiting(request) is None
