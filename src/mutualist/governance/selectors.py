@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -255,7 +255,9 @@ def delegation_list_for_user(*, user: User, slug: str) -> tuple[Collective, Quer
         Delegation.objects.filter(collective=collective)
         .filter(Q(delegator=user) | Q(delegate=user))
         .select_related("delegator__profile", "delegate__profile", "proposal")
-        .order_by("revoked_at", "-created_at", "-pk")
+        # Standing ones (no revoked_at) first on every database: PostgreSQL
+        # sorts NULL last in ascending order, SQLite first.
+        .order_by(F("revoked_at").asc(nulls_first=True), "-created_at", "-pk")
     )
     return collective, delegations
 

@@ -193,3 +193,19 @@ def test_the_dashboard_panel_lists_what_waits_for_my_vote(cast, rf):
     assert after_voting.context["more"] is False
     request.user = AnonymousUser()
     assert dashboard_waiting(request) is None
+
+
+def test_standing_proxies_are_listed_before_revoked_ones_on_every_database(cast, time_machine):
+    first = delegation_create(collective=cast.collective_a, delegator=cast.ana, delegate=cast.ben)
+    time_machine.move_to(NOW + dt.timedelta(hours=1), tick=False)
+    second = delegation_create(collective=cast.collective_a, delegator=cast.ana, delegate=cast.ben)
+    time_machine.move_to(NOW - dt.timedelta(days=1), tick=False)
+    # an older standing one for a proposal, created before both
+    proposal = general(cast)
+    older = delegation_create(
+        collective=cast.collective_a, delegator=cast.ana, delegate=cast.ben, proposal=proposal
+    )
+
+    _, listed = delegation_list_for_user(user=cast.ana, slug="manila-va")
+
+    assert list(listed) == [second, older, first]
