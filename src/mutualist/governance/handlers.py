@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from mutualist.collectives.models import Bylaws, Membership
-from mutualist.collectives.selectors import bylaws_in_force
+from mutualist.collectives.selectors import bylaws_history, bylaws_in_force
 from mutualist.collectives.services import (
     bylaws_enact,
     bylaws_validate,
@@ -74,7 +74,7 @@ def _application(payload: dict[str, Any], collective_id: int) -> Membership:
 def _admission_validate(draft: ProposalDraft) -> dict[str, Any]:
     membership = _application(draft.payload, draft.collective.pk)
     if membership.state != Membership.State.APPLIED:
-        raise ValidationFailed(
+        raise Conflict(
             f"{membership.user.display_name} has no application waiting for a decision.",
             code="not_applied",
             field="membership_id",
@@ -244,6 +244,18 @@ def _same_as(current: Bylaws, proposed: dict[str, Any]) -> bool:
 
 def _bylaws_passed(proposal: Proposal) -> str:
     payload = proposal.payload
+    # The proposal amends the version that was newest when it was made. If
+    # another version was adopted since (a second change passed first),
+    # enacting this one would quietly undo that decision: it is recorded as
+    # not applied, and the members can propose it again on the new basis.
+    latest = bylaws_history(collective=proposal.collective).first()
+    replaces = payload.get("replaces_version")
+    if latest is not None and replaces is not None and latest.version != replaces:
+        raise Conflict(
+            f"version {latest.version} of the bylaws was adopted after this proposal was made "
+            f"(it amended version {replaces}); propose the change again on the bylaws now in force.",
+            code="bylaws_changed_meanwhile",
+        )
     today = timezone.localdate()
     proposed = dt.date.fromisoformat(payload["effective_from"])
     effective = max(proposed, today)

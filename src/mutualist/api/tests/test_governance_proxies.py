@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from mutualist.api.tests.governance_support import BIG, NOON, A, B, add_member, post, state
@@ -122,12 +121,6 @@ def test_a_new_proxy_replaces_the_standing_one_of_the_same_scope(cast: Cast) -> 
     assert listed[first["id"]]["revoked_because"] == "Replaced by a new proxy."
 
 
-@pytest.mark.xfail(
-    connection.vendor == "postgresql",
-    reason="governance.selectors.delegation_list_for_user orders by revoked_at ascending, "
-    "and PostgreSQL sorts NULL (standing) last; it needs nulls_first=True",
-    strict=True,
-)
 def test_standing_proxies_are_listed_before_revoked_ones(cast: Cast) -> None:
     ben = bearer_client(cast.ben)
     revoked = post(ben, f"{A}/proxies", {"delegate": "ana-reyes"}).json()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
@@ -20,12 +21,22 @@ from mutualist.core.errors import ValidationFailed
 from mutualist.members.models import User
 
 HUNDRED = Decimal(100)
+# A split recipient is a code (``treasury``; the funds add ``sick_pay``...), as
+# the ledger names an account after it.
+_RECIPIENT = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
 def split_shares_validate(shares: Mapping[str, Decimal | str | int]) -> dict[str, Decimal]:
     """Each percentage 0-100 with at most two decimals; together at most 100."""
     checked: dict[str, Decimal] = {}
     for recipient, raw in shares.items():
+        if not isinstance(recipient, str) or not _RECIPIENT.fullmatch(recipient):
+            raise ValidationFailed(
+                f"{recipient!r} is not a split recipient: lower-case letters, digits and "
+                "underscores, starting with a letter, at most 32 characters (e.g. treasury).",
+                code="invalid_recipient",
+                field="split",
+            )
         field = f"{recipient}_percent"
         try:
             value = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip())

@@ -187,9 +187,9 @@ def test_an_admission_proposal_names_an_existing_application(cast, payload, code
 def test_an_admission_vote_needs_a_waiting_application(cast):
     ben = Membership.objects.get(collective=cast.collective_a, user=cast.ben)
     carla = Membership.objects.get(collective=cast.collective_b, user=cast.carla)
-    with pytest.raises(ValidationFailed) as refused:
+    with pytest.raises(Conflict) as refused:
         general(cast, kind="admission", payload={"membership_id": ben.pk})
-    assert refused.value.code == "not_applied"
+    assert (refused.value.code, refused.value.status) == ("not_applied", 409)
     with pytest.raises(ValidationFailed) as elsewhere:
         general(cast, kind="admission", payload={"membership_id": carla.pk})
     assert elsewhere.value.code == "membership_not_found"
@@ -273,6 +273,42 @@ def test_a_bylaws_change_closed_late_takes_effect_on_the_day_it_is_applied(cast,
     )
 
 
+def test_a_bylaws_change_overtaken_by_another_is_not_applied(cast, time_machine):
+    # Two changes open at once, both amending version 1: the first to pass
+    # makes version 2; the second would re-enact version 1's admission rule
+    # over it, so it is recorded as passed and not applied.
+    treasury = bylaws_proposal(cast, shares={"treasury": "12"})
+    admission = proposal_create(
+        collective=cast.collective_a,
+        author=cast.ben,
+        kind="bylaws_change",
+        title="Open admission",
+        payload={
+            "effective_from": (CLOSING_DAY + dt.timedelta(days=1)).isoformat(),
+            "admission_rule": "open",
+        },
+        closes_at=CLOSES + dt.timedelta(days=1),
+    )
+    for proposal in (treasury, admission):
+        for voter in (cast.ana, cast.ben):
+            vote_cast(proposal=proposal, voter=voter, choice="yes")
+    time_machine.move_to(CLOSES, tick=False)
+    assert proposal_close(proposal_id=treasury.pk)
+    time_machine.move_to(CLOSES + dt.timedelta(days=1), tick=False)
+    assert proposal_close(proposal_id=admission.pk)
+
+    admission.refresh_from_db()
+    assert admission.outcome == "passed"
+    assert admission.applied_note.startswith(
+        "Not applied: version 2 of the bylaws was adopted after this proposal was made"
+    )
+    assert list(
+        Bylaws.objects.filter(collective=cast.collective_a).values_list("version", flat=True)
+    ) == [2, 1]
+    in_force = bylaws_in_force(collective=cast.collective_a, on=CLOSING_DAY + dt.timedelta(days=2))
+    assert (in_force.version, in_force.admission_rule) == (2, "coordinator")
+
+
 def test_a_failed_bylaws_change_adds_no_version(cast, time_machine):
     proposal = close_with(
         bylaws_proposal(cast, shares={"treasury": "12"}), "no", time_machine, voters=[cast.ana]
@@ -290,6 +326,8 @@ def test_a_failed_bylaws_change_adds_no_version(cast, time_machine):
         ({"shares": {"treasury": "12"}, "colour": "red"}, "invalid_payload", "colour"),
         ({"shares": ["treasury", "12"]}, "invalid_payload", "shares"),
         ({"shares": {"treasury": "101"}}, "percentage_out_of_range", "treasury_percent"),
+        ({"shares": {"treasury": "9", "Bogus Fund!": "1"}}, "invalid_recipient", "split"),
+        ({"shares": {"t" * 33: "1"}}, "invalid_recipient", "split"),
         ({"admission_rule": "lottery"}, "invalid_admission_rule", "admission_rule"),
         ({"member_share_basis": "height"}, "invalid_share_basis", "member_share_basis"),
         ({"notes": 12, "shares": {"treasury": "12"}}, "invalid_payload", "notes"),
