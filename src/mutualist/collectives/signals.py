@@ -10,6 +10,8 @@ connects its receivers in ``AppConfig.ready()``.
 - ``membership_applied(sender=Membership, membership=...)``: an application
   now waits for a decision (state "applied").
 - ``membership_left(sender=Membership, membership=...)``: an active member left.
+- ``membership_decided(sender=Membership, membership=..., admitted=...)``: an
+  application was admitted or turned down (by a coordinator, or by a vote).
 """
 
 from __future__ import annotations
@@ -18,3 +20,4 @@ from django.dispatch import Signal
 
 membership_applied = Signal()
 membership_left = Signal()
+membership_decided = Signal()

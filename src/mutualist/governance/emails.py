@@ -31,6 +31,8 @@ def proposal_url(proposal: Proposal) -> str:
 
 
 def _send(template: str, subject: str, proposal: Proposal, recipients: list[User]) -> int:
+    # A header is one line: whatever slipped into a title, collapse it.
+    subject = " ".join(subject.split())[:200]
     sent = 0
     for user in recipients:
         context = {"proposal": proposal, "user": user, "url": proposal_url(proposal)}

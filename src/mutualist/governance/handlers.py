@@ -53,7 +53,7 @@ def _application(payload: dict[str, Any], collective_id: int) -> Membership:
     raw = payload.get("membership_id")
     if isinstance(raw, bool) or not isinstance(raw, int) or not 0 < raw < 2**63:
         raise ValidationFailed(
-            "Name the application to vote on (membership_id).",
+            "Choose the application to vote on.",
             code="membership_required",
             field="membership_id",
         )
@@ -153,6 +153,7 @@ ADMISSION = KindHandler(
 
 # --- Bylaws change -----------------------------------------------------------------------
 
+NOTES_MAX = 2_000
 _BYLAWS_FIELDS = {"effective_from", "shares", "admission_rule", "member_share_basis", "notes"}
 
 
@@ -170,7 +171,7 @@ def _date(raw: Any) -> dt.date:
 
 
 def _bylaws_validate(draft: ProposalDraft) -> dict[str, Any]:
-    """The whole new version, filled in from the version in force where left out."""
+    """The whole new version, filled in from the newest version where left out."""
     payload = draft.payload
     unknown = sorted(set(payload) - _BYLAWS_FIELDS)
     if unknown:
@@ -180,7 +181,12 @@ def _bylaws_validate(draft: ProposalDraft) -> dict[str, Any]:
             code="invalid_payload",
             field=unknown[0],
         )
-    current = bylaws_in_force(collective=draft.collective)
+    # A change amends the newest version, which may not be in force yet (a
+    # change passed earlier, effective next month): left-out rules come from
+    # it, and it is the version this one replaces.
+    current = bylaws_history(collective=draft.collective).first() or bylaws_in_force(
+        collective=draft.collective
+    )
     if "effective_from" not in payload:
         raise ValidationFailed(
             "Say from which day the new bylaws take effect.",
@@ -209,6 +215,12 @@ def _bylaws_validate(draft: ProposalDraft) -> dict[str, Any]:
     notes = payload.get("notes", "")
     if not isinstance(notes, str):
         raise ValidationFailed("Notes are text.", code="invalid_payload", field="notes")
+    if len(notes.strip()) > NOTES_MAX:
+        raise ValidationFailed(
+            f"The notes are {len(notes.strip())} characters; at most {NOTES_MAX}.",
+            code="notes_too_long",
+            field="notes",
+        )
     shares = bylaws_validate(
         effective_from=effective_from,
         shares=shares_raw,
@@ -224,7 +236,7 @@ def _bylaws_validate(draft: ProposalDraft) -> dict[str, Any]:
     }
     if _same_as(current, proposed):
         raise ValidationFailed(
-            "That is the bylaws in force already; change at least one rule.",
+            "That is the bylaws as they stand already; change at least one rule.",
             code="bylaws_unchanged",
             field="shares",
         )

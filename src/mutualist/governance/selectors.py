@@ -114,8 +114,10 @@ def vote_of(*, proposal: Proposal, user: Viewer) -> Vote | None:
 
 def results_shown(*, proposal: Proposal, user: Viewer) -> bool:
     """Whether the viewer may see how the members voted (counts and choices)."""
-    if proposal.state != Proposal.State.OPEN:
+    if proposal.state == Proposal.State.CLOSED:
         return True
+    # Open, or withdrawn before the count: the proposal's rule still holds (a
+    # withdrawal must not expose ballots that were to stay hidden until the close).
     if proposal.results_visibility == Proposal.Results.ALWAYS:
         return True
     if proposal.results_visibility == Proposal.Results.AFTER_VOTE:
@@ -179,9 +181,13 @@ def ballots(*, proposal: Proposal, now: dt.datetime | None = None) -> tuple[int,
     one, their proxy's direct vote (never a proxy's proxy: no chains).
     """
     now = now or timezone.now()
-    # Period proxies cover the proposals that close within the period: the
-    # closing day, even when the tick gets to it a day late.
-    day = timezone.localdate(min(now, proposal.closes_at))
+    # What counts is what stood at the deadline, even when the tick gets to
+    # it later: period proxies cover the proposals that close within the
+    # period (the closing day), and a proxy named after the deadline (or one
+    # revoked before it) does not count.
+    cutoff = min(now, proposal.closes_at)
+    day = timezone.localdate(cutoff)
+    in_force = Q(created_at__lte=cutoff) & (Q(revoked_at__isnull=True) | Q(revoked_at__gt=cutoff))
     eligible_ids = set(eligible_members(proposal.collective_id).values_list("user_id", flat=True))
     direct = {
         vote.member_id: vote
@@ -193,9 +199,9 @@ def ballots(*, proposal: Proposal, now: dt.datetime | None = None) -> tuple[int,
     if absent:
         delegations = (
             Delegation.objects.filter(
+                in_force,
                 collective_id=proposal.collective_id,
                 delegator_id__in=absent,
-                revoked_at__isnull=True,
                 delegate_id__in=direct.keys(),
             )
             .filter(Q(proposal=proposal) | _period_covers(day))
@@ -212,9 +218,9 @@ def ballots(*, proposal: Proposal, now: dt.datetime | None = None) -> tuple[int,
         # to a proxy who left no longer counts; the period one then does.)
         specific = set(
             Delegation.objects.filter(
+                in_force,
                 proposal=proposal,
                 delegator_id__in=absent,
-                revoked_at__isnull=True,
                 delegate_id__in=eligible_ids,
             ).values_list("delegator_id", flat=True)
         )
@@ -227,7 +233,8 @@ def ballots(*, proposal: Proposal, now: dt.datetime | None = None) -> tuple[int,
 
 
 def live_tally(*, proposal: Proposal, now: dt.datetime | None = None) -> tally.Tally:
-    """The count as it stands (for an open proposal) or as recorded (closed)."""
+    """The count as it stands (open), as recorded at the close (closed), or as
+    it stood when the proposal was withdrawn (no outcome)."""
     if proposal.state != Proposal.State.OPEN and proposal.tally:
         recorded = proposal.tally
         return tally.Tally(

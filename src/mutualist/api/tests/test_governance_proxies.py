@@ -86,7 +86,7 @@ def test_the_proposal_proxy_beats_the_period_one_on_the_proposal_page(cast: Cast
     proposal = _proposal(cast)
     other = _proposal(cast, title="Another")
     ben = bearer_client(cast.ben)
-    post(ben, f"{A}/proxies", {"delegate": "ana-reyes", "starts_on": "2026-12-01"})
+    post(ben, f"{A}/proxies", {"delegate": "ana-reyes", "starts_on": "2026-12-08"})
     post(ben, f"{A}/proxies", {"delegate": dana.profile.handle, "proposal_id": proposal.pk})
 
     on_it = ben.get(f"/api/v1/proposals/{proposal.pk}").json()["my_proxy"]
@@ -149,8 +149,8 @@ def test_standing_proxies_are_listed_before_revoked_ones(cast: Cast) -> None:
         (
             {"delegate": "ana-reyes", "starts_on": "2026-11-01", "ends_on": "2026-12-07"},
             422,
-            "period_past",
-            "ends_on",
+            "starts_in_past",
+            "starts_on",
         ),
         ({"delegate": "ana-reyes", "proposal_id": 999_999}, 422, "unknown_proposal", "proposal_id"),
     ],

@@ -24,6 +24,8 @@ HUNDRED = Decimal(100)
 # A split recipient is a code (``treasury``; the funds add ``sick_pay``...), as
 # the ledger names an account after it.
 _RECIPIENT = re.compile(r"[a-z][a-z0-9_]{0,31}")
+# Names the billing split gives to what is not a share of the rule.
+_RESERVED = frozenset({"tax", "member", "members"})
 
 
 def split_shares_validate(shares: Mapping[str, Decimal | str | int]) -> dict[str, Decimal]:
@@ -34,6 +36,13 @@ def split_shares_validate(shares: Mapping[str, Decimal | str | int]) -> dict[str
             raise ValidationFailed(
                 f"{recipient!r} is not a split recipient: lower-case letters, digits and "
                 "underscores, starting with a letter, at most 32 characters (e.g. treasury).",
+                code="invalid_recipient",
+                field="split",
+            )
+        if recipient in _RESERVED:
+            raise ValidationFailed(
+                f"{recipient!r} cannot be a split recipient: the name is taken "
+                "(the invoice's tax and the members' part are not shares of the split).",
                 code="invalid_recipient",
                 field="split",
             )
@@ -126,11 +135,19 @@ def bylaws_adopt(
         from mutualist.collectives.selectors import bylaws_in_force
 
         member_share_basis = bylaws_in_force(collective=collective).member_share_basis
+    # Only the treasury's share is set here: the other shares (the funds'
+    # levies) stay as the newest version has them.
+    newest = Bylaws.objects.filter(collective=collective).order_by("-version").first()
+    shares: dict[str, Decimal | str | int] = {
+        share.recipient: share.percent
+        for share in (newest.split_shares.all() if newest is not None else [])
+    }
+    shares[SplitShare.Recipient.TREASURY] = treasury_percent
     return bylaws_enact(
         collective=collective,
         created_by=actor,
         effective_from=effective_from,
-        shares={SplitShare.Recipient.TREASURY: treasury_percent},
+        shares=shares,
         admission_rule=admission_rule,
         member_share_basis=member_share_basis,
         notes=notes,

@@ -24,7 +24,11 @@ from mutualist.collectives.services._common import (
     require_coordinator,
 )
 from mutualist.collectives.services.bylaws import _admission_rule_now
-from mutualist.collectives.signals import membership_applied, membership_left
+from mutualist.collectives.signals import (
+    membership_applied,
+    membership_decided,
+    membership_left,
+)
 from mutualist.core.errors import Conflict, PermissionDenied, ValidationFailed
 from mutualist.members.models import User
 
@@ -200,6 +204,7 @@ def membership_admit(*, membership: Membership) -> Membership:
                 "That application is no longer waiting for a decision.", code="not_applied"
             )
         _close_invitations_to_new_member(current, now=now)
+        membership_decided.send(sender=Membership, membership=current, admitted=True)
     membership.refresh_from_db()
     return membership
 
@@ -222,6 +227,7 @@ def membership_turn_down(*, membership: Membership) -> None:
             raise Conflict(
                 "That application is no longer waiting for a decision.", code="not_applied"
             )
+        membership_decided.send(sender=Membership, membership=membership, admitted=False)
 
 
 def _other_coordinators(membership: Membership) -> int:

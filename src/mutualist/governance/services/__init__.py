@@ -21,6 +21,7 @@ from mutualist.governance.services.delegations import (
 )
 from mutualist.governance.services.proposals import (
     admission_vote_open,
+    admission_votes_end,
     proposal_create,
     proposal_withdraw,
 )
@@ -28,6 +29,7 @@ from mutualist.governance.services.votes import vote_cast, vote_retract
 
 __all__ = [
     "admission_vote_open",
+    "admission_votes_end",
     "delegation_create",
     "delegation_revoke",
     "delegations_end_for_leaver",

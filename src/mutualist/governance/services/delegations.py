@@ -73,22 +73,43 @@ def delegation_create(
             )
     else:
         starts_on = starts_on or today
+        if starts_on < today:
+            raise ValidationFailed(
+                "A proxy cannot start in the past: proposals already closed were counted "
+                "without it.",
+                code="starts_in_past",
+                field="starts_on",
+            )
         if ends_on is not None and ends_on < starts_on:
             raise ValidationFailed(
                 "The period ends before it starts.", code="period_reversed", field="ends_on"
-            )
-        if ends_on is not None and ends_on < today:
-            raise ValidationFailed(
-                "The period has already ended.", code="period_past", field="ends_on"
             )
     now = timezone.now()
     scope = Q(proposal=proposal) if proposal is not None else Q(proposal__isnull=True)
     try:
         with transaction.atomic():
-            # The delegator's membership row serialises their own changes.
-            Membership.objects.select_for_update().filter(
-                collective=collective, user=delegator
-            ).first()
+            # Locks in the order the closing takes them (proposal, then
+            # collective); the collective lock serialises this with a member
+            # leaving (which ends the proxies given to them), so the checks
+            # above are made again under it.
+            if proposal is not None:
+                locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+                if locked.state != Proposal.State.OPEN or locked.closes_at <= timezone.now():
+                    raise Conflict(
+                        "Voting on that proposal has closed.",
+                        code="voting_closed",
+                        field="proposal",
+                    )
+            Collective.objects.select_for_update().filter(pk=collective.pk).first()
+            members = eligible_members(collective.pk)
+            if not members.filter(user=delegator).exists():
+                raise NotFound("No such collective.", code="not_found")
+            if not members.filter(user=delegate).exists():
+                raise ValidationFailed(
+                    f"{delegate.display_name} is not an active member of {collective.name}.",
+                    code="delegate_not_member",
+                    field="delegate",
+                )
             Delegation.objects.filter(
                 scope, collective=collective, delegator=delegator, revoked_at__isnull=True
             ).update(revoked_at=now, revoked_because="Replaced by a new proxy.")
@@ -111,6 +132,16 @@ def delegation_revoke(*, delegation: Delegation, actor: User) -> Delegation:
     """The member who gave a proxy takes it back."""
     if delegation.delegator_id != actor.pk:
         raise PermissionDenied("Only the member who named a proxy can revoke it.", code="not_yours")
+    if (
+        delegation.proposal_id is not None
+        and not Proposal.objects.filter(
+            pk=delegation.proposal_id, state=Proposal.State.OPEN
+        ).exists()
+    ):
+        raise Conflict(
+            "That proposal is no longer open: the proxy for it has done its work.",
+            code="proposal_closed",
+        )
     updated = Delegation.objects.filter(pk=delegation.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoked_because="Revoked by the member."
     )

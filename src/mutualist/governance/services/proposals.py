@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -17,7 +18,8 @@ from mutualist.governance import emails
 from mutualist.governance.kinds import ProposalDraft, available_kinds, handler_for
 from mutualist.governance.markdown import BODY_MAX
 from mutualist.governance.models import Proposal
-from mutualist.governance.selectors import eligible_members
+from mutualist.governance.selectors import ballots, eligible_members
+from mutualist.governance.tally import count
 from mutualist.members.models import User
 
 TITLE_MAX = 200
@@ -103,6 +105,12 @@ def proposal_create(
     title = (title or "").strip()
     if not title:
         raise ValidationFailed("A proposal needs a title.", code="title_required", field="title")
+    if any(unicodedata.category(ch).startswith("C") for ch in title):
+        raise ValidationFailed(
+            "A title is one line of text, without line breaks or control characters.",
+            code="invalid_title",
+            field="title",
+        )
     if len(title) > TITLE_MAX:
         raise ValidationFailed(
             f"The title is {len(title)} characters; at most {TITLE_MAX}.",
@@ -146,8 +154,12 @@ def proposal_create(
     draft = ProposalDraft(
         collective=collective, author=author, closes_at=closes_at, payload=dict(payload or {})
     )
-    stored = handler.validate(draft)
     with transaction.atomic():
+        # The collective row lock serialises proposals with what their kind
+        # checks (one open admission vote per application; the bylaws version
+        # a change amends), so two at once cannot both pass the check.
+        Collective.objects.select_for_update().filter(pk=collective.pk).first()
+        stored = handler.validate(draft)
         proposal = Proposal.objects.create(
             collective=collective,
             author=author,
@@ -205,8 +217,36 @@ def proposal_withdraw(*, proposal: Proposal, actor: User) -> Proposal:
             raise Conflict(
                 "Voting on this proposal has closed; its outcome stands.", code="voting_closed"
             )
+        # The count as it stood, for the record; no outcome: nothing was decided.
+        eligible, counted = ballots(proposal=current, now=now)
+        frozen = count(
+            choices=[(b.choice, b.proxy_id is not None) for b in counted],
+            eligible=eligible,
+            quorum_percent=current.quorum_percent,
+            threshold_percent=current.threshold_percent,
+        )
         Proposal.objects.filter(pk=current.pk, state=Proposal.State.OPEN).update(
-            state=Proposal.State.WITHDRAWN, closed_at=now
+            state=Proposal.State.WITHDRAWN,
+            closed_at=now,
+            tally=frozen.as_json(),
+            applied_note=f"Withdrawn by {actor.display_name} before the count.",
         )
     proposal.refresh_from_db()
     return proposal
+
+
+def admission_votes_end(*, membership_id: int, admitted: bool) -> int:
+    """Withdraw the open votes on an application that was decided another way
+    (a coordinator approved or turned it down): there is nothing left to
+    vote on. The proposal being closed right now (its own outcome decided
+    the application) is no longer open, so it is left alone."""
+    decided = "admitted" if admitted else "turned down"
+    return Proposal.objects.filter(
+        kind=Proposal.Kind.ADMISSION,
+        state=Proposal.State.OPEN,
+        payload__membership_id=membership_id,
+    ).update(
+        state=Proposal.State.WITHDRAWN,
+        closed_at=timezone.now(),
+        applied_note=f"Withdrawn: a coordinator {decided} the application before the vote closed.",
+    )

@@ -126,10 +126,30 @@ def test_a_failed_admission_vote_turns_the_application_down(cast, application, t
     assert proposal.applied_note == "Olga Petrova's application was turned down."
 
 
-def test_an_application_decided_meanwhile_is_recorded_in_the_note(cast, application, time_machine):
+def test_an_application_decided_meanwhile_withdraws_its_vote(cast, application, time_machine):
     proposal = admission_vote_open(membership=application)
     vote_cast(proposal=proposal, voter=cast.ana, choice="yes")
     membership_turn_down(membership=application)
+
+    proposal.refresh_from_db()
+    assert (proposal.state, proposal.outcome) == ("withdrawn", "")
+    assert proposal.applied_note == (
+        "Withdrawn: a coordinator turned down the application before the vote closed."
+    )
+    time_machine.move_to(CLOSES + dt.timedelta(days=5), tick=False)
+    assert not proposal_close(proposal_id=proposal.pk)
+    assert not Membership.objects.filter(collective=cast.collective_a, user=cast.olga).exists()
+
+
+def test_an_application_gone_without_a_decision_is_recorded_in_the_note(
+    cast, application, time_machine
+):
+    # The application row went away by a path that decides nothing (here,
+    # deleted outright): the vote still closes, and the note says why
+    # nothing was applied.
+    proposal = admission_vote_open(membership=application)
+    vote_cast(proposal=proposal, voter=cast.ana, choice="yes")
+    Membership.objects.filter(pk=application.pk).delete()
 
     time_machine.move_to(CLOSES + dt.timedelta(days=5), tick=False)
     assert proposal_close(proposal_id=proposal.pk)
@@ -139,7 +159,6 @@ def test_an_application_decided_meanwhile_is_recorded_in_the_note(cast, applicat
     assert proposal.applied_note == (
         "Not applied: The application was withdrawn or decided meanwhile."
     )
-    assert not Membership.objects.filter(collective=cast.collective_a, user=cast.olga).exists()
 
 
 def test_an_applicant_whose_account_was_closed_is_not_admitted(cast, application, time_machine):

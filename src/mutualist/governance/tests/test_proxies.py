@@ -357,7 +357,7 @@ def test_a_reversed_or_past_period_is_refused(cast):
     _refused(
         cast,
         ValidationFailed,
-        "period_past",
+        "starts_in_past",
         starts_on=today - dt.timedelta(days=5),
         ends_on=today - dt.timedelta(days=1),
     )
