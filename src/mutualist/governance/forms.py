@@ -38,6 +38,11 @@ def aware_in(naive: dt.datetime, zone: ZoneInfo) -> dt.datetime | None:
     return aware
 
 
+def _day(moment: dt.datetime) -> str:
+    """ "4 Dec 2026": no leading zero on the day."""
+    return f"{moment.day} {moment:%b %Y}"
+
+
 def zone_of(user: Any) -> ZoneInfo:
     """The member's own time zone (their profile's), UTC when unreadable."""
     try:
@@ -133,7 +138,7 @@ class ProposalForm(forms.Form):
         self.zone = zone
         self.fields["kind"].choices = kinds  # type: ignore[attr-defined]
         self.fields["membership_id"].choices = [("", "Choose an application")] + [  # type: ignore[attr-defined]
-            (m.pk, f"{m.user.display_name} (applied {m.created_at:%d %b %Y})") for m in applications
+            (m.pk, f"{m.user.display_name} (applied {_day(m.created_at)})") for m in applications
         ]
         self.fields["closes_at"].help_text = f"Your time ({zone.key})."
 
@@ -164,7 +169,7 @@ class ProposalForm(forms.Form):
         aware = aware_in(naive, self.zone)
         if aware is None:
             raise forms.ValidationError(
-                f"{naive:%H:%M} does not exist on {naive:%d %b %Y} in {self.zone.key}: "
+                f"{naive:%H:%M} does not exist on {naive.day} {naive:%B %Y} in {self.zone.key}: "
                 "the clocks skip that hour.",
                 code="nonexistent_time",
             )

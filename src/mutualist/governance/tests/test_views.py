@@ -533,7 +533,7 @@ def test_a_coordinator_proposes_a_new_split_rule(cast: Cast, client_for):
             {"kind": "bylaws_change", "effective_from": "2026-12-20", "treasury_percent": "10",
              "member_share_basis": "bill", "admission_rule": "coordinator"},
             "treasury_percent",
-            "That is the bylaws in force already; change at least one rule.",
+            "That is the bylaws as they stand already; change at least one rule.",
             422,
         ),
         (
@@ -588,7 +588,7 @@ def test_a_time_the_clocks_skip_is_refused(cast: Cast, client_for):
 
     assert response.context["form"].errors == {
         "closes_at": [
-            "02:30 does not exist on 28 Mar 2027 in Europe/Berlin: the clocks skip that hour."
+            "02:30 does not exist on 28 March 2027 in Europe/Berlin: the clocks skip that hour."
         ]
     }
     assert snapshot() == before
@@ -608,10 +608,14 @@ def test_making_a_proposal_is_for_active_members_only(cast: Cast, client: Client
 
 def test_the_author_withdraws_an_open_proposal(cast: Cast, client_for, laptop):
     page = page_of(client_for(cast.ana).get(proposal_url(laptop)))
-    response = client_for(cast.ana).post(proposal_url(laptop, "withdraw"), follow=True)
+    response = client_for(cast.ana).post(
+        proposal_url(laptop, "withdraw"), {"confirm": "1"}, follow=True
+    )
 
     assert "Withdraw this proposal" in page
-    assert messages_of(response) == ["The proposal is withdrawn; nothing of it will be applied."]
+    assert messages_of(response) == [
+        "The proposal is withdrawn; nothing of it will be applied and it stays closed."
+    ]
     laptop.refresh_from_db()
     assert laptop.state == "withdrawn"
 
@@ -619,7 +623,7 @@ def test_the_author_withdraws_an_open_proposal(cast: Cast, client_for, laptop):
 def test_a_coordinator_withdraws_a_members_proposal(cast: Cast, client_for):
     proposal = propose(cast, author=cast.ben)
 
-    client_for(cast.ana).post(proposal_url(proposal, "withdraw"))
+    client_for(cast.ana).post(proposal_url(proposal, "withdraw"), {"confirm": "1"})
 
     proposal.refresh_from_db()
     assert proposal.state == "withdrawn"
@@ -628,8 +632,11 @@ def test_a_coordinator_withdraws_a_members_proposal(cast: Cast, client_for):
 def test_another_member_may_not_withdraw_a_proposal(cast: Cast, client_for, laptop):
     before = snapshot()
 
-    assert client_for(cast.ben).post(proposal_url(laptop, "withdraw")).status_code == 403
-    assert client_for(cast.carla).post(proposal_url(laptop, "withdraw")).status_code == 404
+    for data in ({}, {"confirm": "1"}):
+        withdraw = proposal_url(laptop, "withdraw")
+        assert client_for(cast.ben).post(withdraw, data).status_code == 403
+        assert client_for(cast.carla).post(withdraw, data).status_code == 404
+    assert client_for(cast.ben).get(proposal_url(laptop, "withdraw")).status_code == 403
     assert snapshot() == before
 
 
@@ -638,9 +645,13 @@ def test_a_closed_proposal_cannot_be_withdrawn(cast: Cast, client_for, laptop):
     proposal_close(proposal_id=laptop.pk, early=True)
     before = snapshot()
 
-    response = client_for(cast.ana).post(proposal_url(laptop, "withdraw"), follow=True)
+    response = client_for(cast.ana).post(
+        proposal_url(laptop, "withdraw"), {"confirm": "1"}, follow=True
+    )
+    asked = client_for(cast.ana).post(proposal_url(laptop, "withdraw"), follow=True)
 
     assert messages_of(response) == ["This proposal is no longer open."]
+    assert messages_of(asked) == ["This proposal is no longer open."]
     assert snapshot() == before
     assert "Outcome: Passed" in page_of(response)
 
@@ -666,7 +677,7 @@ def test_a_member_names_a_proxy_for_a_period(cast: Cast, client_for):
         dt.date(2026, 12, 31),
     )
     assert messages_of(response) == [
-        "From 07 December 2026 until 31 December 2026, Ben Okafor votes for you whenever "
+        "From 7 December 2026 until 31 December 2026, Ben Okafor votes for you whenever "
         "you do not vote yourself."
     ]
     page = page_of(response)
@@ -738,10 +749,16 @@ def test_a_proxy_for_a_closed_proposal_is_refused_on_its_page(
     before = snapshot()
 
     response = client_for(cast.ana).post(
-        url("proxies", slug="manila-va"), {"delegate": str(cast.ben.pk), "proposal": str(laptop.pk)}
+        url("proxies", slug="manila-va"),
+        {"delegate": str(cast.ben.pk), "proposal": str(laptop.pk)},
+        follow=True,
     )
 
-    assert response.status_code == 409
+    # Back on the proposal's page, which no longer offers the form: the
+    # refusal is said as a message, not lost on a form that is not shown.
+    assert response.redirect_chain == [(proposal_url(laptop), 302)]
+    assert messages_of(response) == ["Voting on that proposal has closed."]
+    assert shows(response, "Voting on that proposal has closed.")
     assert snapshot() == before
 
 

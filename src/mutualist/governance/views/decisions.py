@@ -23,11 +23,21 @@ from mutualist.governance.models import CHOICE_LABELS, Proposal, Vote
 from mutualist.governance.selectors import (
     live_tally,
     proposal_list_for_collective,
+    results_shown,
     vote_of,
 )
 from mutualist.governance.services import proposal_create
 from mutualist.governance.tally import Tally
-from mutualist.governance.views._common import TEMPLATES, CountRow, count_rows
+from mutualist.governance.views._common import (
+    TEMPLATES,
+    CountRow,
+    blockers_of,
+    count_rows,
+    opened_by,
+    outcome_in_words,
+    when,
+    withdrawn_in_words,
+)
 from mutualist.members.models import User
 from mutualist.members.web import request_member
 
@@ -41,6 +51,9 @@ class OpenRow:
     eligible: int
     my_vote: Vote | None
     my_choice: str
+    opened_by: str
+    voting_open: bool
+    closed_when: str
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,14 @@ class ClosedRow:
     proposal: Proposal
     tally: Tally | None
     rows: list[CountRow]
+    opened_by: str
+    # Closed: why it ended so ("60 % for; at least 66.67 % needed").
+    outcome_words: str = ""
+    # Withdrawn: "Withdrawn on … by … before the count", and a note saying more.
+    withdrawn_line: str = ""
+    withdrawn_note: str = ""
+    # Results hidden (withdrawn before an after-close count): how many had voted.
+    voted_line: str = ""
 
 
 @login_required
@@ -56,6 +77,8 @@ def decisions(request: HttpRequest, slug: str) -> HttpResponse:
     user = request_member(request)
     collective, open_proposals = proposal_list_for_collective(user=user, slug=slug, state="open")
     _, closed = proposal_list_for_collective(user=user, slug=slug, state="closed")
+    zone = zone_of(user)
+    now = timezone.now()
     open_rows = []
     for proposal in open_proposals:
         tally = live_tally(proposal=proposal)
@@ -67,14 +90,39 @@ def decisions(request: HttpRequest, slug: str) -> HttpResponse:
                 tally.eligible,
                 mine,
                 CHOICE_LABELS.get(mine.choice, "") if mine else "",
+                opened_by(proposal),
+                proposal.closes_at > now,
+                when(proposal.closes_at, zone),
             )
         )
     page = Paginator(closed, CLOSED_PER_PAGE).get_page(request.GET.get("page"))
+    blockers = blockers_of(list(page))
     closed_rows = []
     for proposal in page:
-        recorded = live_tally(proposal=proposal) if proposal.tally else None
+        shown = results_shown(proposal=proposal, user=user)
+        frozen = live_tally(proposal=proposal) if proposal.tally else None
+        recorded = frozen if shown else None
+        voted_line = (
+            f"{frozen.direct} of {frozen.eligible} had voted."
+            if frozen is not None and not shown
+            else ""
+        )
+        line, note = (
+            withdrawn_in_words(proposal, zone)
+            if proposal.state == Proposal.State.WITHDRAWN
+            else ("", "")
+        )
         closed_rows.append(
-            ClosedRow(proposal, recorded, count_rows(proposal, recorded) if recorded else [])
+            ClosedRow(
+                proposal,
+                recorded,
+                count_rows(proposal, recorded) if recorded else [],
+                opened_by(proposal),
+                outcome_in_words(proposal, recorded, blockers.get(proposal.pk, [])),
+                line,
+                note,
+                voted_line,
+            )
         )
     return render(
         request,
@@ -84,8 +132,8 @@ def decisions(request: HttpRequest, slug: str) -> HttpResponse:
             "open_rows": open_rows,
             "closed_rows": closed_rows,
             "page_obj": page,
-            "zone": zone_of(user).key,
-            "now": timezone.now(),
+            "zone": zone.key,
+            "now": now,
         },
     )
 
@@ -164,10 +212,9 @@ def proposal_new(request: HttpRequest, slug: str) -> HttpResponse:
                 form.add_error(field if field in form.fields else None, exc.message)
                 status = exc.status
             else:
-                closes = timezone.localtime(made.closes_at, zone)
                 messages.success(
                     request,
-                    f"Your proposal is open for votes until {closes:%d %B %Y at %H:%M} "
+                    f"Your proposal is open for votes until {when(made.closes_at, zone)} "
                     f"({zone.key}). The members have been told by email.",
                 )
                 return redirect("governance:proposal", slug=collective.slug, proposal_id=made.pk)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,12 +17,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from mutualist.core.errors import DomainError
 from mutualist.core.web import add_domain_error, forbidden_as_403
-from mutualist.governance.forms import ProxyForm
-from mutualist.governance.models import Delegation, Proposal
+from mutualist.governance.forms import ProxyForm, zone_of
+from mutualist.governance.models import Delegation, Proposal, Vote
 from mutualist.governance.selectors import delegation_get_for_user, delegation_list_for_user
 from mutualist.governance.services import delegation_create, delegation_revoke
 from mutualist.governance.views._common import (
     TEMPLATES,
+    day_of,
     fellow_members,
     proposal_context,
     proposal_in,
@@ -28,18 +32,86 @@ from mutualist.members.models import User
 from mutualist.members.web import request_member
 
 
+@dataclass(frozen=True)
+class EarlierProxy:
+    delegation: Delegation
+    ended: str
+    why: str
+
+
+def _standing(delegation: Delegation, now: dt.datetime, today: dt.date) -> bool:
+    """Whether a proxy still stands: not revoked, and its proposal still open
+    for votes (a proxy for one proposal has done its work once voting on it
+    closed), or its period not over."""
+    if delegation.revoked_at is not None:
+        return False
+    if delegation.proposal_id is not None:
+        proposal = delegation.proposal
+        return proposal is not None and proposal.is_open and proposal.closes_at > now
+    return delegation.ends_on is None or delegation.ends_on >= today
+
+
+def _earlier(
+    delegation: Delegation, *, zone: ZoneInfo, used: set[tuple[int, int]], now: dt.datetime
+) -> EarlierProxy:
+    """Why a proxy of the member's no longer stands, and since when."""
+    proposal = delegation.proposal
+    if delegation.revoked_at is not None:
+        ended = timezone.localtime(delegation.revoked_at, zone).date()
+        return EarlierProxy(delegation, day_of(ended), delegation.revoked_because)
+    if proposal is not None:
+        if proposal.state == Proposal.State.CLOSED:
+            ended_on = day_of(timezone.localtime(proposal.closed_at or now, zone).date())
+            if (proposal.pk, delegation.delegator_id) in used:
+                why = f"Used in the count of “{proposal.title}”."
+            else:
+                why = (
+                    f"Ended with the count of “{proposal.title}”; not used (you voted "
+                    f"yourself, or {delegation.delegate.display_name} did not vote)."
+                )
+            return EarlierProxy(delegation, ended_on, why)
+        if proposal.state == Proposal.State.WITHDRAWN:
+            closed = proposal.closed_at or now
+            return EarlierProxy(
+                delegation,
+                day_of(timezone.localtime(closed, zone).date()),
+                "Ended: the proposal was withdrawn before the count.",
+            )
+        return EarlierProxy(
+            delegation,
+            day_of(timezone.localtime(proposal.closes_at, zone).date()),
+            "Ended: voting on the proposal has closed; the count is made within minutes.",
+        )
+    ends_on = delegation.ends_on or timezone.localdate()
+    return EarlierProxy(delegation, day_of(ends_on), "Its period is over.")
+
+
 def _proxies_page(
     request: HttpRequest, user: User, slug: str, form: ProxyForm | None, status: int = 200
 ) -> HttpResponse:
     collective, delegations = delegation_list_for_user(user=user, slug=slug)
     rows = list(delegations)
+    now = timezone.now()
+    today = timezone.localdate()
+    zone = zone_of(user)
     given = [d for d in rows if d.delegator_id == user.pk]
+    standing = [d for d in given if _standing(d, now, today)]
+    ended = [d for d in given if not _standing(d, now, today)]
+    # Which of the member's ended proxies for a closed proposal were counted:
+    # the ballot on record says through whom.
+    used = set(
+        Vote.objects.filter(
+            proposal_id__in=[d.proposal_id for d in ended if d.proposal_id is not None],
+            member=user,
+            proxy_id__isnull=False,
+        ).values_list("proposal_id", "member_id")
+    )
     context: dict[str, Any] = {
         "collective": collective,
-        "period": next((d for d in given if d.is_active and d.proposal_id is None), None),
-        "for_proposals": [d for d in given if d.is_active and d.proposal_id is not None],
-        "to_me": [d for d in rows if d.delegate_id == user.pk and d.is_active],
-        "history": [d for d in given if not d.is_active],
+        "period": next((d for d in standing if d.proposal_id is None), None),
+        "for_proposals": [d for d in standing if d.proposal_id is not None],
+        "to_me": [d for d in rows if d.delegate_id == user.pk and _standing(d, now, today)],
+        "history": [_earlier(d, zone=zone, used=used, now=now) for d in ended],
         "form": form
         or ProxyForm(
             me=user, members=fellow_members(collective), initial={"starts_on": timezone.localdate()}
@@ -69,6 +141,11 @@ def _proxy_for_proposal(request: HttpRequest, user: User, slug: str) -> HttpResp
                     proposal=proposal,
                 )
         except DomainError as exc:
+            if exc.field != "delegate":
+                # Voting closed meanwhile (or the like): the page no longer
+                # offers the form, so the refusal travels as a message.
+                messages.error(request, exc.message)
+                return redirect("governance:proposal", slug=slug, proposal_id=proposal.pk)
             add_domain_error(form, exc)
             status = exc.status
         else:
@@ -108,10 +185,11 @@ def proxies(request: HttpRequest, slug: str) -> HttpResponse:
             add_domain_error(form, exc)
             status = exc.status
         else:
-            until = f" until {made.ends_on:%d %B %Y}" if made.ends_on else ""
+            until = f" until {day_of(made.ends_on)}" if made.ends_on else ""
+            starts = day_of(made.starts_on) if made.starts_on else "today"
             messages.success(
                 request,
-                f"From {made.starts_on:%d %B %Y}{until}, {made.delegate.display_name} votes for "
+                f"From {starts}{until}, {made.delegate.display_name} votes for "
                 "you whenever you do not vote yourself.",
             )
             return redirect("governance:proxies", slug=collective.slug)
