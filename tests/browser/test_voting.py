@@ -126,4 +126,17 @@ def test_a_member_votes_with_one_tap_on_a_phone_and_sees_it_recorded(
         page.goto(reverse(name, kwargs=kwargs))
         assert_fits_the_screen(page)
         shoot(page, screenshots, f"05-{name.split(':')[1]}")
+
+    # when: he taps Block without a reason (the browser does not stop him)
+    page.goto(
+        reverse("governance:proposal", kwargs={"slug": "manila-va", "proposal_id": change.pk})
+    )
+    page.get_by_role("button", name="Block", exact=True).tap()
+    # then: the server's answer is at the textarea, which has the focus
+    reason = page.get_by_label("Your reason")
+    expect(reason).to_have_attribute("aria-invalid", "true")
+    expect(reason).to_be_focused()
+    expect(page.locator("#vote-reason-error")).to_be_visible()
+    shoot(page, screenshots, "06-block-needs-a-reason")
+    assert not Vote.objects.filter(proposal=change).exists()
     context.close()
