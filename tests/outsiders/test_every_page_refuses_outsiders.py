@@ -188,7 +188,7 @@ EXPECTED: dict[str, tuple[int | str, int | str, int | str, int | str]] = {
     "governance:proposal_new": (LOGIN, LOGIN, 404, 404),
     "governance:proposal": (LOGIN, LOGIN, 404, 405),
     "governance:vote": (LOGIN, LOGIN, 405, 404),
-    "governance:withdraw": (LOGIN, LOGIN, 405, 404),
+    "governance:withdraw": (LOGIN, LOGIN, 404, 404),  # GET: the confirmation step
     "governance:proxies": (LOGIN, LOGIN, 404, 404),
     "governance:proxy_revoke": (LOGIN, LOGIN, 405, 404),
 }
