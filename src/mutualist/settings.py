@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "mutualist.ledger",
     "mutualist.work",
     "mutualist.billing",
+    "mutualist.mutual",
     "mutualist.api",
     "mutualist.demo",
 ]

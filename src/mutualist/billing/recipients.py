@@ -60,6 +60,9 @@ def _unregistered_fund_account(collective: Collective, code: str, currency: str)
         name=account_name_for(collective, Account.Type.LIABILITIES, "Funds", code, currency),
         type=Account.Type.LIABILITIES,
         currency=currency,
+        # A fund's money never goes below zero (DESIGN.md, ledger rule 4);
+        # only levies reach it before its app takes it over.
+        must_not_go_negative=True,
         description=f"Levies for the {fund_label(code).lower()}, {currency}",
     )
 
