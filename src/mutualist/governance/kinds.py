@@ -34,6 +34,9 @@ The contract:
   the members who hear the outcome (the applicant of an admission vote). It
   runs at closing before the outcome is applied, while what it reads is still
   there (a first-time applicant turned down leaves no membership row).
+- ``may_vote(proposal, voter) -> None`` (optional) runs before a member's
+  own vote is taken and may refuse that member (a claimant does not vote on
+  their own claim).
 - ``members_may_propose``: whether members make such proposals themselves
   (``admission`` proposals are also opened by applications).
 """
@@ -83,6 +86,7 @@ class KindHandler:
     on_rejected: Callable[[Proposal], str] = _record_only
     describe: Callable[[Proposal], list[tuple[str, str]]] = _describe_nothing
     check_open: Callable[[Proposal], None] | None = None
+    may_vote: Callable[[Proposal, User], None] | None = None
     members_may_propose: bool = True
     also_told: Callable[[Proposal], list[int]] = _nobody_else
 

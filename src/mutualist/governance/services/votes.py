@@ -68,6 +68,8 @@ def vote_cast(*, proposal: Proposal, voter: User, choice: str, reason: str = "")
         handler = handler_for(current.kind)
         if handler is not None and handler.check_open is not None:
             handler.check_open(current)
+        if handler is not None and handler.may_vote is not None:
+            handler.may_vote(current, voter)
         now = timezone.now()
         vote = Vote.objects.filter(proposal=current, member=voter, proxy__isnull=True).first()
         if vote is None:

@@ -1,0 +1,2 @@
+"""Every write to the funds. Import from the modules: ``services.funds``,
+``services.claims`` and one module per fund kind."""

@@ -1,0 +1,505 @@
+"""Claims on a fund: submitted, approved by peers or by a vote, reserved,
+paid; or rejected, expired, withdrawn.
+
+The money contract (DESIGN.md, ledger rule 4): a claim is paid only out of
+what its source account holds less what other approved claims have
+reserved on it, under the fund's row lock, so any number of approvals and
+payments at once never pay out more than the fund holds. What cannot be paid
+yet waits (``approved``, nothing or part reserved) and ``mutualist tick``
+pays it, oldest approval first, as money comes in.
+
+Locks are always taken in the same order: the fund row, then the claim
+row(s), then (inside ``transaction_post``) the accounts in key order, so two
+callers can wait for each other but never deadlock.
+
+Each fund kind says where its claims are paid from and how
+(``payout_kind_register``); sick pay is paid month by month by its own run
+(``services.sick_pay``) and never through ``claim_pay``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from mutualist.core.errors import Conflict, PermissionDenied, ValidationFailed
+from mutualist.core.money import Money
+from mutualist.governance.models import Proposal
+from mutualist.governance.services import proposal_create
+from mutualist.ledger.models import Account, Transaction
+from mutualist.ledger.services import Line, WouldGoNegative, transaction_post
+from mutualist.members.models import User
+from mutualist.mutual.accounts import balance_minor
+from mutualist.mutual.models import Claim, ClaimApproval, ClaimPayment, Fund
+from mutualist.mutual.rules import rules_for
+from mutualist.mutual.services.funds import KIND_NAMES, require_member, rules_in_force_or_refuse
+
+logger = logging.getLogger(__name__)
+
+REASON_MAX = 2_000
+NOTE_MAX = 300
+# How long members have to vote on a claim decided by a vote.
+CLAIM_VOTE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class PayoutPlan:
+    """How one payment of a claim is booked: balanced ``lines`` (the fund's
+    side debited, the member's credited), a memo, and what to record once
+    the transaction is posted (in the same database transaction)."""
+
+    lines: list[Line]
+    memo: str
+    after: Callable[[Transaction], None] | None = None
+
+
+@dataclass(frozen=True)
+class PayoutKind:
+    source: Callable[[Claim], Account]
+    plan: Callable[[Claim, Money], PayoutPlan]
+    # Whether the source is the claimant's own (savings): other members'
+    # reservations on the fund do not touch it.
+    own_account: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_payout_kinds: dict[str, PayoutKind] = {}
+
+
+def payout_kind_register(
+    kind: str,
+    *,
+    source: Callable[[Claim], Account],
+    plan: Callable[[Claim, Money], PayoutPlan],
+    own_account: bool = False,
+) -> None:
+    """Say how claims on funds of ``kind`` are paid. Registering again
+    replaces the entry (tests register their own)."""
+    _payout_kinds[kind] = PayoutKind(source=source, plan=plan, own_account=own_account)
+
+
+def payout_kind(kind: str) -> PayoutKind:
+    found = _payout_kinds.get(kind)
+    if found is None:
+        raise Conflict(
+            f"Claims on the {KIND_NAMES.get(kind, kind).lower()} fund are not paid this way.",
+            code="not_payable",
+        )
+    return found
+
+
+# --- Submitting ------------------------------------------------------------------------
+
+
+def _disclosure(value: str) -> str:
+    if value not in Claim.Disclosure.values:
+        raise ValidationFailed(
+            f"Choose what the group is told: {', '.join(Claim.Disclosure.values)}.",
+            code="invalid_disclosure",
+            field="disclosure",
+        )
+    return value
+
+
+def text_clean(text: str, *, field: str, max_length: int) -> str:
+    cleaned = (text or "").strip()
+    if "\x00" in cleaned:
+        raise ValidationFailed("The text holds a NUL character.", code="invalid_text", field=field)
+    if len(cleaned) > max_length:
+        raise ValidationFailed(
+            f"This is {len(cleaned)} characters; at most {max_length}.",
+            code="too_long",
+            field=field,
+        )
+    return cleaned
+
+
+def claim_create(
+    *,
+    fund: Fund,
+    claimant: User,
+    claim_date: dt.date,
+    reason: str,
+    disclosure: str,
+    currency: str,
+    amount_minor: int | None,
+    **fields: Any,
+) -> Claim:
+    """Create a claim once the fund kind's own checks passed (call inside
+    ``transaction.atomic()``; the kind module holds whatever lock its checks
+    need). Checks the claimant is an active member (``not_a_member``), the
+    fund is active (``fund_not_active``) and has rules in force on
+    ``claim_date`` (``no_rules``); the claim is judged by those rules from
+    then on. Automatic approval approves (and pays) at once; approval by a
+    vote opens a ``claim_approval`` proposal; approval by peers waits."""
+    require_member(collective=fund.collective, user=claimant)
+    if fund.state != Fund.State.ACTIVE:
+        raise Conflict(
+            f"The {KIND_NAMES[fund.kind].lower()} fund takes no claims until its members "
+            "vote its rules in.",
+            code="fund_not_active",
+        )
+    if amount_minor is not None and amount_minor <= 0:
+        raise ValidationFailed(
+            "A claim is for an amount above zero.", code="invalid_amount", field="amount"
+        )
+    version = rules_in_force_or_refuse(fund=fund, on=claim_date)
+    rules = rules_for(fund.kind, version.rules)
+    claim = Claim.objects.create(
+        fund=fund,
+        collective=fund.collective,
+        claimant=claimant,
+        rules=version,
+        approval=rules.approval,
+        approvals_needed=rules.approvals_needed if rules.approval == "peers" else 0,
+        disclosure=_disclosure(disclosure),
+        reason=text_clean(reason, field="reason", max_length=REASON_MAX),
+        claim_date=claim_date,
+        amount_minor=amount_minor,
+        currency=currency,
+        **fields,
+    )
+    if rules.approval == Claim.Approval.AUTOMATIC:
+        _approved(claim, note="Approved by the fund's rules.")
+    elif rules.approval == Claim.Approval.VOTE:
+        proposal = proposal_create(
+            collective=fund.collective,
+            author=claimant,
+            kind=Proposal.Kind.CLAIM_APPROVAL,
+            title=f"Claim #{claim.pk} on the {KIND_NAMES[fund.kind].lower()} fund",
+            payload={"claim_id": claim.pk},
+            closes_at=timezone.now() + dt.timedelta(days=CLAIM_VOTE_DAYS),
+            system=True,
+        )
+        Claim.objects.filter(pk=claim.pk).update(proposal=proposal)
+        claim.proposal = proposal
+    else:
+        claim_id = claim.pk
+        transaction.on_commit(lambda: _emails().claim_submitted(claim_id))
+    return claim
+
+
+def _tell_decided(claim_id: int) -> Callable[[], object]:
+    return lambda: _emails().claim_decided(claim_id)
+
+
+def _emails() -> Any:
+    from mutualist.mutual import emails
+
+    return emails
+
+
+# --- Deciding ----------------------------------------------------------------------------
+
+
+def _lock(claim: Claim) -> tuple[Fund, Claim]:
+    """The fund's row lock, then the claim's (the order every money path takes)."""
+    fund = Fund.objects.select_for_update().get(pk=claim.fund_id)
+    locked = (
+        Claim.objects.select_for_update()
+        .select_related("fund__collective", "rules")
+        .get(pk=claim.pk)
+    )
+    return fund, locked
+
+
+def _require_peer(claim: Claim, actor: User) -> None:
+    require_member(collective=claim.collective, user=actor)
+    if actor.pk == claim.claimant_id:
+        raise PermissionDenied(
+            "You cannot approve or reject your own claim; other members decide it.",
+            code="own_claim",
+        )
+    if claim.approval != Claim.Approval.PEERS:
+        raise Conflict(
+            "This claim is decided by a vote of the members, not by peers one by one.",
+            code="decided_by_vote" if claim.approval == Claim.Approval.VOTE else "decided_by_rules",
+        )
+    if claim.state != Claim.State.SUBMITTED:
+        raise Conflict(
+            f"This claim is no longer waiting for a decision ({claim.get_state_display().lower()}).",
+            code="claim_not_open",
+        )
+    if ClaimApproval.objects.filter(claim=claim, approver=actor).exists():
+        raise Conflict("You have already decided on this claim.", code="already_decided")
+
+
+def _decisions(claim: Claim) -> dict[str, int]:
+    counts = ClaimApproval.objects.filter(claim=claim).aggregate(
+        approve=Count("pk", filter=Q(decision=ClaimApproval.Decision.APPROVE)),
+        reject=Count("pk", filter=Q(decision=ClaimApproval.Decision.REJECT)),
+    )
+    return {key: int(value or 0) for key, value in counts.items()}
+
+
+def claim_approve(*, claim: Claim, approver: User, note: str = "") -> Claim:
+    """A peer approves ``claim``. Once ``approvals_needed`` peers have, the
+    claim is approved: its amount is reserved as far as the fund allows and
+    paid. Refuses the claimant (``own_claim``), a second decision by the same
+    peer (``already_decided``), a claim decided by a vote or already decided."""
+    note = text_clean(note, field="note", max_length=NOTE_MAX)
+    with transaction.atomic():
+        _fund, locked = _lock(claim)
+        _require_peer(locked, approver)
+        ClaimApproval.objects.create(
+            claim=locked, approver=approver, decision=ClaimApproval.Decision.APPROVE, note=note
+        )
+        if _decisions(locked)["approve"] >= locked.approvals_needed:
+            _approved(locked, note=f"Approved by {locked.approvals_needed} members.")
+    locked.refresh_from_db()
+    return locked
+
+
+def claim_reject(*, claim: Claim, approver: User, note: str) -> Claim:
+    """A peer rejects ``claim``, saying why (``note_required``). Once as many
+    peers rejected it as an approval needs, the claim is rejected."""
+    note = text_clean(note, field="note", max_length=NOTE_MAX)
+    if not note:
+        raise ValidationFailed(
+            "Say why you reject the claim; the member is told.",
+            code="note_required",
+            field="note",
+        )
+    with transaction.atomic():
+        _fund, locked = _lock(claim)
+        _require_peer(locked, approver)
+        ClaimApproval.objects.create(
+            claim=locked, approver=approver, decision=ClaimApproval.Decision.REJECT, note=note
+        )
+        if _decisions(locked)["reject"] >= locked.approvals_needed:
+            _ended(
+                locked, Claim.State.REJECTED, note=f"Rejected by {locked.approvals_needed} members."
+            )
+    locked.refresh_from_db()
+    return locked
+
+
+def claim_withdraw(*, claim: Claim, actor: User) -> Claim:
+    """The claimant takes back a claim not yet paid in full; what was reserved is released."""
+    with transaction.atomic():
+        _fund, locked = _lock(claim)
+        if actor.pk != locked.claimant_id:
+            raise PermissionDenied(
+                "Only the member who made a claim can withdraw it.", code="not_claimant"
+            )
+        if locked.state not in (Claim.State.SUBMITTED, Claim.State.APPROVED):
+            raise Conflict(
+                f"This claim cannot be withdrawn ({locked.get_state_display().lower()}).",
+                code="claim_not_open",
+            )
+        if locked.paid_minor:
+            raise Conflict(
+                "Part of this claim is paid already; it can no longer be withdrawn.",
+                code="claim_partly_paid",
+            )
+        _ended(locked, Claim.State.WITHDRAWN, note="Withdrawn by the member.")
+        if locked.proposal_id is not None:
+            _withdraw_vote(locked)
+    locked.refresh_from_db()
+    return locked
+
+
+def _withdraw_vote(claim: Claim) -> None:
+    from mutualist.governance.services import proposal_withdraw
+
+    proposal = claim.proposal
+    if proposal is not None and proposal.state == Proposal.State.OPEN:
+        proposal_withdraw(proposal=proposal, actor=claim.claimant)
+
+
+def claim_decided_by_vote(*, claim_id: int, passed: bool) -> str:
+    """Apply a ``claim_approval`` vote's outcome (the governance handler calls
+    this inside the closing transaction). Returns the note for the record."""
+    claim = Claim.objects.filter(pk=claim_id).first()
+    if claim is None:
+        raise Conflict("The claim this vote was about no longer exists.", code="claim_not_found")
+    _fund, locked = _lock(claim)
+    if locked.state != Claim.State.SUBMITTED:
+        return f"The claim was already {locked.get_state_display().lower()}."
+    if not passed:
+        _ended(locked, Claim.State.REJECTED, note="Rejected by the members' vote.")
+        return f"Claim #{locked.pk} is rejected."
+    _approved(locked, note="Approved by the members' vote.")
+    locked.refresh_from_db()
+    if locked.state == Claim.State.PAID:
+        return f"Claim #{locked.pk} is approved and paid."
+    return f"Claim #{locked.pk} is approved."
+
+
+def _ended(claim: Claim, state: str, *, note: str) -> None:
+    """Close a claim that will not be paid (more): its reservation is released."""
+    Claim.objects.filter(pk=claim.pk).update(
+        state=state, reserved_minor=0, decided_at=timezone.now(), decision_note=note[:300]
+    )
+    claim_id = claim.pk
+    transaction.on_commit(lambda: _emails().claim_decided(claim_id))
+
+
+def _approved(claim: Claim, *, note: str) -> None:
+    """Approve ``claim`` (caller holds the fund and claim locks, or created
+    the claim in this transaction after taking the locks its kind needs).
+    Sick pay goes on to be paid monthly; any other claim reserves what the
+    fund can give and is paid at once."""
+    now = timezone.now()
+    if claim.fund.kind == Fund.Kind.SICK_PAY:
+        Claim.objects.filter(pk=claim.pk).update(
+            state=Claim.State.ONGOING, decided_at=now, decision_note=note
+        )
+        claim_id = claim.pk
+        transaction.on_commit(lambda: _emails().claim_decided(claim_id))
+        return
+    Claim.objects.filter(pk=claim.pk).update(
+        state=Claim.State.APPROVED, decided_at=now, decision_note=note
+    )
+    claim.state = Claim.State.APPROVED
+    Fund.objects.select_for_update().get(pk=claim.fund_id)
+    _pay_locked(claim)
+    claim_id = claim.pk
+    transaction.on_commit(lambda: _emails().claim_decided(claim_id))
+
+
+# --- Paying ------------------------------------------------------------------------------
+
+
+def _reserved_elsewhere(claim: Claim, kind: PayoutKind) -> int:
+    others = Claim.objects.filter(
+        fund_id=claim.fund_id, currency=claim.currency, state=Claim.State.APPROVED
+    ).exclude(pk=claim.pk)
+    if kind.own_account:
+        others = others.filter(claimant_id=claim.claimant_id)
+    return int(others.aggregate(total=Sum("reserved_minor"))["total"] or 0)
+
+
+def fund_available_minor(*, claim: Claim) -> int:
+    """What ``claim`` could be paid now: its source account's money less what
+    other approved claims have reserved on it (never below zero)."""
+    kind = payout_kind(claim.fund.kind)
+    source = kind.source(claim)
+    source.refresh_from_db(fields=["balance_minor"])
+    return max(0, balance_minor(source) - _reserved_elsewhere(claim, kind))
+
+
+def _partial_allowed(claim: Claim) -> bool:
+    rules = rules_for(claim.fund.kind, claim.rules.rules)
+    return bool(getattr(rules, "partial_payouts", False))
+
+
+def _pay_locked(claim: Claim) -> int:
+    """Reserve what ``claim`` can have and pay it (caller holds the fund
+    lock and the claim's). Returns the minor units paid."""
+    claim.refresh_from_db()
+    if claim.state != Claim.State.APPROVED or claim.amount_minor is None:
+        return 0
+    rest = claim.amount_minor - claim.paid_minor
+    available = fund_available_minor(claim=claim)
+    if available >= rest:
+        amount = rest
+    elif _partial_allowed(claim):
+        amount = available
+    else:
+        amount = 0
+    Claim.objects.filter(pk=claim.pk).update(reserved_minor=amount)
+    if amount == 0:
+        return 0
+    kind = payout_kind(claim.fund.kind)
+    money = Money.from_minor(amount, claim.currency)
+    plan = kind.plan(claim, money)
+    today = timezone.localdate()
+    try:
+        with transaction.atomic():
+            posted = transaction_post(
+                lines=plan.lines,
+                memo=plan.memo[:500],
+                occurred_at=today,
+                idempotency_key=f"mutual:claim:{claim.pk}:{claim.paid_minor}",
+                kind="fund_payout",
+                cause=claim,
+            )
+            if plan.after is not None:
+                plan.after(posted)
+    except WouldGoNegative:
+        # The reservation said the money was there; a source that moved
+        # outside the claims' reservations (a refund, an exit) leaves it
+        # waiting rather than paying what is not held.
+        logger.warning("claim %s could not be paid: its source fell short", claim.pk)
+        Claim.objects.filter(pk=claim.pk).update(reserved_minor=0)
+        return 0
+    ClaimPayment.objects.create(
+        claim=claim,
+        amount_minor=amount,
+        requested_minor=amount,
+        currency=claim.currency,
+        transaction=posted,
+        paid_on=today,
+    )
+    paid = claim.paid_minor + amount
+    Claim.objects.filter(pk=claim.pk).update(
+        paid_minor=paid,
+        reserved_minor=0,
+        state=Claim.State.PAID if paid == claim.amount_minor else Claim.State.APPROVED,
+    )
+    return amount
+
+
+def claim_pay(*, claim: Claim) -> Claim:
+    """Pay an approved claim what the fund can give now, under the fund's
+    row lock: all of it, or (where the rules allow) part of it; the rest
+    waits. Never beyond what the source holds less others' reservations."""
+    with transaction.atomic():
+        _fund, locked = _lock(claim)
+        if locked.fund.kind == Fund.Kind.SICK_PAY:
+            raise Conflict(
+                "Sick pay is paid month by month by the fund's monthly run.", code="not_payable"
+            )
+        _pay_locked(locked)
+    locked.refresh_from_db()
+    return locked
+
+
+def claims_pay_waiting() -> int:
+    """Pay approved claims still waiting for money, oldest approval first (tick)."""
+    paid = 0
+    waiting = (
+        Claim.objects.filter(state=Claim.State.APPROVED)
+        .exclude(fund__kind=Fund.Kind.SICK_PAY)
+        .order_by("decided_at", "pk")
+        .values_list("pk", "fund_id")
+    )
+    for claim_id, fund_id in list(waiting):
+        with transaction.atomic():
+            Fund.objects.select_for_update().get(pk=fund_id)
+            claim = (
+                Claim.objects.select_for_update()
+                .select_related("fund__collective", "rules")
+                .get(pk=claim_id)
+            )
+            if _pay_locked(claim):
+                paid += 1
+    return paid
+
+
+def claims_expire_due(*, now: dt.datetime | None = None) -> int:
+    """Expire claims left undecided past their rules' ``claim_expiry_days`` (tick)."""
+    now = now or timezone.now()
+    expired = 0
+    for claim in Claim.objects.filter(state=Claim.State.SUBMITTED).select_related("rules", "fund"):
+        days = rules_for(claim.fund.kind, claim.rules.rules).claim_expiry_days
+        if claim.proposal_id is not None or claim.created_at + dt.timedelta(days=days) > now:
+            continue
+        # A conditional update claims it: a second scheduler finds nothing to do.
+        if Claim.objects.filter(pk=claim.pk, state=Claim.State.SUBMITTED).update(
+            state=Claim.State.EXPIRED,
+            reserved_minor=0,
+            decided_at=now,
+            decision_note=f"Not decided within {days} days.",
+        ):
+            expired += 1
+            transaction.on_commit(_tell_decided(claim.pk))
+    return expired
