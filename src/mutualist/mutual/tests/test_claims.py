@@ -199,9 +199,9 @@ def test_withdrawing_releases_the_claim(cast: Cast, gap: Fund, cleo: Any) -> Non
     assert refused.value.code == "not_claimant"
     claim = claim_withdraw(claim=claim, actor=cast.ben)
     assert claim.state == "withdrawn"
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(Conflict) as closed:
         claim_approve(claim=claim, approver=cast.ana)
-    assert refused.value.code == "claim_not_open"
+    assert closed.value.code == "claim_not_open"
 
 
 def test_undecided_claims_expire_once(cast: Cast, gap: Fund, time_machine: Any) -> None:

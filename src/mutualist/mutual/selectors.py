@@ -1,0 +1,476 @@
+"""Reads of the funds, scoped to who may see them.
+
+Every page and endpoint gets a fund or a claim through ``fund_get_for_user``
+or ``claim_get_for_user``: an active member of the collective sees its funds
+and claims; anyone else gets a 404, as if nothing were there. Within a claim,
+what a member sees of someone else's follows the claimant's disclosure
+choice (``claim_view``); the peers who decide and the coordinators see all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from mutualist.billing.models import PaymentShare
+from mutualist.billing.split import MEMBER_PREFIX
+from mutualist.collectives.models import Collective, Membership
+from mutualist.collectives.selectors import collective_get_for_member
+from mutualist.core.money import Money
+from mutualist.governance.models import Proposal
+from mutualist.ledger.models import Account, Posting
+from mutualist.members.models import User
+from mutualist.mutual.accounts import balance_minor, pool_accounts
+from mutualist.mutual.models import (
+    Claim,
+    ClaimApproval,
+    ClaimPayment,
+    Deposit,
+    Fund,
+    FundRules,
+    Participation,
+    ParticipationChange,
+)
+from mutualist.mutual.rules import AnyRules, SickPayRules, rules_for
+from mutualist.mutual.services.funds import newest_rules, rules_in_force
+
+ID_MAX = 2**63 - 1
+# The funds a collective's page lists, in this order.
+KIND_ORDER = [Fund.Kind.SICK_PAY, Fund.Kind.GUARANTEE, Fund.Kind.INCOME_GAP, Fund.Kind.SAVINGS]
+# Funds that keep an account per member rather than one pool.
+PER_MEMBER = {Fund.Kind.SICK_PAY, Fund.Kind.SAVINGS}
+
+
+# --- Getting a fund or a claim ------------------------------------------------------------
+
+
+def fund_list_for_user(*, user: User, slug: str) -> tuple[Collective, Membership, list[Fund]]:
+    """The collective, the viewer's membership and its funds (404 for outsiders)."""
+    collective, membership = collective_get_for_member(user=user, slug=slug)
+    funds = sorted(
+        Fund.objects.filter(collective=collective),
+        key=lambda fund: KIND_ORDER.index(Fund.Kind(fund.kind)),
+    )
+    return collective, membership, funds
+
+
+def fund_get_for_user(*, user: User, slug: str, kind: str) -> Fund:
+    """The collective's fund of ``kind``; 404 for outsiders and unknown kinds."""
+    collective, _membership = collective_get_for_member(user=user, slug=slug)
+    fund = (
+        Fund.objects.filter(collective=collective, kind=kind).select_related("collective").first()
+    )
+    if fund is None:
+        raise Http404("No such fund.")
+    return fund
+
+
+def claim_get_for_user(*, user: User, slug: str, claim_id: int) -> Claim:
+    """A claim in the collective; 404 for outsiders and unknown ids."""
+    collective, _membership = collective_get_for_member(user=user, slug=slug)
+    if not 0 < claim_id <= ID_MAX:
+        raise Http404("No such claim.")
+    claim = (
+        Claim.objects.filter(pk=claim_id, collective=collective)
+        .select_related("fund", "collective", "claimant", "rules", "invoice", "proposal")
+        .first()
+    )
+    if claim is None:
+        raise Http404("No such claim.")
+    return claim
+
+
+def is_coordinator(*, collective_id: int, user: User) -> bool:
+    return Membership.objects.filter(
+        collective_id=collective_id,
+        user=user,
+        state=Membership.State.ACTIVE,
+        role=Membership.Role.COORDINATOR,
+    ).exists()
+
+
+# --- Money held ---------------------------------------------------------------------------
+
+
+def fund_accounts(fund: Fund) -> list[Account]:
+    """Every ledger account holding the fund's money: its pool accounts and
+    its members' own accounts."""
+    own = Account.objects.filter(
+        owner_type=ContentType.objects.get_for_model(Participation),
+        owner_id__in=Participation.objects.filter(fund=fund).values("pk"),
+    )
+    return pool_accounts(fund) + list(own.order_by("currency", "name"))
+
+
+def _by_currency(pairs: Iterable[tuple[str, int]]) -> list[Money]:
+    totals: dict[str, int] = defaultdict(int)
+    for currency, minor in pairs:
+        totals[currency] += minor
+    return [Money.from_minor(totals[c], c) for c in sorted(totals)]
+
+
+def _in(amounts: list[Money], currency: str) -> Money:
+    for money in amounts:
+        if money.currency == currency:
+            return money
+    return Money.from_minor(0, currency)
+
+
+@dataclass(frozen=True)
+class FundOverview:
+    fund: Fund
+    rules: FundRules | None
+    typed_rules: AnyRules | None
+    # The newest version when it is not in force yet (a change effective later).
+    upcoming_rules: FundRules | None
+    rules_vote: Proposal | None
+    balances: list[Money]
+    reserved: list[Money]
+    available: list[Money]
+    # What the fund has promised and not paid, in the fund's currency: the
+    # rest of approved claims, and a month of every ongoing sick claim.
+    obligations: Money
+    money_in: list[Money]
+    paid_out: list[Money]
+    monthly_claim_rate: Money
+    runway_months: Decimal | None
+    participants: int
+    claims_waiting: int
+    claims_ongoing: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def _window(today: dt.date) -> dt.date:
+    return today - dt.timedelta(days=365)
+
+
+def _sick_monthly_gift(
+    claim: Claim, typed: SickPayRules, participation: Participation | None
+) -> int:
+    if (
+        participation is None
+        or participation.tier is None
+        or participation.tier >= len(typed.tiers)
+    ):
+        return 0
+    gift = typed.tiers[participation.tier].payout * Decimal(claim.percent or 100) / 100
+    return Money(
+        gift.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN), claim.currency
+    ).minor_units
+
+
+def fund_overview(*, fund: Fund, today: dt.date | None = None) -> FundOverview:
+    """What the fund page shows: money held, reserved and free per currency,
+    what is promised, money in and paid out over the last twelve months,
+    and how many months the free money lasts at the current claim rate."""
+    today = today or timezone.localdate()
+    version = rules_in_force(fund=fund, on=today)
+    newest = newest_rules(fund=fund)
+    typed = rules_for(fund.kind, version.rules) if version else None
+    accounts = fund_accounts(fund)
+    balances = _by_currency((a.currency, balance_minor(a)) for a in accounts)
+    live = Claim.objects.filter(fund=fund, state__in=Claim.LIVE_STATES)
+    reserved = _by_currency(
+        live.filter(state=Claim.State.APPROVED)
+        .values("currency")
+        .annotate(total=Sum("reserved_minor"))
+        .values_list("currency", "total")
+    )
+    available = [
+        Money.from_minor(b.minor_units - _in(reserved, b.currency).minor_units, b.currency)
+        for b in balances
+    ]
+    obligations = 0
+    for claim in live.filter(state=Claim.State.APPROVED, currency=fund.currency):
+        obligations += (claim.amount_minor or 0) - claim.paid_minor
+    ongoing = list(live.filter(state=Claim.State.ONGOING).select_related("rules"))
+    monthly_sick = 0
+    if ongoing:
+        tiers = {p.member_id: p for p in Participation.objects.filter(fund=fund)}
+        for claim in ongoing:
+            rules = rules_for(fund.kind, claim.rules.rules)
+            if isinstance(rules, SickPayRules):
+                monthly_sick += _sick_monthly_gift(claim, rules, tiers.get(claim.claimant_id))
+    obligations += monthly_sick
+    since = _window(today)
+    postings = Posting.objects.filter(account__in=accounts, occurred_at__gt=since)
+    money_in = _by_currency(
+        (currency, -int(total))
+        for currency, total in postings.filter(amount_minor__lt=0)
+        .exclude(transaction__kind__in=["fund_payout", "fund_exit", "fund_refund"])
+        .values("currency")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("currency", "total")
+    )
+    paid = ClaimPayment.objects.filter(claim__fund=fund, paid_on__gt=since)
+    paid_out = _by_currency(
+        paid.values("currency").annotate(total=Sum("amount_minor")).values_list("currency", "total")
+    )
+    # The claim rate: the last twelve months' payouts averaged over the
+    # months the fund has had rules (at least one), or this month's ongoing
+    # sick pay if that is more.
+    first = FundRules.objects.filter(fund=fund).order_by("effective_from").first()
+    months = 12
+    if first is not None and first.effective_from > since:
+        months = max(
+            1,
+            (today.year - first.effective_from.year) * 12
+            + today.month
+            - first.effective_from.month
+            + 1,
+        )
+    averaged = _in(paid_out, fund.currency).minor_units // months
+    rate_minor = max(averaged, monthly_sick)
+    free = _in(available, fund.currency).minor_units
+    runway = (
+        (Decimal(free) / Decimal(rate_minor)).quantize(Decimal("0.1")) if rate_minor > 0 else None
+    )
+    participants = Participation.objects.filter(fund=fund, state=Participation.State.ACTIVE).count()
+    warnings = []
+    if (
+        isinstance(typed, SickPayRules)
+        and not typed.min_members <= participants <= typed.max_members
+    ):
+        warnings.append(
+            f"The fund has {participants} member{'s' if participants != 1 else ''}; its rules ask "
+            f"for {typed.min_members} to {typed.max_members}, the size at which bread funds "
+            "share risk well."
+        )
+    if fund.state == Fund.State.SETTING_UP:
+        warnings.append("The fund's first rules are still to be voted in; it takes no money yet.")
+    vote = (
+        Proposal.objects.filter(
+            collective_id=fund.collective_id,
+            kind=Proposal.Kind.FUND_RULE_CHANGE,
+            state=Proposal.State.OPEN,
+            payload__fund=fund.kind,
+        )
+        .order_by("closes_at")
+        .first()
+    )
+    return FundOverview(
+        fund=fund,
+        rules=version,
+        typed_rules=typed,
+        upcoming_rules=newest if newest is not None and newest != version else None,
+        rules_vote=vote,
+        balances=balances,
+        reserved=reserved,
+        available=available,
+        obligations=Money.from_minor(obligations, fund.currency),
+        money_in=money_in,
+        paid_out=paid_out,
+        monthly_claim_rate=Money.from_minor(rate_minor, fund.currency),
+        runway_months=runway,
+        participants=participants,
+        claims_waiting=live.filter(state__in=[Claim.State.SUBMITTED, Claim.State.APPROVED]).count(),
+        claims_ongoing=len(ongoing),
+        warnings=warnings,
+    )
+
+
+def rules_history(*, fund: Fund) -> list[FundRules]:
+    return list(FundRules.objects.filter(fund=fund).select_related("proposal").order_by("-version"))
+
+
+# --- A member's own figures ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberStatement:
+    fund: Fund
+    member: User
+    participation: Participation | None
+    own_balance: list[Money]
+    paid_in: list[Money]
+    received: list[Money]
+    deposits: list[Deposit]
+    arrears: list[Deposit]
+    pending_change: ParticipationChange | None
+    claims: list[Claim]
+
+
+def _levy_attributed(fund: Fund, member: User) -> list[Money]:
+    """The member's part of the levies paid to a pooled fund: of each
+    payment's levy, the member's share of that payment's members' parts."""
+    shares = PaymentShare.objects.filter(payment__collective_id=fund.collective_id).filter(
+        Q(key=fund.code) | Q(key__startswith=MEMBER_PREFIX)
+    )
+    levy: dict[int, tuple[int, str]] = {}
+    mine: dict[int, int] = defaultdict(int)
+    members: dict[int, int] = defaultdict(int)
+    for payment_id, key, minor, currency, member_id in shares.values_list(
+        "payment_id", "key", "amount_minor", "currency", "member_id"
+    ):
+        if key == fund.code:
+            levy[payment_id] = (minor, currency)
+        else:
+            members[payment_id] += minor
+            if member_id == member.pk:
+                mine[payment_id] += minor
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for payment_id, (minor, currency) in levy.items():
+        if mine.get(payment_id) and members[payment_id]:
+            totals[currency] += Decimal(minor) * mine[payment_id] / members[payment_id]
+    return [
+        Money.from_minor(int(total.to_integral_value(ROUND_HALF_EVEN)), currency)
+        for currency, total in sorted(totals.items())
+    ]
+
+
+def member_statement(*, fund: Fund, member: User) -> MemberStatement:
+    """What ``member`` put into ``fund`` and got out of it."""
+    participation = Participation.objects.filter(fund=fund, member=member).first()
+    own: list[Money] = []
+    paid_in: list[Money]
+    deposits: list[Deposit] = []
+    if participation is not None:
+        accounts = Account.objects.filter(
+            owner_type=ContentType.objects.get_for_model(Participation), owner_id=participation.pk
+        )
+        own = _by_currency((a.currency, balance_minor(a)) for a in accounts)
+        deposits = list(Deposit.objects.filter(participation=participation).order_by("-month"))
+    if fund.kind == Fund.Kind.SICK_PAY:
+        paid_in = _by_currency(
+            (d.currency, d.amount_minor) for d in deposits if d.state == Deposit.State.PAID
+        )
+    elif fund.kind == Fund.Kind.SAVINGS and participation is not None:
+        paid_in = _by_currency(
+            (currency, -int(total))
+            for currency, total in Posting.objects.filter(
+                account__owner_type=ContentType.objects.get_for_model(Participation),
+                account__owner_id=participation.pk,
+                amount_minor__lt=0,
+            )
+            .values("currency")
+            .annotate(total=Sum("amount_minor"))
+            .values_list("currency", "total")
+        )
+    elif fund.kind in (Fund.Kind.GUARANTEE, Fund.Kind.INCOME_GAP):
+        paid_in = _levy_attributed(fund, member)
+    else:
+        paid_in = []
+    received = _by_currency(
+        ClaimPayment.objects.filter(claim__fund=fund, claim__claimant=member)
+        .values("currency")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("currency", "total")
+    )
+    pending = (
+        ParticipationChange.objects.filter(
+            participation=participation, state=ParticipationChange.State.PENDING
+        ).first()
+        if participation is not None
+        else None
+    )
+    return MemberStatement(
+        fund=fund,
+        member=member,
+        participation=participation,
+        own_balance=own,
+        paid_in=paid_in,
+        received=received,
+        deposits=deposits,
+        arrears=[d for d in deposits if d.state == Deposit.State.ARREARS],
+        pending_change=pending,
+        claims=list(Claim.objects.filter(fund=fund, claimant=member).order_by("-created_at")),
+    )
+
+
+# --- Claims as a viewer sees them ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    claim: Claim
+    # The claimant's name, or "A member" when they chose not to be named
+    # (the viewer being neither the claimant nor someone who decides).
+    who: str
+    reason: str | None
+    is_own: bool
+    # The viewer may approve or reject it now.
+    can_decide: bool
+    # What the viewer decided, if anything.
+    decided: ClaimApproval | None
+    decisions: list[ClaimApproval]
+    amount: Money | None
+    paid: Money
+    reserved: Money
+
+
+def _sees_all(claim: Claim, viewer: User, coordinator: bool) -> bool:
+    if viewer.pk == claim.claimant_id or coordinator:
+        return True
+    # Peers who decide a claim need to know what they decide.
+    return claim.approval == Claim.Approval.PEERS and claim.state == Claim.State.SUBMITTED
+
+
+def claim_view(*, claim: Claim, viewer: User, coordinator: bool | None = None) -> ClaimView:
+    if coordinator is None:
+        coordinator = is_coordinator(collective_id=claim.collective_id, user=viewer)
+    decisions = list(ClaimApproval.objects.filter(claim=claim).select_related("approver"))
+    everything = _sees_all(claim, viewer, coordinator)
+    named = everything or claim.disclosure != Claim.Disclosure.ANONYMOUS
+    reason_shown = everything or claim.disclosure == Claim.Disclosure.EVERYTHING
+    decided = next((d for d in decisions if d.approver_id == viewer.pk), None)
+    return ClaimView(
+        claim=claim,
+        who=claim.claimant.display_name if named else "A member",
+        reason=claim.reason if reason_shown else None,
+        is_own=viewer.pk == claim.claimant_id,
+        can_decide=(
+            claim.state == Claim.State.SUBMITTED
+            and claim.approval == Claim.Approval.PEERS
+            and viewer.pk != claim.claimant_id
+            and decided is None
+        ),
+        decided=decided,
+        decisions=decisions,
+        amount=(
+            Money.from_minor(claim.amount_minor, claim.currency)
+            if claim.amount_minor is not None
+            else None
+        ),
+        paid=Money.from_minor(claim.paid_minor, claim.currency),
+        reserved=Money.from_minor(claim.reserved_minor, claim.currency),
+    )
+
+
+def claims_for_fund(
+    *, fund: Fund, viewer: User, states: Iterable[str] | None = None, limit: int = 200
+) -> list[ClaimView]:
+    claims = Claim.objects.filter(fund=fund).select_related("claimant", "fund", "invoice")
+    if states is not None:
+        claims = claims.filter(state__in=list(states))
+    coordinator = is_coordinator(collective_id=fund.collective_id, user=viewer)
+    return [
+        claim_view(claim=claim, viewer=viewer, coordinator=coordinator)
+        for claim in claims.order_by("-created_at", "-pk")[:limit]
+    ]
+
+
+def claims_waiting_for(*, user: User) -> list[Claim]:
+    """Claims decided by peers that ``user`` may approve or reject now, in
+    every collective they are an active member of."""
+    collectives = Membership.objects.filter(user=user, state=Membership.State.ACTIVE).values(
+        "collective_id"
+    )
+    return list(
+        Claim.objects.filter(
+            collective_id__in=collectives,
+            state=Claim.State.SUBMITTED,
+            approval=Claim.Approval.PEERS,
+        )
+        .exclude(claimant=user)
+        .exclude(approvals__approver=user)
+        .select_related("fund", "collective", "claimant")
+        .order_by("created_at")
+    )
