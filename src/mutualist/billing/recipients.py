@@ -7,21 +7,35 @@ account a levy is credited to. A code no app has registered (a rule adopted
 before its fund exists) is credited to a plain
 ``Liabilities:Collectives:X:Funds:<Code>:C`` account, so no levy is ever
 lost or refused; the fund can take it over when it arrives.
+
+A member's share of a payment may also be partly sent elsewhere before it
+reaches their payable: apps above billing register *share diverters*
+(``share_diverter_register``), for instance the guarantee fund taking back
+what it advanced on an unpaid invoice, or a member's savings. Billing knows
+nothing of what they are for; it asks each, in order, how much of what is
+left of the member's part it takes and to which account, credits those
+accounts instead of the payable, and records each as a
+``PaymentDiversion``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 
 from mutualist.billing.accounts import member_account, tax_account, treasury_account
 from mutualist.billing.split import MEMBER_PREFIX, TAX, TREASURY
 from mutualist.collectives.models import Collective
+from mutualist.core.money import Money
 from mutualist.ledger.models import Account
 from mutualist.ledger.services import account_name_for, account_open
 from mutualist.members.models import User
+
+if TYPE_CHECKING:
+    from mutualist.billing.models import Invoice
 
 AccountFor = Callable[[Collective, str], Account]
 
@@ -84,4 +98,119 @@ def recipient_account(
     return _unregistered_fund_account(collective, key, currency)
 
 
-__all__ = ["fund_label", "fund_recipient_register", "recipient_account", "tax_account"]
+# --- Share diverters -------------------------------------------------------------------------
+
+MAX_REASON = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Diversion:
+    """Part of a member's share sent to ``account`` instead of their payable,
+    for ``reason`` (a short code: ``guarantee_refill``, ``savings``)."""
+
+    account: Account
+    amount: Money
+    reason: str
+
+
+class ShareDiverter(Protocol):
+    def __call__(self, *, invoice: Invoice, member: User, amount: Money) -> list[Diversion]: ...
+
+
+@dataclass(frozen=True)
+class RegisteredDiverter:
+    name: str
+    fn: ShareDiverter
+    order: int
+
+
+_diverters: dict[str, RegisteredDiverter] = {}
+
+
+def share_diverter_register(name: str, fn: ShareDiverter, *, order: int) -> RegisteredDiverter:
+    """Register ``fn`` to be asked, for each member part of every payment,
+    how much of it goes elsewhere (see ``divert_member_part``). Diverters
+    run by ``order``, then name. Registering the same function again is a
+    no-op; another under a taken name is an error."""
+    existing = _diverters.get(name)
+    if existing is not None:
+        if existing.fn is fn and existing.order == order:
+            return existing
+        raise ImproperlyConfigured(f"The share diverter {name!r} is already registered.")
+    diverter = RegisteredDiverter(name=name, fn=fn, order=order)
+    _diverters[name] = diverter
+    return diverter
+
+
+def share_diverter_unregister(name: str) -> None:
+    """Forget a diverter (for tests that register their own)."""
+    _diverters.pop(name, None)
+
+
+def share_diverters() -> list[RegisteredDiverter]:
+    return sorted(_diverters.values(), key=lambda d: (d.order, d.name))
+
+
+def divert_member_part(*, invoice: Invoice, member: User, amount: Money) -> list[Diversion]:
+    """What of ``member``'s part ``amount`` of a payment on ``invoice`` the
+    registered diverters take, in their order, each seeing what is left
+    after the ones before it. Zero diversions are dropped (no zero
+    postings). Called by ``payment_record`` inside its transaction, under
+    the invoice's row lock, so a diverter may lock and update its own rows.
+
+    A diverter that takes more than is left, a negative amount, another
+    currency or an account of another collective is a programming error
+    (``ValueError``): the payment is refused rather than booked wrongly."""
+    taken: list[Diversion] = []
+    left = amount
+    for diverter in share_diverters():
+        if left.is_zero():
+            break
+        for diversion in diverter.fn(invoice=invoice, member=member, amount=left):
+            if not isinstance(diversion, Diversion) or not isinstance(diversion.amount, Money):
+                raise TypeError(f"The share diverter {diverter.name!r} returns Diversion values.")
+            if diversion.amount.is_zero():
+                continue
+            if diversion.amount.currency != amount.currency:
+                raise ValueError(
+                    f"The share diverter {diverter.name!r} took {diversion.amount} of a part "
+                    f"in {amount.currency}."
+                )
+            if diversion.account.currency != amount.currency:
+                raise ValueError(
+                    f"The share diverter {diverter.name!r} sends {amount.currency} to "
+                    f"{diversion.account.name}, which holds {diversion.account.currency}."
+                )
+            if diversion.account.collective_id != invoice.collective_id:
+                raise ValueError(
+                    f"The share diverter {diverter.name!r} sends money out of the collective's "
+                    "books."
+                )
+            if not 0 < len(diversion.reason) <= MAX_REASON:
+                raise ValueError(
+                    f"The share diverter {diverter.name!r} gives a reason of 1 to "
+                    f"{MAX_REASON} characters."
+                )
+            if diversion.amount.amount < 0 or diversion.amount > left:
+                raise ValueError(
+                    f"The share diverter {diverter.name!r} took {diversion.amount} of the "
+                    f"{left} left of the member's part."
+                )
+            left = left - diversion.amount
+            taken.append(diversion)
+    return taken
+
+
+__all__ = [
+    "Diversion",
+    "RegisteredDiverter",
+    "ShareDiverter",
+    "divert_member_part",
+    "fund_label",
+    "fund_recipient_register",
+    "recipient_account",
+    "share_diverter_register",
+    "share_diverter_unregister",
+    "share_diverters",
+    "tax_account",
+]

@@ -10,7 +10,13 @@ from mutualist.billing.models.invoices import (
     InvoiceLine,
     InvoiceReminder,
 )
-from mutualist.billing.models.payments import Payment, PaymentShare, Payout, PayoutSetting
+from mutualist.billing.models.payments import (
+    Payment,
+    PaymentDiversion,
+    PaymentShare,
+    Payout,
+    PayoutSetting,
+)
 
 __all__ = [
     "BillingSettings",
@@ -20,6 +26,7 @@ __all__ = [
     "InvoiceReminder",
     "InvoicedTime",
     "Payment",
+    "PaymentDiversion",
     "PaymentShare",
     "Payout",
     "PayoutSetting",

@@ -135,6 +135,36 @@ class PaymentShare(models.Model):
         return f"{self.key}: {self.amount_minor} {self.currency}"
 
 
+class PaymentDiversion(models.Model):
+    """Part of a member's share of a payment that a share diverter sent to
+    another account instead of the member's payable (``billing.recipients``):
+    the guarantee fund taking back what it advanced, the member's savings.
+
+    The share itself (``PaymentShare``) stays the member's whole share of
+    the invoice; the payable was credited with what no diverter took. In
+    the invoice's currency, like the share."""
+
+    share = models.ForeignKey(PaymentShare, on_delete=models.PROTECT, related_name="diversions")
+    account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    # A short code the diverter gives: "guarantee_refill", "savings".
+    reason = models.CharField(max_length=40)
+
+    class Meta:
+        ordering = ["share", "pk"]
+        indexes = [models.Index(fields=["reason", "share"], name="billing_diversion_reason")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_minor__gt=0), name="billing_diversion_positive"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="billing_diversion_reason_named"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.amount_minor} {self.currency} of share #{self.share_id}"
+
+
 class PayoutSetting(models.Model):
     """How a member of a collective wants to be paid: the currency, and
     where to (free text the coordinator reads: an account, a wallet)."""

@@ -15,7 +15,11 @@ posts one balanced ledger transaction that
    under (``Dr Invoiced`` for the net part; ``Cr`` the treasury, each fund,
    each member), in proportion to what each is still owed
    (``split.payment_parts``), so that partial payments add up to each
-   recipient's exact share of the whole.
+   recipient's exact share of the whole;
+4. of each member's part, credits what the registered share diverters take
+   (``recipients.divert_member_part``) to their accounts instead of the
+   member's payable, recording each as a ``PaymentDiversion``; the
+   member's ``PaymentShare`` stays their whole share.
 """
 
 from __future__ import annotations
@@ -35,8 +39,8 @@ from mutualist.billing.accounts import (
     invoiced_account,
     receivable_account,
 )
-from mutualist.billing.models import Invoice, Payment, PaymentShare
-from mutualist.billing.recipients import recipient_account
+from mutualist.billing.models import Invoice, Payment, PaymentDiversion, PaymentShare
+from mutualist.billing.recipients import Diversion, divert_member_part, recipient_account
 from mutualist.billing.services._common import rate_text, require_coordinator, text_clean
 from mutualist.billing.services.issue import invoice_member_weights
 from mutualist.billing.split import (
@@ -407,6 +411,7 @@ def _post(
         if line.member is not None
     }
     accounts: dict[str, Account | None] = {}
+    diverted: dict[str, list[Diversion]] = {}
     net = 0
     for part in parts:
         if part.key == TAX:
@@ -414,8 +419,21 @@ def _post(
         account = recipient_account(collective, part.key, currency, members=members)
         accounts[part.key] = account
         assert account is not None  # noqa: S101 -- only tax has none
-        lines.append(Line(account, -part.amount))
         net += part.amount.minor_units
+        rest = part.amount
+        if part.key.startswith(MEMBER_PREFIX):
+            # Some of a member's part may go elsewhere first (a guarantee
+            # fund taking back its advance, savings): under this invoice's
+            # row lock, in this transaction, so it is booked once or not at all.
+            member = members[int(part.key.removeprefix(MEMBER_PREFIX))]
+            taken = divert_member_part(invoice=invoice, member=member, amount=part.amount)
+            if taken:
+                diverted[part.key] = taken
+            for diversion in taken:
+                lines.append(Line(diversion.account, -diversion.amount))
+                rest = rest - diversion.amount
+        if not rest.is_zero():
+            lines.append(Line(account, -rest))
     if net:
         lines.append(Line(invoiced_account(collective, currency), Money.from_minor(net, currency)))
     memo = f"Payment from {client.name} for {invoice.number}"
@@ -465,7 +483,7 @@ def _post(
             code="idempotency_key_reused",
             field="idempotency_key",
         ) from None
-    PaymentShare.objects.bulk_create(
+    shares = PaymentShare.objects.bulk_create(
         [
             PaymentShare(
                 payment=payment,
@@ -484,6 +502,25 @@ def _post(
             for part in parts
         ]
     )
+    if diverted:
+        # The share stays the member's whole share of the invoice; each
+        # diversion says where part of it went instead of their payable.
+        share_ids = {share.key: share.pk for share in shares}
+        if None in share_ids.values():  # a database that returns no ids from a bulk insert
+            share_ids = dict(PaymentShare.objects.filter(payment=payment).values_list("key", "pk"))
+        PaymentDiversion.objects.bulk_create(
+            [
+                PaymentDiversion(
+                    share_id=share_ids[key],
+                    account=diversion.account,
+                    amount_minor=diversion.amount.minor_units,
+                    currency=diversion.amount.currency,
+                    reason=diversion.reason,
+                )
+                for key, taken in diverted.items()
+                for diversion in taken
+            ]
+        )
     return payment
 
 
