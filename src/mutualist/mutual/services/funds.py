@@ -217,6 +217,20 @@ def rule_change_validate(
             code="fund_not_found",
             field="fund",
         )
+    # Each proposal carries the whole new rules, computed from the newest
+    # version: two open at once would each silently undo the other's change.
+    if Proposal.objects.filter(
+        collective=collective,
+        kind=Proposal.Kind.FUND_RULE_CHANGE,
+        state=Proposal.State.OPEN,
+        payload__fund=kind,
+    ).exists():
+        raise Conflict(
+            f"The members are already voting on rules for the {KIND_NAMES[kind].lower()} fund; "
+            "propose yours once that vote has closed.",
+            code="rules_vote_open",
+            field="fund",
+        )
     raw_date = payload.get("effective_from")
     try:
         effective_from = dt.date.fromisoformat(str(raw_date))
