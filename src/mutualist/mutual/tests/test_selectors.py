@@ -1,0 +1,138 @@
+"""What members see of a fund: its money, its runway, their own figures,
+and others' claims only as far as the claimant chose."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.http import Http404
+
+from mutualist.core.money import Money
+from mutualist.mutual.models import Claim, Fund
+from mutualist.mutual.selectors import (
+    claim_get_for_user,
+    claim_view,
+    claims_for_fund,
+    claims_waiting_for,
+    fund_get_for_user,
+    fund_list_for_user,
+    fund_overview,
+    member_statement,
+)
+from mutualist.mutual.services.claims import claim_approve
+from mutualist.mutual.tests.helpers import NOW, add_member, fund_active
+from mutualist.mutual.tests.test_claims import fill, gap_claim
+from mutualist.testing import Cast
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _now(time_machine: Any) -> None:
+    time_machine.move_to(NOW, tick=False)
+
+
+@pytest.fixture
+def gap(cast: Cast) -> Fund:
+    return fund_active(
+        cast.collective_a,
+        "income_gap",
+        {"approvals_needed": 1},
+        created_by=cast.ana,
+        effective_from=dt.date(2026, 9, 1),
+    )
+
+
+def test_outsiders_see_no_fund_and_no_claim(cast: Cast, gap: Fund) -> None:
+    claim = gap_claim(gap, cast.ben, "100")
+    for outsider in (cast.carla, cast.olga):
+        with pytest.raises(Http404):
+            fund_get_for_user(user=outsider, slug="manila-va", kind="income_gap")
+        with pytest.raises(Http404):
+            claim_get_for_user(user=outsider, slug="manila-va", claim_id=claim.pk)
+        with pytest.raises(Http404):
+            fund_list_for_user(user=outsider, slug="manila-va")
+    with pytest.raises(Http404):
+        fund_get_for_user(user=cast.ben, slug="manila-va", kind="savings")
+    with pytest.raises(Http404):
+        claim_get_for_user(user=cast.ben, slug="manila-va", claim_id=2**63)
+    assert fund_get_for_user(user=cast.ben, slug="manila-va", kind="income_gap") == gap
+
+
+def test_the_overview_adds_up_money_reserved_free_and_runway(cast: Cast, gap: Fund) -> None:
+    # Given 1,000.00 in, one claim of 300.00 paid and one of 900.00 waiting for money
+    fill(gap, "1000", "a")
+    paid = gap_claim(gap, cast.ben, "300")
+    claim_approve(claim=paid, approver=cast.ana)
+    cleo = add_member(cast.collective_a, "cleo@example.com", "Cleo")
+    waiting = gap_claim(gap, cleo, "900")
+    claim_approve(claim=waiting, approver=cast.ana)
+    overview = fund_overview(fund=gap, today=NOW.date())
+    assert overview.balances == [Money("700", "PHP")]
+    assert overview.reserved == [Money("0", "PHP")]
+    assert overview.available == [Money("700", "PHP")]
+    assert overview.obligations == Money("900", "PHP")
+    assert overview.money_in == [Money("1000", "PHP")]
+    assert overview.paid_out == [Money("300", "PHP")]
+    # Rules since September: three months (September to November), 100.00 a month.
+    assert overview.monthly_claim_rate == Money("100", "PHP")
+    assert overview.runway_months == Decimal("7.0")
+    assert overview.claims_waiting == 1
+    assert overview.rules is not None and overview.rules.version == 1
+
+
+def test_no_claims_paid_means_no_runway_figure(cast: Cast, gap: Fund) -> None:
+    fill(gap, "1000", "a")
+    assert fund_overview(fund=gap, today=NOW.date()).runway_months is None
+
+
+def test_an_anonymous_claim_hides_name_and_reason_once_decided(cast: Cast, gap: Fund) -> None:
+    fill(gap, "1000", "a")
+    cleo = add_member(cast.collective_a, "cleo@example.com", "Cleo")
+    claim = gap_claim(gap, cast.ben, "100", disclosure="anonymous", reason="Hospital bills")
+    # A peer deciding it sees everything, the claimant too.
+    for viewer in (cleo, cast.ben):
+        seen = claim_view(claim=claim, viewer=viewer)
+        assert (seen.who, seen.reason) == (
+            "Ben",
+            "Hospital bills",
+        ) or seen.who == cast.ben.display_name
+    assert claim_view(claim=claim, viewer=cleo).can_decide
+    assert not claim_view(claim=claim, viewer=cast.ben).can_decide
+    claim_approve(claim=claim, approver=cast.ana)
+    claim.refresh_from_db()
+    seen = claim_view(claim=claim, viewer=cleo)
+    assert (seen.who, seen.reason) == ("A member", None)
+    coordinator = claim_view(claim=claim, viewer=cast.ana)
+    assert coordinator.who == cast.ben.display_name
+    listed = claims_for_fund(fund=gap, viewer=cleo)
+    assert [(c.who, c.reason) for c in listed] == [("A member", None)]
+
+
+def test_a_named_claim_without_its_reason(cast: Cast, gap: Fund) -> None:
+    cleo = add_member(cast.collective_a, "cleo@example.com", "Cleo")
+    claim = gap_claim(gap, cast.ben, "100", disclosure="name_only", reason="Private")
+    Claim.objects.filter(pk=claim.pk).update(state="rejected")
+    claim.refresh_from_db()
+    seen = claim_view(claim=claim, viewer=cleo)
+    assert (seen.who, seen.reason) == (cast.ben.display_name, None)
+
+
+def test_claims_waiting_for_a_peer(cast: Cast, gap: Fund) -> None:
+    claim = gap_claim(gap, cast.ben, "100")
+    assert claims_waiting_for(user=cast.ana) == [claim]
+    assert claims_waiting_for(user=cast.ben) == []
+    assert claims_waiting_for(user=cast.carla) == []
+
+
+def test_a_member_sees_what_they_received(cast: Cast, gap: Fund) -> None:
+    fill(gap, "1000", "a")
+    claim = gap_claim(gap, cast.ben, "300")
+    claim_approve(claim=claim, approver=cast.ana)
+    statement = member_statement(fund=gap, member=cast.ben)
+    assert statement.received == [Money("300", "PHP")]
+    assert statement.claims == [Claim.objects.get(pk=claim.pk)]
+    assert member_statement(fund=gap, member=cast.ana).received == []
