@@ -136,3 +136,32 @@ def test_a_member_sees_what_they_received(cast: Cast, gap: Fund) -> None:
     assert statement.received == [Money("300", "PHP")]
     assert statement.claims == [Claim.objects.get(pk=claim.pk)]
     assert member_statement(fund=gap, member=cast.ana).received == []
+
+
+def test_a_members_part_of_the_levies_follows_their_share_of_each_payment(
+    cast: Cast, billed: Any, time_machine: Any
+) -> None:
+    from mutualist.collectives.services import bylaws_enact
+    from mutualist.mutual.accounts import balance_minor, pool_account
+    from mutualist.testing import BILLING_NOW, billing_issued, billing_pay, ledger_checked
+
+    guarantee = fund_active(cast.collective_a, "guarantee", created_by=cast.ana)
+    bylaws_enact(
+        collective=cast.collective_a,
+        created_by=cast.ana,
+        effective_from=dt.date(2026, 11, 28),
+        shares={"treasury": "10", "guarantee": "5"},
+        admission_rule="coordinator",
+        member_share_basis="bill",
+    )
+    time_machine.move_to(dt.datetime.fromisoformat(BILLING_NOW), tick=False)
+    # 350.00 AUD net: 35.00 treasury, 17.50 levy, 297.50 to Ana (250) and Ben (100) by weight.
+    invoice = billing_issued(billed)
+    billing_pay(invoice, "385 AUD", "levy")
+    assert balance_minor(pool_account(cast.collective_a, "guarantee", "AUD")) == 1750
+    assert member_statement(fund=guarantee, member=cast.ana).paid_in == [Money("12.50", "AUD")]
+    assert member_statement(fund=guarantee, member=cast.ben).paid_in == [Money("5.00", "AUD")]
+    overview = fund_overview(fund=guarantee)
+    assert overview.balances == [Money("17.50", "AUD")]
+    assert overview.money_in == [Money("17.50", "AUD")]
+    ledger_checked()
