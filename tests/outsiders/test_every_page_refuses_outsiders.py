@@ -37,6 +37,7 @@ from tests.outsiders.governance_world import (
     governance_snapshot,
     governance_world,
 )
+from tests.outsiders.mutual_world import MUTUAL_PRIVATE, mutual_snapshot, mutual_world
 from tests.outsiders.work_world import WORK_PRIVATE, work_snapshot, work_world
 
 LOGIN = "login"  # a redirect to the login page
@@ -191,6 +192,24 @@ EXPECTED: dict[str, tuple[int | str, int | str, int | str, int | str]] = {
     "governance:withdraw": (LOGIN, LOGIN, 404, 404),  # GET: the confirmation step
     "governance:proxies": (LOGIN, LOGIN, 404, 404),
     "governance:proxy_revoke": (LOGIN, LOGIN, 405, 404),
+    # mutual funds: a collective's funds, claims and agreements for its
+    # active members only (setting a fund up for coordinators); the income-gap
+    # fund and Ben's claim on it, Ben's sick-pay tier change and Harbour's
+    # agreement (mutual_world)
+    "mutual:funds": (LOGIN, LOGIN, 404, 405),
+    "mutual:fund": (LOGIN, LOGIN, 404, 405),
+    "mutual:fund_setup": (LOGIN, LOGIN, 404, 404),
+    "mutual:fund_rules": (LOGIN, LOGIN, 404, 404),
+    "mutual:claim_new": (LOGIN, LOGIN, 404, 404),
+    "mutual:claim": (LOGIN, LOGIN, 404, 405),
+    "mutual:claim_decide": (LOGIN, LOGIN, 405, 404),
+    "mutual:claim_withdraw": (LOGIN, LOGIN, 405, 404),
+    "mutual:claim_end": (LOGIN, LOGIN, 405, 404),
+    "mutual:sick_pay_join": (LOGIN, LOGIN, 405, 404),
+    "mutual:sick_pay_change": (LOGIN, LOGIN, 405, 404),
+    "mutual:sick_pay_change_cancel": (LOGIN, LOGIN, 405, 404),
+    "mutual:agreements": (LOGIN, LOGIN, 404, 404),
+    "mutual:agreement_remove": (LOGIN, LOGIN, 405, 404),
 }
 
 
@@ -233,6 +252,7 @@ def world(cast) -> dict[str, Any]:
     draft = {"pk": billing["invoice_id"]}
     governance = governance_world(cast)
     proposal = {"proposal_id": governance["proposal_id"]}
+    mutual = mutual_world(cast, work["work"].harbour)
     by_name = {
         **work["by_name"],
         "billing:invoice": issued,
@@ -249,6 +269,7 @@ def world(cast) -> dict[str, Any]:
         "governance:vote": proposal,
         "governance:withdraw": proposal,
         "governance:proxy_revoke": {"delegation_id": governance["delegation_id"]},
+        **mutual,
     }
     return {
         **work,
@@ -300,6 +321,7 @@ def snapshot(outsider: User) -> dict[str, Any]:
         **work_snapshot(outsider),
         **billing_snapshot(outsider),
         **governance_snapshot(),
+        **mutual_snapshot(),
     }
 
 
@@ -317,6 +339,7 @@ PRIVATE = (
     *WORK_PRIVATE,
     *BILLING_PRIVATE,
     *GOVERNANCE_PRIVATE,
+    *MUTUAL_PRIVATE,
 )
 
 

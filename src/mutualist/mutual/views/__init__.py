@@ -1,0 +1,34 @@
+"""The funds pages: a collective's funds, a fund's page, setting a fund up
+and proposing its rules, claims of each kind, a claim's page with its
+decision, taking part in the sick-pay fund, and the guarantee's client
+agreements.
+
+Thin views: a permission-scoped selector (404 for anyone who is not an
+active member of the collective), a form, one service call in one durable
+transaction, then a redirect with a message, or the page again with the
+service's refusal on the field it names.
+"""
+
+from __future__ import annotations
+
+from mutualist.mutual.views.agreements import agreement_remove, agreements
+from mutualist.mutual.views.claims import claim, claim_decide, claim_end, claim_new, claim_withdraw
+from mutualist.mutual.views.funds import fund, fund_rules, fund_setup_view, funds
+from mutualist.mutual.views.sick_pay import sick_pay_change, sick_pay_change_cancel, sick_pay_join
+
+__all__ = [
+    "agreement_remove",
+    "agreements",
+    "claim",
+    "claim_decide",
+    "claim_end",
+    "claim_new",
+    "claim_withdraw",
+    "fund",
+    "fund_rules",
+    "fund_setup_view",
+    "funds",
+    "sick_pay_change",
+    "sick_pay_change_cancel",
+    "sick_pay_join",
+]
