@@ -26,6 +26,11 @@ from mutualist.mutual.services.funds import (
     rule_change_validate,
     rule_changes_described,
 )
+from mutualist.mutual.services.guarantee import (
+    write_off_apply,
+    write_off_describe,
+    write_off_validate,
+)
 
 # --- Fund rule change --------------------------------------------------------------------
 
@@ -178,20 +183,11 @@ CLAIM_APPROVAL = KindHandler(
 def register_all() -> None:
     register(FUND_RULE_CHANGE)
     register(CLAIM_APPROVAL)
-    import importlib
-
-    try:  # TEMPORARY while the guarantee is being built
-        guarantee = importlib.import_module("mutualist.mutual.services.guarantee")
-    except ModuleNotFoundError:
-        return
-    write_off_validate = getattr(guarantee, "write_off_validate", None)
-    write_off_apply = getattr(guarantee, "write_off_apply", None)
-    if write_off_validate is not None and write_off_apply is not None:
-        register(
-            KindHandler(
-                kind=Proposal.Kind.WRITE_OFF,
-                validate=write_off_validate,
-                on_passed=write_off_apply,
-                describe=getattr(guarantee, "write_off_describe", lambda proposal: []),
-            )
+    register(
+        KindHandler(
+            kind=Proposal.Kind.WRITE_OFF,
+            validate=write_off_validate,
+            on_passed=write_off_apply,
+            describe=write_off_describe,
         )
+    )

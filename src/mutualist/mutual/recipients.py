@@ -53,12 +53,7 @@ def register_all() -> None:
     )
     fund_recipient_register("income_gap", label="Income-gap fund", account_for=_income_gap_pool)
     payout_kind_register("income_gap", source=_pool_source, plan=_top_up_plan)
-    import importlib
+    from mutualist.mutual.services import guarantee, savings
 
-    for name in ("guarantee", "savings"):
-        try:
-            module = importlib.import_module(f"mutualist.mutual.services.{name}")
-        except ModuleNotFoundError:  # TEMPORARY while the kind is being built
-            continue
-        if hasattr(module, "register"):
-            module.register()
+    guarantee.register()
+    savings.register()
