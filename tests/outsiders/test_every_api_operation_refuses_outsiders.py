@@ -62,6 +62,13 @@ from tests.outsiders.governance_world import (
     governance_snapshot,
     governance_world,
 )
+from tests.outsiders.mutual_api_world import (
+    MUTUAL_API_PATH_VALUES,
+    MUTUAL_API_PRIVATE,
+    mutual_api_bodies,
+    mutual_api_snapshot,
+    mutual_api_world,
+)
 from tests.outsiders.work_world import WORK_PRIVATE, work_bodies, work_snapshot, work_world
 
 PROBLEM = "application/problem+json"
@@ -225,6 +232,33 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "GET /api/v1/collectives/{slug}/proxies": (401, 404),
     "POST /api/v1/collectives/{slug}/proxies": (401, 404),
     "POST /api/v1/proxies/{delegation_id}/revoke": (401, 404),
+    # mutual funds: A's funds, rules, claims, participation, agreements and
+    # eligibility are 404 (the bodies below would set a fund up, propose
+    # rules, claim, join, and record an agreement for a member of A)
+    "GET /api/v1/collectives/{slug}/funds": (401, 404),
+    "GET /api/v1/collectives/{slug}/funds/{kind}": (401, 404),
+    "GET /api/v1/collectives/{slug}/funds/{kind}/rules": (401, 404),
+    "POST /api/v1/collectives/{slug}/funds/{kind}/rules": (401, 404),
+    "POST /api/v1/collectives/{slug}/funds/{kind}/setup": (401, 404),
+    "GET /api/v1/collectives/{slug}/funds/{kind}/me": (401, 404),
+    "GET /api/v1/collectives/{slug}/funds/{kind}/claims": (401, 404),
+    "POST /api/v1/collectives/{slug}/funds/{kind}/claims": (401, 404),
+    "GET /api/v1/collectives/{slug}/claims/{claim_id}": (401, 404),
+    "POST /api/v1/collectives/{slug}/claims/{claim_id}/approve": (401, 404),
+    "POST /api/v1/collectives/{slug}/claims/{claim_id}/reject": (401, 404),
+    "POST /api/v1/collectives/{slug}/claims/{claim_id}/withdraw": (401, 404),
+    "POST /api/v1/collectives/{slug}/claims/{claim_id}/end": (401, 404),
+    "POST /api/v1/collectives/{slug}/funds/sick_pay/participation": (401, 404),
+    "POST /api/v1/collectives/{slug}/funds/sick_pay/participation/changes": (401, 404),
+    "DELETE /api/v1/collectives/{slug}/funds/sick_pay/participation/changes/{change_id}": (
+        401,
+        404,
+    ),
+    "GET /api/v1/collectives/{slug}/funds/guarantee/agreements": (401, 404),
+    "POST /api/v1/collectives/{slug}/funds/guarantee/agreements": (401, 404),
+    "DELETE /api/v1/collectives/{slug}/funds/guarantee/agreements/{agreement_id}": (401, 404),
+    "GET /api/v1/collectives/{slug}/funds/guarantee/eligibility/{invoice_id}": (401, 404),
+    "GET /api/v1/collectives/{slug}/funds/income_gap/eligibility": (401, 404),
 }
 
 
@@ -234,6 +268,7 @@ def bodies(world: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {
         **work_bodies(world),
         **billing_bodies(world),
+        **mutual_api_bodies(),
         "PUT /api/v1/collectives/{slug}": {"name": "Taken over", "is_remote": True},
         "PATCH /api/v1/collectives/{slug}": {"name": "Taken over"},
         "POST /api/v1/collectives/{slug}/proposals": {
@@ -287,6 +322,7 @@ PATH_VALUES: dict[str, dict[str, str]] = {
         "account_id": "bank_id"
     },
     **BILLING_PATH_VALUES,
+    **MUTUAL_API_PATH_VALUES,
 }
 
 
@@ -321,6 +357,7 @@ def world(cast) -> dict[str, Any]:
         **work,
         **billing_world(work["work"]),
         **governance_world(cast),
+        **mutual_api_world(cast, client=work["work"].harbour),
         "slug": cast.collective_a.slug,
         "handle": cast.ben.profile.handle,
         "membership_id": ben_membership.pk,
@@ -386,6 +423,7 @@ def snapshot(outsider: User) -> dict[str, Any]:
         **work_snapshot(outsider),
         **billing_snapshot(outsider),
         **governance_snapshot(),
+        **mutual_api_snapshot(),
     }
 
 
@@ -403,6 +441,7 @@ PRIVATE = (
     *WORK_PRIVATE,
     *BILLING_PRIVATE,
     *GOVERNANCE_PRIVATE,
+    *MUTUAL_API_PRIVATE,
 )
 
 

@@ -25,6 +25,7 @@ from mutualist.api.routers.governance import router as governance_router
 from mutualist.api.routers.invitations import router as invitations_router
 from mutualist.api.routers.ledger import router as ledger_router
 from mutualist.api.routers.members import router as members_router
+from mutualist.api.routers.mutual import router as mutual_router
 from mutualist.api.routers.tokens import router as tokens_router
 from mutualist.api.routers.work_calendar import router as work_calendar_router
 from mutualist.api.routers.work_clients import router as work_clients_router
@@ -96,3 +97,4 @@ api.add_router("", billing_payouts_router)
 api.add_router("", billing_settings_router)
 api.add_router("", billing_reports_router)
 api.add_router("", governance_router)
+api.add_router("", mutual_router)
