@@ -401,7 +401,11 @@ def guarantee_claim_submit(
     with transaction.atomic():
         # A payment, a payout or a second claim on this invoice waits: the
         # shares read below stay as they are until the claim is made.
-        locked = Invoice.objects.select_for_update().select_related("client").get(pk=invoice.pk)
+        locked = (
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("client")
+            .get(pk=invoice.pk)
+        )
         key = f"{MEMBER_PREFIX}{claimant.pk}"
         if locked.kind != Invoice.Kind.INVOICE or not any(
             t.key == key and t.amount.minor_units > 0 for t in invoice_targets(locked)
@@ -692,7 +696,7 @@ def write_off_apply(proposal: Proposal) -> str:
         # the order a payout takes them.
         Fund.objects.select_for_update().get(pk=claim.fund_id)
         locked = (
-            Claim.objects.select_for_update()
+            Claim.objects.select_for_update(of=("self",))
             .select_related("fund", "rules", "invoice")
             .get(pk=claim.pk)
         )
