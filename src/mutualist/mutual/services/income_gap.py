@@ -388,7 +388,9 @@ def income_gap_claim_submit(
         )
     on = timezone.localdate()
     if not isinstance(period, dt.date) or isinstance(period, dt.datetime):
-        raise ValidationFailed("The period is a month's first day.", code="invalid_period")
+        raise ValidationFailed(
+            "The period is a month's first day.", code="invalid_period", field="period"
+        )
     try:
         with transaction.atomic():
             # The fund's row lock (the first lock of every claims path):
@@ -424,7 +426,8 @@ def income_gap_claim_submit(
     except IntegrityError as error:
         # Two claims for the same month at the same moment: the database's
         # rule (mutual_claim_period_once) refuses the second.
-        if "mutual_claim_period_once" in str(error) or "period" in str(error):
+        text = str(error)
+        if "mutual_claim_period_once" in text or "mutual_claim.period" in text:
             raise _claim_exists(period) from None
         raise
 
