@@ -15,7 +15,7 @@ from mutualist.collectives.selectors import collective_get_for_member
 from mutualist.core.money import Money
 from mutualist.members.models import User
 from mutualist.mutual.forms import ChangeForm, DecideForm, JoinForm, SickEndForm, tier_choices
-from mutualist.mutual.models import Claim, ClaimApproval, Fund, FundRules
+from mutualist.mutual.models import Claim, ClaimApproval, Fund, FundRules, Participation
 from mutualist.mutual.rules import SickPayRules, rules_for
 from mutualist.mutual.selectors import (
     PER_MEMBER,
@@ -122,7 +122,7 @@ def fund_context(
     in_force = overview.rules
     upcoming = overview.upcoming_rules
     participation = statement.participation
-    taking_part = participation is not None and participation.state == participation.State.ACTIVE
+    taking_part = participation is not None and participation.state == Participation.State.ACTIVE
     active = fund.state == Fund.State.ACTIVE and in_force is not None
     context: dict[str, Any] = {
         "collective": fund.collective,
@@ -176,9 +176,10 @@ def fund_context(
         context["change_months"] = ", ".join(
             f"{dt.date(2000, m, 1):%B}" for m in typed.change_months
         )
-        if active and not taking_part:
+        # A refused form is shown again, whatever the member's place now.
+        if join_form is not None or (active and not taking_part):
             context["join_form"] = join_form or JoinForm(tiers=tiers)
-        if active and taking_part and statement.pending_change is None:
+        if change_form is not None or (active and taking_part and statement.pending_change is None):
             context["change_form"] = change_form or ChangeForm(
                 tiers=tiers, dates=set_dates(typed, today)
             )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,6 +34,10 @@ def agreements(request: HttpRequest, slug: str) -> HttpResponse:
     fund = fund_get_for_user(user=user, slug=slug, kind=KIND)
     collective = fund.collective
     membership = membership_in(user, fund)
+    if request.method == "POST" and not membership.is_coordinator:
+        # Said before the form is read: a member is not asked to fix fields
+        # of a form only coordinators may send (the service says so again).
+        raise DjangoPermissionDenied("Only a coordinator records client agreements.")
     clients = list(collective_client_list(collective=collective))
     recorded = list(
         ClientAgreement.objects.filter(collective=collective)

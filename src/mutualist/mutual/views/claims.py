@@ -36,10 +36,10 @@ from mutualist.mutual.forms import (
     SickEndForm,
     form_error,
 )
-from mutualist.mutual.models import Claim, Fund
+from mutualist.mutual.models import Claim, Fund, Participation
 from mutualist.mutual.selectors import claim_get_for_user, fund_get_for_user, member_statement
 from mutualist.mutual.services import claims as claim_services
-from mutualist.mutual.services import guarantee, income_gap, sick_pay
+from mutualist.mutual.services import guarantee, income_gap, savings, sick_pay
 from mutualist.mutual.views._common import TEMPLATES, claim_context, day
 
 
@@ -222,7 +222,7 @@ def _sick_page(request: HttpRequest, fund: Fund, user: User) -> ClaimPage:
     statement = member_statement(fund=fund, member=user)
     taking_part = (
         statement.participation is not None
-        and statement.participation.state == statement.participation.State.ACTIVE
+        and statement.participation.state == Participation.State.ACTIVE
     )
 
     def submit() -> Claim:
@@ -286,8 +286,6 @@ def _income_gap_page(request: HttpRequest, fund: Fund, user: User) -> ClaimPage:
 
 
 def _savings_page(request: HttpRequest, fund: Fund, user: User) -> ClaimPage:
-    from mutualist.mutual.services import savings
-
     statement = member_statement(fund=fund, member=user)
     held = [money for money in statement.own_balance if money.amount > 0]
     form = SavingsWithdrawForm(
