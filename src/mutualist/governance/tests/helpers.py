@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.utils import timezone
 
 from mutualist.collectives.models import Collective, Membership
+from mutualist.governance import kinds
+from mutualist.governance.kinds import KindHandler
 from mutualist.governance.models import Delegation, Proposal, Vote
 from mutualist.governance.services import proposal_create
 from mutualist.members.models import User
@@ -50,3 +54,21 @@ def snapshot() -> dict[str, Any]:
         "votes": list(Vote.objects.order_by("pk").values()),
         "delegations": list(Delegation.objects.order_by("pk").values()),
     }
+
+
+@contextmanager
+def kind_handled_by(kind: str, handler: KindHandler | None) -> Iterator[None]:
+    """Within the block, ``kind`` is handled by ``handler`` (or by nothing,
+    with None) instead of the handler the project registers for it (the
+    funds register ``fund_rule_change``, ``claim_approval`` and
+    ``write_off``); the project's handler is back afterwards."""
+    registered = kinds.handler_for(kind)
+    kinds.unregister(kind)
+    try:
+        if handler is not None:
+            kinds.register(handler)
+        yield
+    finally:
+        kinds.unregister(kind)
+        if registered is not None:
+            kinds.register(registered)

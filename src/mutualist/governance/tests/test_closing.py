@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from mutualist.core.errors import Conflict
-from mutualist.governance.kinds import KindHandler, register, unregister
+from mutualist.governance.kinds import KindHandler
 from mutualist.governance.models import Proposal, Vote
 from mutualist.governance.services import (
     proposal_close,
@@ -21,7 +21,7 @@ from mutualist.governance.services import (
     vote_cast,
     vote_retract,
 )
-from mutualist.governance.tests.helpers import NOW, add_member, general
+from mutualist.governance.tests.helpers import NOW, add_member, general, kind_handled_by
 
 CLOSES = NOW + dt.timedelta(days=3)
 
@@ -33,8 +33,8 @@ def _frozen(time_machine):
 
 @pytest.fixture
 def counting_kind():
-    """A kind of our own ("write_off", not registered by this app) that counts
-    how often its outcome is applied, and can be made to refuse or crash."""
+    """A handler of our own for "write_off" (in place of the funds' one) that
+    counts how often its outcome is applied, and can be made to refuse or crash."""
     calls: list[tuple[str, int]] = []
     behaviour = {"raise": None}
 
@@ -49,16 +49,11 @@ def counting_kind():
         calls.append((proposal.outcome, proposal.pk))
         return "Nothing written off."
 
-    register(
-        KindHandler(
-            kind="write_off",
-            validate=lambda draft: {},
-            on_passed=on_passed,
-            on_rejected=on_rejected,
-        )
+    handler = KindHandler(
+        kind="write_off", validate=lambda draft: {}, on_passed=on_passed, on_rejected=on_rejected
     )
-    yield calls, behaviour
-    unregister("write_off")
+    with kind_handled_by("write_off", handler):
+        yield calls, behaviour
 
 
 def test_a_proposal_closes_at_its_deadline_and_not_before(cast, time_machine):
@@ -220,14 +215,14 @@ def test_a_crashing_handler_leaves_its_proposal_open_and_the_others_still_close(
 
 
 def test_a_kind_without_a_handler_is_closed_and_recorded_only(cast, time_machine):
-    register(KindHandler(kind="claim_approval", validate=lambda draft: {}))
-    try:
+    with kind_handled_by(
+        "claim_approval", KindHandler(kind="claim_approval", validate=lambda draft: {})
+    ):
         proposal = general(cast, kind="claim_approval", closes_at=CLOSES)
-    finally:
-        unregister("claim_approval")
     time_machine.move_to(CLOSES, tick=False)
 
-    assert proposals_close_due() == 1
+    with kind_handled_by("claim_approval", None):
+        assert proposals_close_due() == 1
 
     proposal.refresh_from_db()
     assert proposal.state == "closed"

@@ -28,7 +28,7 @@ from mutualist.governance.services import (
     proposal_create,
     vote_cast,
 )
-from mutualist.governance.tests.helpers import NOW, general, snapshot
+from mutualist.governance.tests.helpers import NOW, general, kind_handled_by, snapshot
 from mutualist.members.models import User
 
 CLOSES = NOW + dt.timedelta(days=3)
@@ -54,26 +54,34 @@ def close_with(
 # --- The registry ------------------------------------------------------------------------------
 
 
-def test_the_builtin_kinds_are_registered_and_the_funds_kinds_not_yet():
-    assert available_kinds() == ["admission", "bylaws_change", "general"]
+def test_the_builtin_kinds_and_the_funds_kinds_are_registered():
+    assert sorted(available_kinds()) == [
+        "admission",
+        "bylaws_change",
+        "claim_approval",
+        "fund_rule_change",
+        "general",
+        "write_off",
+    ]
     assert handler_for("general") is GENERAL
-    assert handler_for("claim_approval") is None
+    assert handler_for("claim_approval") is not None
 
 
 def test_a_kind_registered_for_a_test_can_be_proposed_and_unregistered(cast):
     handler = KindHandler(kind="fund_rule_change", validate=lambda draft: {"checked": True})
-    assert register(handler) is handler
-    try:
+    funds_handler = handler_for("fund_rule_change")
+    with kind_handled_by("fund_rule_change", None):
+        assert register(handler) is handler
         assert register(handler) is handler  # the same again is a no-op
         assert "fund_rule_change" in available_kinds()
         proposal = general(cast, kind="fund_rule_change", payload={"raw": 1})
         assert proposal.payload == {"checked": True}
-    finally:
         unregister("fund_rule_change")
-    assert "fund_rule_change" not in available_kinds()
-    with pytest.raises(ValidationFailed) as refused:
-        general(cast, kind="fund_rule_change")
-    assert refused.value.code == "kind_unavailable"
+        assert "fund_rule_change" not in available_kinds()
+        with pytest.raises(ValidationFailed) as refused:
+            general(cast, kind="fund_rule_change")
+        assert refused.value.code == "kind_unavailable"
+    assert handler_for("fund_rule_change") is funds_handler
 
 
 def test_registering_a_different_handler_for_a_taken_kind_is_refused():

@@ -9,11 +9,11 @@ import pytest
 
 from mutualist.collectives.models import Membership
 from mutualist.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from mutualist.governance.kinds import KindHandler, register, unregister
+from mutualist.governance.kinds import KindHandler
 from mutualist.governance.markdown import BODY_MAX
 from mutualist.governance.models import Proposal
 from mutualist.governance.services import proposal_withdraw, vote_cast
-from mutualist.governance.tests.helpers import NOW, general, snapshot
+from mutualist.governance.tests.helpers import NOW, general, kind_handled_by, snapshot
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +56,8 @@ def test_a_rolled_back_creation_mails_no_one(cast, mailoutbox, django_capture_on
 
 
 REFUSALS = [
-    ({"kind": "claim_approval"}, ValidationFailed, "kind_unavailable", "kind"),
+    # Claims open their own approval votes; members do not.
+    ({"kind": "claim_approval"}, ValidationFailed, "kind_not_proposable", "kind"),
     ({"kind": "lottery"}, ValidationFailed, "invalid_kind", "kind"),
     ({"title": "   "}, ValidationFailed, "title_required", "title"),
     ({"title": "x" * 201}, ValidationFailed, "title_too_long", "title"),
@@ -141,15 +142,19 @@ def test_a_member_who_left_or_whose_account_was_closed_cannot_propose(cast):
 
 def test_a_kind_opened_only_by_the_system_cannot_be_proposed_by_a_member(cast):
     handler = KindHandler(kind="write_off", validate=lambda draft: {}, members_may_propose=False)
-    register(handler)
-    try:
+    with kind_handled_by("write_off", handler):
         with pytest.raises(ValidationFailed) as refused:
             general(cast, kind="write_off")
         assert refused.value.code == "kind_not_proposable"
         assert Proposal.objects.count() == 0
         assert general(cast, kind="write_off", system=True).kind == "write_off"
-    finally:
-        unregister("write_off")
+
+
+def test_a_kind_with_no_handler_cannot_be_proposed(cast):
+    with kind_handled_by("write_off", None), pytest.raises(ValidationFailed) as refused:
+        general(cast, kind="write_off")
+    assert refused.value.code == "kind_unavailable"
+    assert Proposal.objects.count() == 0
 
 
 def test_a_closing_time_exactly_a_year_and_a_day_ahead_is_accepted(cast):

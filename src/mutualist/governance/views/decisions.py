@@ -155,10 +155,18 @@ def _applications_waiting(collective: Collective, user: User) -> list[Membership
     return [m for m in waiting if m.pk not in voting_on]
 
 
+# The kinds this page has fields for. The funds' kinds (a fund's rules, a
+# write-off) are proposed from the fund's and the claim's pages, which know
+# what they are about.
+FORM_KINDS = (Proposal.Kind.GENERAL, Proposal.Kind.BYLAWS_CHANGE, Proposal.Kind.ADMISSION)
+
+
 def _kind_choices(applications: list[Membership]) -> list[tuple[str, str]]:
     labels = dict(Proposal.Kind.choices)
     kinds = []
     for kind in available_kinds():
+        if kind not in FORM_KINDS:
+            continue
         handler = handler_for(kind)
         if handler is None or not handler.members_may_propose:
             continue
