@@ -522,13 +522,17 @@ def sick_pay_changes_apply(today: dt.date | None = None) -> int:
         participation__fund__state=Fund.State.ACTIVE,
     ).order_by("effective_on", "pk")
     applied = 0
-    for change_id, participation_id, fund_id in list(
-        due.values_list("pk", "participation_id", "participation__fund_id")
-    ):
+    for change in list(due.select_related("participation__fund__collective")):
+        change_id, participation_id = change.pk, change.participation_id
+        fund_id = change.participation.fund_id
+        if change.kind == ParticipationChange.Kind.EXIT:
+            # Opened (and committed) before any lock: see ``_deposit_accounts``.
+            fund = change.participation.fund
+            member_account(fund.collective, change.participation.member, fund.currency)
         with transaction.atomic():
             Fund.objects.select_for_update().get(pk=fund_id)
             participation = (
-                Participation.objects.select_for_update()
+                Participation.objects.select_for_update(of=("self",))
                 .select_related("fund__collective", "member__profile")
                 .get(pk=participation_id)
             )
@@ -575,33 +579,19 @@ def _fully_sick_on(participation: Participation, day: dt.date) -> bool:
     return False
 
 
-def _deposit_settle(deposit_id: int, today: dt.date) -> bool:
-    """Post a deposit in arrears, if the member's payable covers it now.
-    The row is locked first and moves to ``paid`` only after its posting
-    (one idempotency key per deposit), so two schedulers post it once."""
+def _deposit_post(deposit: Deposit, payable: Account, account: Account, today: dt.date) -> bool:
+    """Post ``deposit`` (held in ``arrears``) from the member's payable into
+    their sick-pay account, if the payable covers it; True when it did. The
+    row moves to ``paid`` only after its posting, by a conditional update,
+    under one idempotency key per deposit. Call inside ``transaction.atomic()``
+    holding the deposit's row (just inserted, or locked)."""
+    amount = Money.from_minor(deposit.amount_minor, deposit.currency)
+    member = deposit.participation.member
     try:
         with transaction.atomic():
-            deposit = (
-                Deposit.objects.select_for_update()
-                .select_related("participation__fund__collective", "participation__member__profile")
-                .filter(pk=deposit_id, state=Deposit.State.ARREARS)
-                .first()
-            )
-            if deposit is None:
-                return False
-            participation = deposit.participation
-            fund = participation.fund
-            amount = Money.from_minor(deposit.amount_minor, deposit.currency)
             posted = transaction_post(
-                lines=[
-                    Line(
-                        member_account(fund.collective, participation.member, deposit.currency),
-                        amount,
-                    ),
-                    Line(member_fund_account(participation, deposit.currency), -amount),
-                ],
-                memo=f"Sick-pay deposit for {_month_name(deposit.month)} "
-                f"by {participation.member.display_name}",
+                lines=[Line(payable, amount), Line(account, -amount)],
+                memo=f"Sick-pay deposit for {_month_name(deposit.month)} by {member.display_name}",
                 occurred_at=today,
                 idempotency_key=f"mutual:deposit:{deposit.pk}",
                 kind="fund_deposit",
@@ -613,7 +603,18 @@ def _deposit_settle(deposit_id: int, today: dt.date) -> bool:
                 )
             )
     except WouldGoNegative:
-        return False  # still in arrears; the next tick tries again
+        return False  # stays in arrears; the next tick tries again
+
+
+def _deposit_accounts(participation: Participation, currency: str) -> tuple[Account, Account]:
+    """The member's payable and sick-pay account, opened (and committed) BEFORE
+    any lock is taken: an account inserted inside a transaction that then
+    waits for a lock could deadlock with another opening the same account."""
+    fund = participation.fund
+    return (
+        member_account(fund.collective, participation.member, currency),
+        member_fund_account(participation, currency),
+    )
 
 
 def sick_pay_deposits_post(today: dt.date | None = None) -> int:
@@ -625,10 +626,12 @@ def sick_pay_deposits_post(today: dt.date | None = None) -> int:
     today. A member who joined after this month gets none yet; a member
     whose 100 % sick claim covers the 1st of the month deposits nothing that
     month (50 % sick members still deposit). Each month's deposit is claimed
-    by inserting its row (unique per participation and month) before it is
-    posted, so two schedulers take it once. When the member's payable cannot
-    cover it, the row stays ``arrears`` (nothing goes negative) and every
-    later tick tries again. Returns how many deposits it recorded or settled.
+    by inserting its row (unique per participation and month) and posted in
+    the same transaction, so two schedulers take it once. When the member's
+    payable cannot cover it, the row is kept in ``arrears`` (nothing goes
+    negative) and every later tick tries again, the row locked. Returns how
+    many deposits it recorded (paid or in arrears) plus how many earlier
+    arrears it settled.
     """
     today = today or timezone.localdate()
     sick_pay_changes_apply(today)
@@ -636,38 +639,55 @@ def sick_pay_deposits_post(today: dt.date | None = None) -> int:
     done = 0
     tried: set[int] = set()
     funds = Fund.objects.filter(kind=Fund.Kind.SICK_PAY, state=Fund.State.ACTIVE).order_by("pk")
-    for fund in funds:
+    for fund in funds.select_related("collective"):
         rules = _rules_on(fund, today)
         if rules is None:
             continue
-        participations = Participation.objects.filter(
-            fund=fund, state=Participation.State.ACTIVE, joined_on__lte=month_end(month)
-        ).exclude(deposits__month=month)
-        for participation in participations.order_by("pk"):
+        participations = (
+            Participation.objects.filter(
+                fund=fund, state=Participation.State.ACTIVE, joined_on__lte=month_end(month)
+            )
+            .exclude(deposits__month=month)
+            .select_related("fund__collective", "member__profile")
+            .order_by("pk")
+        )
+        for participation in participations:
             if participation.tier is None or _fully_sick_on(participation, month):
                 continue
-            try:
-                with transaction.atomic():
-                    deposit = Deposit.objects.create(
-                        participation=participation,
-                        month=month,
-                        amount_minor=deposit_minor(rules, participation.tier, fund.currency),
-                        currency=fund.currency,
-                        state=Deposit.State.ARREARS,
-                    )
-            except IntegrityError:
-                continue  # another scheduler took this month's deposit
-            done += 1
+            payable, account = _deposit_accounts(participation, fund.currency)
+            with transaction.atomic():
+                try:
+                    with transaction.atomic():
+                        deposit = Deposit.objects.create(
+                            participation=participation,
+                            month=month,
+                            amount_minor=deposit_minor(rules, participation.tier, fund.currency),
+                            currency=fund.currency,
+                            state=Deposit.State.ARREARS,
+                        )
+                except IntegrityError:
+                    continue  # another scheduler took this month's deposit
+                _deposit_post(deposit, payable, account, today)
             tried.add(deposit.pk)
-            _deposit_settle(deposit.pk, today)
+            done += 1
     arrears = Deposit.objects.filter(
         state=Deposit.State.ARREARS,
         participation__state=Participation.State.ACTIVE,
         participation__fund__state=Fund.State.ACTIVE,
-    ).exclude(pk__in=tried)
-    for deposit_id in list(arrears.order_by("month", "pk").values_list("pk", flat=True)):
-        if _deposit_settle(deposit_id, today):
-            done += 1
+    ).exclude(pk__in=tried)  # just tried: a second try now would find the same payable
+    for deposit in arrears.select_related(
+        "participation__fund__collective", "participation__member__profile"
+    ).order_by("month", "pk"):
+        payable, account = _deposit_accounts(deposit.participation, deposit.currency)
+        with transaction.atomic():
+            locked = (
+                Deposit.objects.select_for_update(of=("self",))
+                .filter(pk=deposit.pk, state=Deposit.State.ARREARS)
+                .select_related("participation__member")
+                .first()
+            )
+            if locked is not None and _deposit_post(locked, payable, account, today):
+                done += 1
     return done
 
 
@@ -820,7 +840,9 @@ def sick_claim_end(*, claim: Claim, actor: User, ends_on: dt.date) -> Claim:
         )
     with transaction.atomic():
         Fund.objects.select_for_update().get(pk=fund.pk)
-        locked = Claim.objects.select_for_update().select_related("rules").get(pk=claim.pk)
+        locked = (
+            Claim.objects.select_for_update(of=("self",)).select_related("rules").get(pk=claim.pk)
+        )
         if locked.state not in Claim.LIVE_STATES:
             raise Conflict(
                 f"This claim is no longer open ({locked.get_state_display().lower()}).",
@@ -889,6 +911,15 @@ def _gifts(
 def _run(fund: Fund, month: dt.date, today: dt.date) -> SickPayRun | None:
     """Pay ``month``'s gifts of ``fund`` once; None when already run."""
     currency = fund.currency
+    # Every account the run may touch, opened (and committed) before any
+    # lock is taken: see ``_deposit_accounts``.
+    active = Participation.objects.filter(fund=fund, state=Participation.State.ACTIVE)
+    for participation in active.select_related("fund__collective", "member__profile"):
+        member_fund_account(participation, currency)
+    for claim in Claim.objects.filter(fund=fund, state=Claim.State.ONGOING).select_related(
+        "claimant__profile"
+    ):
+        member_account(fund.collective, claim.claimant, currency)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -897,7 +928,7 @@ def _run(fund: Fund, month: dt.date, today: dt.date) -> SickPayRun | None:
             return None  # another scheduler ran (or is running) this month
         Fund.objects.select_for_update().get(pk=fund.pk)
         claims = list(
-            Claim.objects.select_for_update()
+            Claim.objects.select_for_update(of=("self",))
             .filter(fund=fund, state=Claim.State.ONGOING)
             .select_related("rules", "claimant__profile")
             .order_by("pk")
@@ -1037,8 +1068,14 @@ def sick_pay_runs_due(today: dt.date | None = None) -> int:
     crashes: list[Exception] = []
     funds = Fund.objects.filter(kind=Fund.Kind.SICK_PAY, state=Fund.State.ACTIVE).order_by("pk")
     for fund in funds.select_related("collective"):
-        if timezone.localdate(fund.created_at) > month_end(month):
-            continue  # set up after that month: nothing can be owed for it
+        first_rules = (
+            FundRules.objects.filter(fund=fund)
+            .order_by("effective_from")
+            .values_list("effective_from", flat=True)
+            .first()
+        )
+        if first_rules is None or first_rules > month_end(month):
+            continue  # no rules in force in that month: nothing can be owed for it
         if SickPayRun.objects.filter(fund=fund, month=month).exists():
             continue
         try:
@@ -1127,6 +1164,7 @@ def sick_pay_buffer_refunds(today: dt.date | None = None) -> int:
             cap = rules.buffer_multiple * deposit_minor(rules, participation.tier, currency)
             if account is None or balance_minor(account) <= cap:
                 continue
+            payable = member_account(fund.collective, participation.member, currency)
             with transaction.atomic():
                 try:
                     with transaction.atomic():
@@ -1138,7 +1176,6 @@ def sick_pay_buffer_refunds(today: dt.date | None = None) -> int:
                         )
                 except IntegrityError:
                     continue  # another scheduler refunds this one
-                payable = member_account(fund.collective, participation.member, currency)
                 locked = _lock_accounts([account, payable])
                 excess = balance_minor(locked[account.pk]) - cap
                 if excess <= 0:

@@ -24,8 +24,16 @@ from mutualist.mutual.services.sick_pay import (
     sick_pay_runs_due,
     water_fill,
 )
-from mutualist.mutual.tests.helpers import NOW, add_member, rules_passed
-from mutualist.mutual.tests.sick_pay_helpers import held, join, ongoing, owed, seed, sick_fund
+from mutualist.mutual.tests.helpers import NOW, add_member, fund_active, rules_passed
+from mutualist.mutual.tests.sick_pay_helpers import (
+    RULES,
+    held,
+    join,
+    ongoing,
+    owed,
+    seed,
+    sick_fund,
+)
 from mutualist.testing import Cast, ledger_checked
 
 pytestmark = pytest.mark.django_db
@@ -425,9 +433,14 @@ def test_a_claim_is_judged_by_the_rules_in_force_on_its_first_day(cast, fund, de
     ledger_checked()
 
 
-def test_no_run_before_the_fund_existed(cast, fund):
-    fund.created_at = dt.datetime(2026, 11, 3, tzinfo=dt.UTC)
-    fund.save(update_fields=["created_at"])
+def test_no_run_for_a_month_before_the_rules_took_effect(cast):
+    fund = fund_active(
+        cast.collective_a,
+        "sick_pay",
+        RULES,
+        created_by=cast.ana,
+        effective_from=dt.date(2026, 11, 3),
+    )
 
     assert sick_pay_runs_due() == 0
-    assert SickPayRun.objects.count() == 0
+    assert SickPayRun.objects.filter(fund=fund).count() == 0
