@@ -67,7 +67,7 @@ from mutualist.api.schemas.mutual import (
 from mutualist.billing.models import Invoice
 from mutualist.billing.selectors import ID_MAX
 from mutualist.collectives.selectors import collective_get_for_member
-from mutualist.core.errors import Conflict, DomainError, ValidationFailed
+from mutualist.core.errors import DomainError, PermissionDenied, ValidationFailed
 from mutualist.core.money import Money
 from mutualist.members.models import User
 from mutualist.mutual.models import (
@@ -498,10 +498,16 @@ def claim_end_action(
 
 
 def _participation_of(fund: Fund, user: User) -> Participation:
-    """The caller's place in the fund (the service refuses one they left)."""
-    participation = Participation.objects.filter(fund=fund, member=user).first()
+    """The caller's standing place in the fund: only a participant changes
+    tier or leaves (``403 not_a_participant``, as for a sick claim)."""
+    participation = Participation.objects.filter(
+        fund=fund, member=user, state=Participation.State.ACTIVE
+    ).first()
     if participation is None:
-        raise Conflict("You do not take part in the sick-pay fund.", code="not_a_participant")
+        raise PermissionDenied(
+            "Only members who take part in the sick-pay fund can change their place in it.",
+            code="not_a_participant",
+        )
     return participation
 
 

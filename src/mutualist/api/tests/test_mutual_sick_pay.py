@@ -179,7 +179,7 @@ def test_only_a_participant_asks_for_a_change(cast: Cast, fund: Fund) -> None:
 
     assert_problem(
         post(bearer_client(cast.ben), CHANGES, {"kind": "exit", "effective_on": "2027-01-01"}),
-        409,
+        403,
         "not_a_participant",
     )
     assert state() == before
