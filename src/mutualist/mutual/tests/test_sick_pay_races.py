@@ -12,9 +12,11 @@ and are skipped otherwise.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from mutualist.ledger.models import Transaction
@@ -169,4 +171,41 @@ def test_two_schedulers_apply_an_exit_once(cast, fund):
     assert sorted(outcome.results) == [0, 1]
     assert Transaction.objects.filter(kind="fund_exit").count() == 1
     assert (held(ben), owed(fund, cast.ben)) == (0, 9000)
+    ledger_checked()
+
+
+def test_two_mutualist_ticks_at_once_take_the_deposits_and_pay_the_month_once(cast, fund):
+    # given Ana sick since 1 September, and three givers holding 1,000.00 and owed 100.00
+    people = members(cast, 4)
+    join(fund, cast.ana)
+    givers = [join(fund, person) for person in people[1:]]
+    for giver in givers:
+        seed(giver, "1000.00", giver.member.email)
+        pay_member(fund, giver.member, "100.00", giver.member.email)
+    ongoing(fund, cast.ana, cast.ben, dt.date(2026, 9, 1))
+
+    # when two schedulers run `mutualist tick` at the same moment
+    def tick() -> str:
+        out = io.StringIO()
+        call_command("tick", stdout=out, stderr=io.StringIO())
+        return out.getvalue()
+
+    outcome = race(tick, tick)
+
+    # then November's deposits were taken once and October's sick pay paid once
+    lines = sorted(
+        line for output in outcome.results for line in output.splitlines() if "mutual." in line
+    )
+    # (the deposits may be shared between the two ticks: the total counts)
+    assert sum(int(line.rsplit(" ", 1)[1]) for line in lines if "post_deposits" in line) == 3
+    assert [line for line in lines if line.startswith("mutual.pay_sick_pay")] == [
+        "mutual.pay_sick_pay: 0",
+        "mutual.pay_sick_pay: 1",
+    ]
+    assert Deposit.objects.filter(state="paid").count() == 3
+    assert Transaction.objects.filter(kind="fund_deposit").count() == 3
+    assert SickPayRun.objects.count() == 1
+    assert ClaimPayment.objects.count() == 1
+    assert owed(fund, cast.ana) == 100000
+    assert sum(held(giver) for giver in givers) == 300000 + 3 * 3000 - 100000
     ledger_checked()
