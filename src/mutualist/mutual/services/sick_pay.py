@@ -354,7 +354,8 @@ def sick_pay_join(
 def _require_set_date(rules: SickPayRules, effective_on: dt.date, today: dt.date) -> None:
     if effective_on.day == 1 and effective_on.month in rules.change_months and effective_on > today:
         return
-    months = ", ".join(f"{dt.date(2000, m, 1):%B}" for m in rules.change_months)
+    names = [f"{dt.date(2000, m, 1):%B}" for m in rules.change_months]
+    months = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
     raise ValidationFailed(
         f"Tier changes and exits take effect only on the 1st of {months}; "
         f"the next such date is {_day_name(next_change_date(rules, after=today))}.",
