@@ -16,7 +16,7 @@ from mutualist.core.money import Money
 from mutualist.members.models import User
 from mutualist.mutual.forms import ChangeForm, DecideForm, JoinForm, SickEndForm, tier_choices
 from mutualist.mutual.models import Claim, ClaimApproval, Fund, FundRules, Participation
-from mutualist.mutual.rules import SickPayRules, rules_for
+from mutualist.mutual.rules import LABELS, SickPayRules, rules_for
 from mutualist.mutual.selectors import (
     PER_MEMBER,
     ClaimView,
@@ -67,7 +67,7 @@ def membership_in(user: User, fund: Fund) -> Membership:
 def claim_what(claim: Claim) -> str:
     """What a claim is for, in a few words (nothing that names the claimant)."""
     if claim.fund.kind == Fund.Kind.SICK_PAY and claim.starts_on is not None:
-        words = f"Sick from {day(claim.starts_on)}, {claim.percent} %"
+        words = f"Sick from {day(claim.starts_on)}, {claim.percent}\u00a0%"
         if claim.ends_on is not None:
             words += f", until {day(claim.ends_on)}"
         return words
@@ -86,13 +86,28 @@ class RulesVersion:
     rows: list[tuple[str, str]]
 
 
-def _described(fund: Fund, version: FundRules, base: FundRules | None) -> RulesVersion:
-    return RulesVersion(
-        version,
-        rule_changes_described(
-            kind=fund.kind, rules=version.rules, base=base.rules if base else None
-        ),
-    )
+APPROVAL_SHOWN = {
+    "peers": "by peers, one by one",
+    "vote": "by a vote of the members",
+    "automatic": "automatically, by the rules",
+}
+
+
+def _described(
+    fund: Fund, version: FundRules, base: FundRules | None, *, tiers_apart: bool = False
+) -> RulesVersion:
+    """Label/value rows of a version (marking what changed from ``base``);
+    without the tiers when the page shows them as a table (``tiers_apart``)."""
+    rows = []
+    for label, value in rule_changes_described(
+        kind=fund.kind, rules=version.rules, base=base.rules if base else None
+    ):
+        if tiers_apart and label == LABELS["tiers"]:
+            continue
+        if label == LABELS["approval"]:
+            value = APPROVAL_SHOWN.get(value, value)
+        rows.append((label, value))
+    return RulesVersion(version, rows)
 
 
 def set_dates(rules: SickPayRules, today: dt.date, count: int = SET_DATES_OFFERED) -> list[dt.date]:
@@ -142,7 +157,11 @@ def fund_context(
         "paid_in": with_zero(statement.paid_in, fund.currency),
         "received": with_zero(statement.received, fund.currency),
         "recent_deposits": statement.deposits[:6],
-        "in_force": _described(fund, in_force, None) if in_force else None,
+        "in_force": (
+            _described(fund, in_force, None, tiers_apart=fund.kind == Fund.Kind.SICK_PAY)
+            if in_force
+            else None
+        ),
         "upcoming": _described(fund, upcoming, in_force) if upcoming else None,
         "history": rules_history(fund=fund),
         "claims": [
@@ -154,6 +173,7 @@ def fund_context(
     typed = overview.typed_rules
     if fund.kind == Fund.Kind.SICK_PAY and isinstance(typed, SickPayRules):
         tiers = tier_choices(typed.tiers, fund.currency)
+        context["tiers_label"] = LABELS["tiers"]
         context["tiers"] = [
             (index + 1, Money(tier.deposit, fund.currency), Money(tier.payout, fund.currency))
             for index, tier in enumerate(typed.tiers)

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from mutualist.billing.models import Invoice
 from mutualist.billing.services import invoice_targets
@@ -43,9 +44,13 @@ from mutualist.mutual.services import guarantee, income_gap, savings, sick_pay
 from mutualist.mutual.views._common import TEMPLATES, claim_context, day
 
 
-def _to_claim(claim: Claim, anchor: str = "") -> HttpResponse:
+def claim_url(claim: Claim, anchor: str = "") -> str:
     url = reverse("mutual:claim", kwargs={"slug": claim.collective.slug, "claim_id": claim.pk})
-    return redirect(f"{url}#{anchor}" if anchor else url)
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _to_claim(claim: Claim, anchor: str = "") -> HttpResponse:
+    return redirect(claim_url(claim, anchor))
 
 
 @login_required
@@ -59,9 +64,9 @@ def claim(request: HttpRequest, slug: str, claim_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def claim_decide(request: HttpRequest, slug: str, claim_id: int) -> HttpResponse:
-    """A peer approves or rejects. With htmx the decision panel comes back in
-    place (the refusal inside it); a plain POST is redirected to the claim,
-    or answered with the page and the refusal."""
+    """A peer approves or rejects. A refusal comes back in place with htmx
+    (the decision panel, the message at the note), or as the page with the
+    refusal; a decision reloads the claim's page, with htmx or without."""
     user = request_member(request)
     found = claim_get_for_user(user=user, slug=slug, claim_id=claim_id)
     form = DecideForm(request.POST)
@@ -86,11 +91,11 @@ def claim_decide(request: HttpRequest, slug: str, claim_id: int) -> HttpResponse
                 error = exc.message
             status = exc.status
         else:
-            notice = _decided_notice(data["decision"], decided)
+            messages.success(request, _decided_notice(data["decision"], decided))
             if is_htmx_partial(request):
-                context = claim_context(user=user, claim=decided, notice=notice)
-                return render(request, f"{TEMPLATES}/_claim_decision.html", context)
-            messages.success(request, notice)
+                # A decision changes the whole page (its state, what is
+                # paid), so htmx loads it again rather than swap the panel.
+                return HttpResponseClientRedirect(claim_url(decided, "decision"))
             return _to_claim(decided, "decision")
     else:
         error = "Choose to approve or to reject."
