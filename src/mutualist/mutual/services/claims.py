@@ -58,6 +58,13 @@ class PayoutPlan:
     lines: list[Line]
     memo: str
     after: Callable[[Transaction], None] | None = None
+    # What the plan pays when it is less than was asked (the client paid
+    # part of a guaranteed invoice meanwhile); None pays what was asked, and
+    # zero posts nothing.
+    amount: Money | None = None
+    # Nothing is owed on the claim beyond what this plan pays: the claim is
+    # settled, its amount lowered to what it was paid in all.
+    settles: bool = False
 
 
 @dataclass(frozen=True)
@@ -202,8 +209,12 @@ def _emails() -> Any:
 def _lock(claim: Claim) -> tuple[Fund, Claim]:
     """The fund's row lock, then the claim's (the order every money path takes)."""
     fund = Fund.objects.select_for_update().get(pk=claim.fund_id)
+    # ``of=("self",)``: the joined rows (the collective's) are read, not
+    # locked. Locking them would hold back every payment in the collective
+    # (its foreign-key checks at commit) and deadlock one that holds an
+    # invoice a payout waits for.
     locked = (
-        Claim.objects.select_for_update()
+        Claim.objects.select_for_update(of=("self",))
         .select_related("fund__collective", "rules")
         .get(pk=claim.pk)
     )
@@ -410,20 +421,25 @@ def _pay_locked(claim: Claim) -> int:
         return 0
     kind = payout_kind(claim.fund.kind)
     money = Money.from_minor(amount, claim.currency)
-    plan = kind.plan(claim, money)
     today = timezone.localdate()
+    posted: Transaction | None = None
     try:
         with transaction.atomic():
-            posted = transaction_post(
-                lines=plan.lines,
-                memo=plan.memo[:500],
-                occurred_at=today,
-                idempotency_key=f"mutual:claim:{claim.pk}:{claim.paid_minor}",
-                kind="fund_payout",
-                cause=claim,
-            )
-            if plan.after is not None:
-                plan.after(posted)
+            plan = kind.plan(claim, money)
+            actual = plan.amount if plan.amount is not None else money
+            if actual.currency != money.currency or not 0 <= actual.minor_units <= amount:
+                raise ValueError(f"a plan pays between nothing and {money}; got {actual}")
+            if not actual.is_zero():
+                posted = transaction_post(
+                    lines=plan.lines,
+                    memo=plan.memo[:500],
+                    occurred_at=today,
+                    idempotency_key=f"mutual:claim:{claim.pk}:{claim.paid_minor}",
+                    kind="fund_payout",
+                    cause=claim,
+                )
+                if plan.after is not None:
+                    plan.after(posted)
     except WouldGoNegative:
         # The reservation said the money was there; a source that moved
         # outside the claims' reservations (a refund, an exit) leaves it
@@ -431,21 +447,30 @@ def _pay_locked(claim: Claim) -> int:
         logger.warning("claim %s could not be paid: its source fell short", claim.pk)
         Claim.objects.filter(pk=claim.pk).update(reserved_minor=0)
         return 0
-    ClaimPayment.objects.create(
-        claim=claim,
-        amount_minor=amount,
-        requested_minor=amount,
-        currency=claim.currency,
-        transaction=posted,
-        paid_on=today,
-    )
-    paid = claim.paid_minor + amount
-    Claim.objects.filter(pk=claim.pk).update(
-        paid_minor=paid,
-        reserved_minor=0,
-        state=Claim.State.PAID if paid == claim.amount_minor else Claim.State.APPROVED,
-    )
-    return amount
+    paid = claim.paid_minor + actual.minor_units
+    if posted is not None:
+        ClaimPayment.objects.create(
+            claim=claim,
+            amount_minor=actual.minor_units,
+            requested_minor=actual.minor_units,
+            currency=claim.currency,
+            transaction=posted,
+            paid_on=today,
+        )
+    if plan.settles and paid == 0:
+        _ended(claim, Claim.State.ENDED, note="Nothing was left to pay: it was paid meanwhile.")
+        return 0
+    owed = paid if plan.settles else claim.amount_minor
+    changes: dict[str, Any] = {
+        "paid_minor": paid,
+        "amount_minor": owed,
+        "reserved_minor": 0,
+        "state": Claim.State.PAID if paid == owed else Claim.State.APPROVED,
+    }
+    if plan.settles:
+        changes["decision_note"] = "Paid what was still owed; the rest was paid meanwhile."
+    Claim.objects.filter(pk=claim.pk).update(**changes)
+    return actual.minor_units
 
 
 def claim_pay(*, claim: Claim) -> Claim:
@@ -476,7 +501,7 @@ def claims_pay_waiting() -> int:
         with transaction.atomic():
             Fund.objects.select_for_update().get(pk=fund_id)
             claim = (
-                Claim.objects.select_for_update()
+                Claim.objects.select_for_update(of=("self",))
                 .select_related("fund__collective", "rules")
                 .get(pk=claim_id)
             )

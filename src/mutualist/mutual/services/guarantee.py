@@ -54,7 +54,7 @@ from mutualist.core.money import Money, allocate
 from mutualist.governance.kinds import ProposalDraft
 from mutualist.governance.models import Proposal
 from mutualist.ledger.models import Account, Transaction
-from mutualist.ledger.services import Line, WouldGoNegative
+from mutualist.ledger.services import Line
 from mutualist.members.models import User
 from mutualist.mutual.accounts import pool_account
 from mutualist.mutual.models import Claim, ClientAgreement, Fund, GuaranteeAdvance
@@ -453,15 +453,6 @@ def guarantee_claim_submit(
 # --- Paying out -----------------------------------------------------------------------------
 
 
-class SharesPaidMeanwhile(WouldGoNegative):
-    """The client paid part of the invoice after the claim was approved:
-    the members' unpaid shares are now less than the payout asked. The
-    payout is refused (the claim waits, nothing reserved) rather than pay a
-    member more than their share."""
-
-    default_code = "shares_paid_meanwhile"
-
-
 def _source(claim: Claim) -> Account:
     return pool_account(claim.collective, CODE, claim.currency)
 
@@ -473,30 +464,36 @@ def _plan(claim: Claim, amount: Money) -> PayoutPlan:
     member above their unpaid share). Called by ``claims`` holding the
     fund's and the claim's row locks; takes the invoice's, so a payment on
     the invoice waits for the payout (and then repays the advances) or the
-    payout sees what the payment gave."""
+    payout sees what the payment gave.
+
+    If the client paid part of the invoice since the claim was approved,
+    the claim pays only what the cap still covers of the members' unpaid
+    shares now, and is settled at that (``PayoutPlan.settles``): nobody is
+    paid twice for the same work."""
     assert claim.invoice_id is not None  # noqa: S101 -- a guarantee claim names its invoice
     invoice = Invoice.objects.select_for_update().get(pk=claim.invoice_id)
     unpaid = unpaid_member_shares(invoice)
-    # The client paid part of the invoice since the claim was approved: its
-    # members' unpaid shares no longer hold the payout. Refused in ``after``
-    # (a WouldGoNegative, which ``claims`` answers by leaving the claim
-    # waiting with nothing reserved and the posting rolled back): a plan
-    # itself has no way to refuse there. The lines are still built, spread
-    # over what is left, so the posting they are rolled back from is valid.
-    short = amount.minor_units > sum(unpaid.values())
-    weights = unpaid or {
-        int(t.key.removeprefix(MEMBER_PREFIX)): t.amount.minor_units
-        for t in invoice_targets(invoice)
-        if t.key.startswith(MEMBER_PREFIX) and t.amount.minor_units > 0
-    }
+    rules = rules_for(claim.fund.kind, claim.rules.rules)
+    assert isinstance(rules, GuaranteeRules)  # noqa: S101 -- a guarantee claim's rules
+    still_covered = int(
+        (Decimal(sum(unpaid.values())) * rules.cap_percent / 100).to_integral_value(
+            rounding=ROUND_DOWN
+        )
+    )
+    pay = Money.from_minor(min(amount.minor_units, still_covered), amount.currency)
+    settles = pay.minor_units < amount.minor_units
+    ids = sorted(unpaid)
+    parts = (
+        dict(zip(ids, allocate(pay, [unpaid[i] for i in ids]), strict=True))
+        if not pay.is_zero()
+        else {}
+    )
     members = {
         user.pk: user
-        for user in User.objects.filter(pk__in=weights).select_related("profile").order_by("pk")
+        for user in User.objects.filter(pk__in=ids).select_related("profile").order_by("pk")
     }
-    ids = sorted(weights)
-    parts = dict(zip(ids, allocate(amount, [weights[i] for i in ids]), strict=True))
     collective = claim.collective
-    lines = [Line(pool_account(collective, CODE, claim.currency), amount)]
+    lines = [Line(pool_account(collective, CODE, claim.currency), pay)] if parts else []
     for member_id, part in parts.items():
         if not part.is_zero():
             lines.append(
@@ -504,12 +501,6 @@ def _plan(claim: Claim, amount: Money) -> PayoutPlan:
             )
 
     def after(posted: Transaction) -> None:
-        if short:
-            raise SharesPaidMeanwhile(
-                f"Since claim #{claim.pk} was approved the client paid part of "
-                f"{invoice.number}; the members' unpaid shares are less than the {amount} "
-                "it asks, so it is not paid.",
-            )
         for member_id, part in parts.items():
             if part.is_zero():
                 continue
@@ -528,6 +519,8 @@ def _plan(claim: Claim, amount: Money) -> PayoutPlan:
         lines=lines,
         memo=f"Payment guarantee: the members' unpaid shares of {invoice.number} (claim #{claim.pk})",
         after=after,
+        amount=pay,
+        settles=settles,
     )
 
 
@@ -752,7 +745,6 @@ def write_off_describe(proposal: Proposal) -> list[tuple[str, str]]:
 __all__ = [
     "REFILL",
     "Eligibility",
-    "SharesPaidMeanwhile",
     "client_agreement_record",
     "client_agreement_remove",
     "client_credit_limit",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import pytest
@@ -48,6 +49,7 @@ from mutualist.mutual.services.guarantee import (
     guarantee_claim_submit,
     guarantee_eligibility,
     months_before,
+    unpaid_member_shares,
     write_off_validate,
 )
 from mutualist.mutual.tests.helpers import add_member, fund_active, snapshot
@@ -569,15 +571,38 @@ def test_a_payout_never_pays_members_what_the_client_paid_them_meanwhile(world: 
     claim = claim_approve(claim=world.claim(), approver=cast.ben)
     assert (claim.state, claim.paid_minor) == ("approved", 0)  # the fund is empty
     # The client pays 200.00 before the fund has money: the members' unpaid
-    # shares (about 151.00) are now below the 252.00 the claim asks.
+    # shares are now below what the claim asks.
     billing_pay(world.invoice, "200 AUD", "part")
+    unpaid = unpaid_member_shares(world.invoice)
+    cap = Decimal(claim.rules.rules["cap_percent"])
+    covered = int((Decimal(sum(unpaid.values())) * cap / 100).to_integral_value(ROUND_DOWN))
+    assert covered < claim.amount_minor
     ana_before, ben_before = world.owed(cast.ana), world.owed(cast.ben)
     world.fill("1000", "a")
 
     claim = claim_pay(claim=claim)
 
-    assert (claim.state, claim.paid_minor, claim.reserved_minor) == ("approved", 0, 0)
-    assert (world.owed(cast.ana), world.owed(cast.ben)) == (ana_before, ben_before)
+    # The claim pays what the cap still covers of what is unpaid now, and is settled at that.
+    assert (claim.state, claim.paid_minor, claim.amount_minor) == ("paid", covered, covered)
+    assert claim.reserved_minor == 0
+    got = {
+        cast.ana.pk: world.owed(cast.ana) - ana_before,
+        cast.ben.pk: world.owed(cast.ben) - ben_before,
+    }
+    assert sum(got.values()) == covered
+    assert all(0 < got[member] <= unpaid[member] for member in got)
+    assert world.pool() == 100000 - covered
+    assert {a.member_id: a.advanced_minor for a in GuaranteeAdvance.objects.all()} == got
+    ledger_checked()
+
+
+def test_a_claim_the_client_paid_in_full_meanwhile_ends_with_nothing_paid(world: World) -> None:
+    cast = world.cast
+    claim = claim_approve(claim=world.claim(), approver=cast.ben)
+    billing_pay(world.invoice, "385 AUD", "all")
+    world.fill("1000", "a")
+    claim = claim_pay(claim=claim)
+    assert (claim.state, claim.paid_minor) == ("ended", 0)
     assert world.pool() == 100000
     assert not GuaranteeAdvance.objects.exists()
     ledger_checked()

@@ -68,30 +68,18 @@ def assert_books_hold(world: World, claim: Claim, start: dict[str, int]) -> None
     ledger_checked()
 
 
-# While a payout holds its claim's lock, ``claims._lock`` (``select_for_update()``
-# with ``select_related("fund__collective", ...)``) also holds the collective's
-# row FOR UPDATE; a payment that took the invoice's lock first needs a KEY
-# SHARE lock on that row at commit (its foreign keys), while the payout waits
-# for the invoice: PostgreSQL reports a deadlock. Locking only the claim's own
-# row (``select_for_update(of=("self",))``) removes it; with that change these
-# pass (checked with the lock patched).
-PAYMENT_FIRST = pytest.mark.xfail(
-    raises=pytest.fail.Exception,
-    strict=False,
-    reason="deadlock until claims._lock locks only the claim's row (of=('self',))",
-)
-
-
 @pytest.mark.parametrize(
     ("paid", "payment_delay"),
     [
         # The payout usually reaches the invoice first: the payment repays it.
         ("385", 0.3),
         ("100", 0.3),
-        # The payment usually does: the payout finds the shares paid meanwhile.
-        pytest.param("385", 0.0, marks=PAYMENT_FIRST),
-        pytest.param("100", 0.0, marks=PAYMENT_FIRST),
-        pytest.param("10", 0.0, marks=PAYMENT_FIRST),
+        # The payment usually does: the payout finds the shares paid meanwhile
+        # and pays only what is still unpaid. (Both orders once deadlocked
+        # when the claim's lock also locked the collective's row.)
+        ("385", 0.0),
+        ("100", 0.0),
+        ("10", 0.0),
     ],
 )
 def test_a_payment_racing_the_guarantee_payout_never_pays_a_member_twice(
