@@ -70,7 +70,20 @@ def pool_accounts(fund: Fund) -> list[Account]:
 
 
 def member_fund_account(participation: Participation, currency: str) -> Account:
-    """The member's own account inside a sick-pay or savings fund (opened on first use)."""
+    """The member's own account inside a sick-pay or savings fund (opened on
+    first use). Found by owner, so a member who changes their handle keeps
+    their account; the name only matters when it is first opened."""
+    existing = (
+        Account.objects.filter(
+            owner_type=ContentType.objects.get_for_model(Participation),
+            owner_id=participation.pk,
+            currency=currency,
+        )
+        .order_by("pk")
+        .first()
+    )
+    if existing is not None:
+        return existing
     fund = participation.fund
     member = participation.member
     handle = member.profile.handle

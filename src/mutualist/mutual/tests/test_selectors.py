@@ -165,3 +165,17 @@ def test_a_members_part_of_the_levies_follows_their_share_of_each_payment(
     assert overview.balances == [Money("17.50", "AUD")]
     assert overview.money_in == [Money("17.50", "AUD")]
     ledger_checked()
+
+
+def test_a_members_fund_account_stays_theirs_when_their_handle_changes(cast: Cast) -> None:
+    from mutualist.mutual.accounts import member_fund_account
+    from mutualist.mutual.models import Participation
+
+    fund = fund_active(cast.collective_a, "savings", created_by=cast.ana)
+    participation = Participation.objects.create(fund=fund, member=cast.ben, joined_on=NOW.date())
+    first = member_fund_account(participation, "PHP")
+    cast.ben.profile.handle = "benjamin-new"
+    cast.ben.profile.save()
+    participation.refresh_from_db()
+    assert member_fund_account(participation, "PHP") == first
+    assert member_fund_account(participation, "USD") != first
