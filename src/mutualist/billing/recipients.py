@@ -20,6 +20,7 @@ accounts instead of the payable, and records each as a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -114,7 +115,12 @@ class Diversion:
 
 
 class ShareDiverter(Protocol):
-    def __call__(self, *, invoice: Invoice, member: User, amount: Money) -> list[Diversion]: ...
+    """``on`` is the day the payment was received: a diverter applies the
+    rules in force that day."""
+
+    def __call__(
+        self, *, invoice: Invoice, member: User, amount: Money, on: dt.date
+    ) -> list[Diversion]: ...
 
 
 @dataclass(frozen=True)
@@ -151,8 +157,11 @@ def share_diverters() -> list[RegisteredDiverter]:
     return sorted(_diverters.values(), key=lambda d: (d.order, d.name))
 
 
-def divert_member_part(*, invoice: Invoice, member: User, amount: Money) -> list[Diversion]:
-    """What of ``member``'s part ``amount`` of a payment on ``invoice`` the
+def divert_member_part(
+    *, invoice: Invoice, member: User, amount: Money, on: dt.date
+) -> list[Diversion]:
+    """What of ``member``'s part ``amount`` of a payment on ``invoice``,
+    received ``on`` (the day whose rules a diverter applies), the
     registered diverters take, in their order, each seeing what is left
     after the ones before it. Zero diversions are dropped (no zero
     postings). Called by ``payment_record`` inside its transaction, under
@@ -166,7 +175,7 @@ def divert_member_part(*, invoice: Invoice, member: User, amount: Money) -> list
     for diverter in share_diverters():
         if left.is_zero():
             break
-        for diversion in diverter.fn(invoice=invoice, member=member, amount=left):
+        for diversion in diverter.fn(invoice=invoice, member=member, amount=left, on=on):
             if not isinstance(diversion, Diversion) or not isinstance(diversion.amount, Money):
                 raise TypeError(f"The share diverter {diverter.name!r} returns Diversion values.")
             if diversion.amount.is_zero():

@@ -426,7 +426,9 @@ def _post(
             # fund taking back its advance, savings): under this invoice's
             # row lock, in this transaction, so it is booked once or not at all.
             member = members[int(part.key.removeprefix(MEMBER_PREFIX))]
-            taken = divert_member_part(invoice=invoice, member=member, amount=part.amount)
+            taken = divert_member_part(
+                invoice=invoice, member=member, amount=part.amount, on=received_on
+            )
             if taken:
                 diverted[part.key] = taken
             for diversion in taken:

@@ -125,7 +125,7 @@ def taking(
     """A diverter that takes ``amount`` (all that is left when None) of
     ``member``'s parts into ``pot``, noting what it was offered."""
 
-    def divert(*, invoice: Invoice, member: User, amount: Money) -> list[Diversion]:
+    def divert(*, invoice: Invoice, member: User, amount: Money, on: dt.date) -> list[Diversion]:
         if seen is not None:
             seen.append(amount)
         if member.pk != wanted.pk:
@@ -199,7 +199,7 @@ def test_a_diverter_that_takes_nothing_changes_nothing(
     cast = billed.work.cast
     seen: list[Money] = []
 
-    def nothing(*, invoice: Invoice, member: User, amount: Money) -> list[Diversion]:
+    def nothing(*, invoice: Invoice, member: User, amount: Money, on: dt.date) -> list[Diversion]:
         seen.append(amount)
         # A zero diversion is dropped, as is an empty answer.
         return [Diversion(pot, aud("0"), "test_zero")] if member.pk == cast.ana.pk else []
@@ -227,7 +227,7 @@ def test_two_diverters_run_in_order_each_seeing_what_is_left(
     first_seen: list[Money] = []
     second_seen: list[Money] = []
 
-    def half(*, invoice: Invoice, member: User, amount: Money) -> list[Diversion]:
+    def half(*, invoice: Invoice, member: User, amount: Money, on: dt.date) -> list[Diversion]:
         second_seen.append(amount)
         if member.pk != cast.ana.pk:
             return []
@@ -265,7 +265,9 @@ def test_partial_payments_ask_the_diverters_about_each_part(
     # Takes at most 30.00 of Ana's parts in all: what it took before is its own business.
     taken_so_far: list[int] = []
 
-    def up_to_thirty(*, invoice: Invoice, member: User, amount: Money) -> list[Diversion]:
+    def up_to_thirty(
+        *, invoice: Invoice, member: User, amount: Money, on: dt.date
+    ) -> list[Diversion]:
         seen.append(amount)
         if member.pk != cast.ana.pk:
             return []
@@ -319,7 +321,7 @@ def test_a_diverter_that_breaks_the_rules_refuses_the_payment_and_changes_nothin
     why: str,
     build: Callable[[Account, Money], list[Diversion]],
 ) -> None:
-    def broken(*, invoice: Invoice, member: User, amount: Money) -> list[Diversion]:
+    def broken(*, invoice: Invoice, member: User, amount: Money, on: dt.date) -> list[Diversion]:
         return build(pot, amount)
 
     register("broken", broken, order=10)
@@ -345,7 +347,7 @@ def test_a_diverter_may_not_send_money_to_an_account_in_another_currency_or_coll
         currency="AUD",
     )
 
-    def outside(*, invoice: Invoice, member: User, amount: Money) -> list[Diversion]:
+    def outside(*, invoice: Invoice, member: User, amount: Money, on: dt.date) -> list[Diversion]:
         return [Diversion(elsewhere, aud("1"), "outside")]
 
     register("outside", outside, order=10)

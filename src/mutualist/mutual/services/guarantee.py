@@ -527,7 +527,9 @@ def _plan(claim: Claim, amount: Money) -> PayoutPlan:
 # --- Refilling ------------------------------------------------------------------------------
 
 
-def refill_diverter(*, invoice: Invoice, member: User, amount: Money) -> list[Diversion]:
+def refill_diverter(
+    *, invoice: Invoice, member: User, amount: Money, on: dt.date
+) -> list[Diversion]:
     """Billing's share diverter: of ``member``'s part ``amount`` of a payment
     on ``invoice``, what the guarantee fund advanced them on it and has not
     recovered goes back to the fund's pool (in the part's currency, the

@@ -98,18 +98,18 @@ def saving_of(amount: Money, percent: Decimal) -> Money:
 
 
 def savings_divert(
-    *, invoice: Invoice, member: User, amount: Money, on: dt.date | None = None
+    *, invoice: Invoice, member: User, amount: Money, on: dt.date
 ) -> list[Diversion]:
     """Billing's share diverter: the part of ``member``'s ``amount`` (what is
     left of their part of a payment on ``invoice``) that goes into their
     savings, when the collective's savings fund is active and its rules in
-    force on the payment's day (``on``; today when billing does not say)
+    force on the payment's day (``on``)
     save more than nothing. Called inside ``payment_record``'s transaction,
     under the invoice's row lock."""
     fund = savings_fund(invoice.collective_id)
     if fund is None or amount.amount <= 0:
         return []
-    day = on or timezone.localdate()
+    day = on
     version = rules_in_force(fund=fund, on=day)
     if version is None:
         return []
