@@ -356,7 +356,8 @@ def tier_choices(tiers: Iterable[Any], currency: str) -> list[tuple[int, str]]:
 
 
 class JoinForm(forms.Form):
-    tier = forms.TypedChoiceField(label="Your tier", coerce=int)
+    # Radio buttons: a tier's whole label fits a phone's width; a select cuts it.
+    tier = forms.TypedChoiceField(label="Your tier", coerce=int, widget=forms.RadioSelect)
 
     def __init__(self, *args: Any, tiers: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -372,7 +373,14 @@ class ChangeForm(forms.Form):
         widget=forms.RadioSelect,
         initial="tier",
     )
-    tier = forms.TypedChoiceField(label="New tier", coerce=int, required=False, empty_value=None)
+    tier = forms.TypedChoiceField(
+        label="New tier",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        help_text="Only when you move to another tier.",
+    )
     effective_on = forms.DateField(label="From", widget=forms.Select)
 
     def __init__(
@@ -383,7 +391,7 @@ class ChangeForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tier"].choices = [("", "Choose a tier")] + tiers  # type: ignore[attr-defined]
+        self.fields["tier"].choices = tiers  # type: ignore[attr-defined]
         self.fields["effective_on"].widget.choices = [
             (day.isoformat(), f"{day.day} {day:%B %Y}") for day in dates
         ]

@@ -193,8 +193,9 @@ def fund_context(
             and statement.pending_change.tier < len(tiers)
             else ""
         )
-        context["change_months"] = ", ".join(
-            f"{dt.date(2000, m, 1):%B}" for m in typed.change_months
+        dates = [f"1 {dt.date(2000, m, 1):%B}" for m in typed.change_months]
+        context["change_dates"] = (
+            " and ".join([", ".join(dates[:-1]), dates[-1]]) if len(dates) > 1 else dates[0]
         )
         # A refused form is shown again, whatever the member's place now.
         if join_form is not None or (active and not taking_part):
