@@ -83,9 +83,17 @@ def claim_get_for_user(*, user: User, slug: str, claim_id: int) -> Claim:
         .select_related("fund", "collective", "claimant", "rules", "invoice", "proposal")
         .first()
     )
-    if claim is None:
+    if claim is None or not _claim_visible(claim, user):
         raise Http404("No such claim.")
     return claim
+
+
+def _claim_visible(claim: Claim, user: User) -> bool:
+    """Savings are a member's own money: their withdrawals are theirs and the
+    coordinators' to see, not the group's. Every other claim is the group's."""
+    if claim.fund.kind != Fund.Kind.SAVINGS or claim.claimant_id == user.pk:
+        return True
+    return is_coordinator(collective_id=claim.collective_id, user=user)
 
 
 def is_coordinator(*, collective_id: int, user: User) -> bool:
@@ -451,6 +459,8 @@ def claims_for_fund(
     if states is not None:
         claims = claims.filter(state__in=list(states))
     coordinator = is_coordinator(collective_id=fund.collective_id, user=viewer)
+    if fund.kind == Fund.Kind.SAVINGS and not coordinator:
+        claims = claims.filter(claimant=viewer)
     return [
         claim_view(claim=claim, viewer=viewer, coordinator=coordinator)
         for claim in claims.order_by("-created_at", "-pk")[:limit]

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from mutualist.collectives.models import Membership
 from mutualist.core.errors import Conflict, PermissionDenied, ValidationFailed
 from mutualist.core.money import Money
 from mutualist.governance.models import Proposal
@@ -178,7 +179,7 @@ def claim_create(
     elif rules.approval == Claim.Approval.VOTE:
         proposal = proposal_create(
             collective=fund.collective,
-            author=claimant,
+            author=_vote_opener(claim),
             kind=Proposal.Kind.CLAIM_APPROVAL,
             title=f"Claim #{claim.pk} on the {KIND_NAMES[fund.kind].lower()} fund",
             payload={"claim_id": claim.pk},
@@ -191,6 +192,25 @@ def claim_create(
         claim_id = claim.pk
         transaction.on_commit(lambda: _emails().claim_submitted(claim_id))
     return claim
+
+
+def _vote_opener(claim: Claim) -> User:
+    """Who a claim's approval vote is opened in the name of. A vote's author
+    is shown to every member, so a claimant who chose not to be named is not
+    it: a coordinator (another member if they are the coordinator) opens it
+    on the fund's behalf."""
+    if claim.disclosure != Claim.Disclosure.ANONYMOUS:
+        return claim.claimant
+    others = (
+        Membership.objects.filter(
+            collective_id=claim.collective_id, state=Membership.State.ACTIVE, user__is_active=True
+        )
+        .exclude(user_id=claim.claimant_id)
+        .select_related("user")
+        .order_by("joined_at", "pk")
+    )
+    coordinator = others.filter(role=Membership.Role.COORDINATOR).first() or others.first()
+    return coordinator.user if coordinator is not None else claim.claimant
 
 
 def _tell_decided(claim_id: int) -> Callable[[], object]:
@@ -228,10 +248,15 @@ def _require_peer(claim: Claim, actor: User) -> None:
             "You cannot approve or reject your own claim; other members decide it.",
             code="own_claim",
         )
-    if claim.approval != Claim.Approval.PEERS:
+    if claim.approval == Claim.Approval.VOTE:
         raise Conflict(
             "This claim is decided by a vote of the members, not by peers one by one.",
-            code="decided_by_vote" if claim.approval == Claim.Approval.VOTE else "decided_by_rules",
+            code="decided_by_vote",
+        )
+    if claim.approval != Claim.Approval.PEERS:
+        raise Conflict(
+            "This claim is approved by the fund's rules; no one decides it.",
+            code="decided_by_rules",
         )
     if claim.state != Claim.State.SUBMITTED:
         raise Conflict(
@@ -322,7 +347,9 @@ def _withdraw_vote(claim: Claim) -> None:
 
     proposal = claim.proposal
     if proposal is not None and proposal.state == Proposal.State.OPEN:
-        proposal_withdraw(proposal=proposal, actor=claim.claimant)
+        # Withdrawn in the name of whoever opened it (the claimant, or the
+        # coordinator an anonymous claim's vote was opened by).
+        proposal_withdraw(proposal=proposal, actor=proposal.author)
 
 
 def claim_decided_by_vote(*, claim_id: int, passed: bool) -> str:

@@ -55,13 +55,12 @@ def require_coordinator(*, collective: Collective, user: User) -> Membership:
 
 
 def rules_in_force(*, fund: Fund, on: dt.date) -> FundRules | None:
-    """The version of ``fund``'s rules in force on ``on``: the newest one
-    effective on or before it (a later version number wins on the same day)."""
-    return (
-        FundRules.objects.filter(fund=fund, effective_from__lte=on)
-        .order_by("-effective_from", "-version")
-        .first()
-    )
+    """The version of ``fund``'s rules in force on ``on``: of the versions
+    effective by then, the latest decided. A later decision overrides an
+    earlier one from its effective date, even one the earlier decision
+    dated later (a first version voted in for the 1st, amended by a second
+    vote for the 27th before: from the 27th, the second stands)."""
+    return FundRules.objects.filter(fund=fund, effective_from__lte=on).order_by("-version").first()
 
 
 def rules_in_force_or_refuse(*, fund: Fund, on: dt.date) -> FundRules:
@@ -91,6 +90,10 @@ def _kind(kind: str) -> str:
 
 
 def _closes_at(closes_at: dt.datetime | None) -> dt.datetime:
+    if closes_at is not None and timezone.is_naive(closes_at):
+        raise ValidationFailed(
+            "The closing time needs a time zone.", code="closes_at_naive", field="closes_at"
+        )
     return closes_at or timezone.now() + dt.timedelta(days=DEFAULT_VOTE_DAYS)
 
 

@@ -259,3 +259,30 @@ def test_one_rules_vote_at_a_time_per_fund(cast: Cast) -> None:
         )
     assert refused.value.code == "rules_vote_open"
     assert snapshot() == before
+
+
+def test_a_later_decision_overrides_an_earlier_one_dated_later(cast: Cast) -> None:
+    # Version 1 was voted in for 5 December; version 2, decided after it,
+    # takes effect on 1 December: from then on version 2 is in force, and
+    # version 1 never is.
+    fund = fund_active(
+        cast.collective_a, "income_gap", created_by=cast.ana, effective_from=dt.date(2026, 12, 5)
+    )
+    rules_passed(fund, {"cap": "250.00"}, effective_from=dt.date(2026, 12, 1))
+    assert rules_in_force(fund=fund, on=dt.date(2026, 11, 30)) is None
+    for day in (dt.date(2026, 12, 1), dt.date(2026, 12, 5), dt.date(2027, 1, 1)):
+        version = rules_in_force(fund=fund, on=day)
+        assert version is not None and version.version == 2, day
+
+
+def test_a_closing_time_without_a_time_zone_is_refused(cast: Cast) -> None:
+    before = snapshot()
+    with pytest.raises(ValidationFailed) as refused:
+        fund_setup(
+            collective=cast.collective_a,
+            actor=cast.ana,
+            kind="savings",
+            closes_at=dt.datetime(2026, 12, 5, 12, 0),  # noqa: DTZ001 -- the point of the test
+        )
+    assert refused.value.code == "closes_at_naive"
+    assert snapshot() == before

@@ -179,3 +179,34 @@ def test_a_members_fund_account_stays_theirs_when_their_handle_changes(cast: Cas
     participation.refresh_from_db()
     assert member_fund_account(participation, "PHP") == first
     assert member_fund_account(participation, "USD") != first
+
+
+def test_savings_withdrawals_are_seen_by_their_member_and_coordinators_only(cast: Cast) -> None:
+    from mutualist.mutual.models import Participation
+    from mutualist.mutual.services.savings import savings_withdraw
+    from mutualist.mutual.tests.sick_pay_helpers import seed
+
+    fund = fund_active(cast.collective_a, "savings", created_by=cast.ana)
+    cleo = add_member(cast.collective_a, "cleo@example.com", "Cleo")
+    seed(Participation.objects.create(fund=fund, member=cast.ben, joined_on=NOW.date()), "50", "s")
+    claim = savings_withdraw(fund=fund, member=cast.ben, amount=Money("20", "PHP"))
+    assert claim.state == "paid"
+    assert [v.claim for v in claims_for_fund(fund=fund, viewer=cast.ben)] == [claim]
+    assert [v.claim for v in claims_for_fund(fund=fund, viewer=cast.ana)] == [claim]
+    assert claims_for_fund(fund=fund, viewer=cleo) == []
+    assert claim_get_for_user(user=cast.ben, slug="manila-va", claim_id=claim.pk) == claim
+    with pytest.raises(Http404):
+        claim_get_for_user(user=cleo, slug="manila-va", claim_id=claim.pk)
+
+
+def test_an_anonymous_claims_vote_is_not_opened_in_the_claimants_name(cast: Cast) -> None:
+    fund = fund_active(cast.collective_a, "income_gap", {"approval": "vote"}, created_by=cast.ana)
+    named = gap_claim(fund, cast.ben, "100", period=dt.date(2026, 9, 1))
+    hidden = gap_claim(fund, cast.ben, "100", disclosure="anonymous", period=dt.date(2026, 10, 1))
+    assert named.proposal is not None and named.proposal.author == cast.ben
+    assert hidden.proposal is not None and hidden.proposal.author == cast.ana
+    from mutualist.mutual.services.claims import claim_withdraw
+
+    claim_withdraw(claim=hidden, actor=cast.ben)
+    hidden.proposal.refresh_from_db()
+    assert hidden.proposal.state == "withdrawn"
