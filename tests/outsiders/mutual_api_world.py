@@ -87,6 +87,11 @@ def mutual_api_bodies() -> dict[str, dict[str, Any]]:
             "effective_from": (today + dt.timedelta(days=30)).isoformat(),
         },
         "POST /api/v1/collectives/{slug}/claims/{claim_id}/reject": {"note": "Olga says no"},
+        "POST /api/v1/collectives/{slug}/funds/{kind}/conversions": {
+            "amount": {"amount": "1.00", "currency": "AUD"},
+            "to_currency": "PHP",
+            "rate": "38.50",
+        },
         "POST /api/v1/collectives/{slug}/claims/{claim_id}/end": {"ends_on": today.isoformat()},
         "POST /api/v1/collectives/{slug}/funds/sick_pay/participation": {"tier": 1},
         "POST /api/v1/collectives/{slug}/funds/sick_pay/participation/changes": {

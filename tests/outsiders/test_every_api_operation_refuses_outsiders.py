@@ -243,6 +243,7 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "GET /api/v1/collectives/{slug}/funds/{kind}/me": (401, 404),
     "GET /api/v1/collectives/{slug}/funds/{kind}/claims": (401, 404),
     "POST /api/v1/collectives/{slug}/funds/{kind}/claims": (401, 404),
+    "POST /api/v1/collectives/{slug}/funds/{kind}/conversions": (401, 404),
     "GET /api/v1/collectives/{slug}/claims/{claim_id}": (401, 404),
     "POST /api/v1/collectives/{slug}/claims/{claim_id}/approve": (401, 404),
     "POST /api/v1/collectives/{slug}/claims/{claim_id}/reject": (401, 404),

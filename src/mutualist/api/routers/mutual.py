@@ -36,6 +36,7 @@ from mutualist.api.routers import responses
 from mutualist.api.routers.billing_common import money_in
 from mutualist.api.schemas.billing_invoices import DocumentRefOut
 from mutualist.api.schemas.common import MoneyOut, PersonOut
+from mutualist.api.schemas.ledger import TransactionOut
 from mutualist.api.schemas.mutual import (
     CLAIM_FIELDS,
     AgreementIn,
@@ -49,6 +50,7 @@ from mutualist.api.schemas.mutual import (
     ClaimIn,
     ClaimOut,
     ClaimRejectIn,
+    ConversionIn,
     FundOut,
     FundRulesIn,
     FundRulesOut,
@@ -69,6 +71,7 @@ from mutualist.billing.selectors import ID_MAX
 from mutualist.collectives.selectors import collective_get_for_member
 from mutualist.core.errors import DomainError, PermissionDenied, ValidationFailed
 from mutualist.core.money import Money
+from mutualist.ledger.selectors import transaction_get
 from mutualist.members.models import User
 from mutualist.mutual.models import (
     Claim,
@@ -95,6 +98,7 @@ from mutualist.mutual.services.claims import (
     claim_reject,
     claim_withdraw,
 )
+from mutualist.mutual.services.conversion import fund_convert
 from mutualist.mutual.services.funds import fund_rules_propose, fund_setup, rules_in_force
 from mutualist.work.models import Client
 
@@ -751,3 +755,47 @@ def income_gap_eligibility_read(
         missing_rates=list(income.missing_rates) if income is not None else [],
         top_up=money_out(found.top_up),
     )
+
+
+@router.post(
+    "/collectives/{slug}/funds/{kind}/conversions",
+    response=responses({201: TransactionOut}),
+    summary="Convert part of a pooled fund's money into another currency (coordinators)",
+)
+def fund_conversion_new(
+    request: HttpRequest,
+    response: HttpResponse,
+    slug: str,
+    kind: str,
+    payload: ConversionIn,
+    idempotency_key: HeaderEx[str, key_header("this conversion")],
+) -> Status[TransactionOut]:
+    """Levies arrive in the clients' currencies; an income-gap top-up is paid
+    in the fund's. One transaction through the trading accounts, at the rate
+    on record for today unless one is given, never more than the fund holds
+    in that currency less what approved claims have reserved on it
+    (``beyond_available``). Guarantee and income-gap funds only
+    (``not_pooled``). Requires an ``Idempotency-Key``."""
+    user = request_user(request)
+
+    def run() -> Status[TransactionOut]:
+        with _body_fields():
+            posted = fund_convert(
+                fund=fund,
+                actor=user,
+                amount=money_in(payload.amount, field="amount"),
+                to_currency=payload.to_currency,
+                idempotency_key=f"api:{user.pk}:{idempotency_key}",
+                rate=payload.rate,
+                rate_source=payload.rate_source,
+            )
+        return Status(
+            201,
+            TransactionOut.from_model(transaction_get(collective=fund.collective, pk=posted.pk)),
+        )
+
+    with transaction.atomic(durable=True):
+        fund = fund_get_for_user(user=user, slug=slug, kind=kind)
+        return idempotent(
+            request, response, user=user, key=idempotency_key, operation="fund_convert", run=run
+        )

@@ -657,3 +657,17 @@ def participation_out(
         joined_on=participation.joined_on,
         left_on=participation.left_on,
     )
+
+
+class ConversionIn(InputSchema):
+    """Convert part of a pooled fund's money into another currency."""
+
+    amount: MoneyIn = Field(description="What to convert, in a currency the fund holds")
+    to_currency: str = Field(description="ISO 4217 code to convert into", examples=["PHP"])
+    rate: str | None = Field(
+        None,
+        description="Units of to_currency per unit of the amount's currency; left out, the "
+        "rate on record for today is used",
+        examples=["38.50"],
+    )
+    rate_source: str = Field("", description="Where a given rate came from", max_length=200)

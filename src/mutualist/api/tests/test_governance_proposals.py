@@ -135,7 +135,7 @@ def test_a_consent_proposal_offers_the_four_choices_and_keeps_its_rules(cast: Ca
         (general(quorum_percent="-1"), "quorum_out_of_range", "quorum_percent"),
         (general(quorum_percent="101"), "quorum_out_of_range", "quorum_percent"),
         (general(kind="lottery"), "invalid_kind", "kind"),
-        (general(kind="write_off"), "kind_unavailable", "kind"),
+        (general(kind="claim_approval"), "kind_not_proposable", "kind"),
         (general(method="majority"), "invalid_method", "method"),
         (general(results_visibility="never"), "invalid_results_visibility", "results_visibility"),
         (general(title="   "), "title_required", "title"),

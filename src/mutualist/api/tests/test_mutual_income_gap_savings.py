@@ -156,7 +156,7 @@ def test_a_member_above_the_floor_is_not_topped_up(cast: Cast, gap: Fund, peso: 
 
     problem = assert_problem(
         post(bearer_client(cast.ben), f"{GAP}/claims", {"period": "2026-11"}, key="k"),
-        422,
+        409,
         "not_eligible",
     )
 

@@ -27,15 +27,14 @@ OTHER_DOCS = [
 MUTUAL_SOURCES = [
     SRC / "api" / "routers" / "mutual.py",
     SRC / "api" / "schemas" / "mutual.py",
-    *sorted((SRC / "mutual" / "services").glob("*.py")),
+    *sorted((SRC / "mutual" / "services").rglob("*.py")),
     SRC / "mutual" / "rules.py",
     SRC / "mutual" / "handlers.py",
     SRC / "mutual" / "selectors.py",
 ]
 
-# Chosen by a condition (``services.claims._require_peer``): ``code="decided_by_vote"
-# if ... else "decided_by_rules"``; the pattern below sees only the first.
-CONDITIONAL_CODES = {"decided_by_rules"}
+# Codes the pattern below cannot see (none at present).
+CONDITIONAL_CODES: set[str] = set()
 
 # Raised by funds code no request reaches.
 NOT_FROM_THE_API = {

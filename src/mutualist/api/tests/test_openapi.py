@@ -113,6 +113,26 @@ EXPECTED_PATHS = {
     "/api/v1/me/proposals/waiting": {"get"},
     "/api/v1/collectives/{slug}/proxies": {"get", "post"},
     "/api/v1/proxies/{delegation_id}/revoke": {"post"},
+    # mutual funds
+    "/api/v1/collectives/{slug}/funds": {"get"},
+    "/api/v1/collectives/{slug}/funds/{kind}": {"get"},
+    "/api/v1/collectives/{slug}/funds/{kind}/rules": {"get", "post"},
+    "/api/v1/collectives/{slug}/funds/{kind}/me": {"get"},
+    "/api/v1/collectives/{slug}/funds/{kind}/claims": {"get", "post"},
+    "/api/v1/collectives/{slug}/claims/{claim_id}": {"get"},
+    "/api/v1/collectives/{slug}/funds/{kind}/setup": {"post"},
+    "/api/v1/collectives/{slug}/claims/{claim_id}/approve": {"post"},
+    "/api/v1/collectives/{slug}/claims/{claim_id}/reject": {"post"},
+    "/api/v1/collectives/{slug}/claims/{claim_id}/withdraw": {"post"},
+    "/api/v1/collectives/{slug}/claims/{claim_id}/end": {"post"},
+    "/api/v1/collectives/{slug}/funds/sick_pay/participation": {"post"},
+    "/api/v1/collectives/{slug}/funds/sick_pay/participation/changes": {"post"},
+    "/api/v1/collectives/{slug}/funds/sick_pay/participation/changes/{change_id}": {"delete"},
+    "/api/v1/collectives/{slug}/funds/guarantee/agreements": {"get", "post"},
+    "/api/v1/collectives/{slug}/funds/guarantee/agreements/{agreement_id}": {"delete"},
+    "/api/v1/collectives/{slug}/funds/guarantee/eligibility/{invoice_id}": {"get"},
+    "/api/v1/collectives/{slug}/funds/income_gap/eligibility": {"get"},
+    "/api/v1/collectives/{slug}/funds/{kind}/conversions": {"post"},
 }
 
 

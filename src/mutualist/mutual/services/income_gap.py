@@ -246,11 +246,14 @@ def _membership_reason(
     needed = rules.min_months_member
     latest = months_after(period, -needed)
     if joined_on > latest:
-        months = "month" if needed == 1 else "months"
+        if needed == 0:
+            why = "A top-up is for a month you were a member for from its first day"
+        else:
+            months = "month" if needed == 1 else "months"
+            why = f"A top-up is for members of at least {needed} {months} by the month claimed for"
         return Reason(
             "too_new",
-            f"A top-up is for members of at least {needed} {months} by the month claimed for: "
-            f"you joined on {joined_on.isoformat()}, after {latest.isoformat()}.",
+            f"{why}: you joined on {joined_on.isoformat()}, after {latest.isoformat()}.",
         )
     return None
 
@@ -406,7 +409,7 @@ def income_gap_claim_submit(
                 first = next(r for r in eligibility.reasons if r.code == "invalid_period")
                 raise ValidationFailed(first.message, code="invalid_period", field="period")
             if not eligibility.eligible:
-                raise ValidationFailed(
+                raise Conflict(
                     "You cannot claim a top-up for "
                     f"{period:%B %Y}: "
                     + " ".join(reason.message for reason in eligibility.reasons),

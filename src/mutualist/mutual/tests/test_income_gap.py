@@ -169,7 +169,7 @@ def test_income_in_a_currency_without_a_rate_refuses_the_claim_and_asks_for_one(
 
     # when Ben claims, then he is refused and nothing changes
     before = snapshot()
-    with pytest.raises(ValidationFailed) as refused:
+    with pytest.raises(Conflict) as refused:
         submit(gap, cast.ben)
     assert (refused.value.code, refused.value.field) == ("not_eligible", "period")
     assert "AUD/PHP rate for 2026-11-30" in refused.value.message
@@ -285,7 +285,7 @@ def test_a_member_claims_only_after_the_months_the_rules_ask(
     if codes:
         assert "at least 3 months" in eligibility.reasons[0].message
         before = snapshot()
-        with pytest.raises(ValidationFailed) as refused:
+        with pytest.raises(Conflict) as refused:
             submit(gap, cast.ben)
         assert refused.value.code == "not_eligible"
         assert "joined on" in refused.value.message
@@ -304,7 +304,7 @@ def test_income_at_the_floor_is_no_gap(cast: Cast, gap: Fund, peso: Any) -> None
     assert eligibility.codes == ["income_above_floor"]
     assert eligibility.top_up == php("0")
     before = snapshot()
-    with pytest.raises(ValidationFailed) as refused:
+    with pytest.raises(Conflict) as refused:
         submit(gap, cast.ben)
     assert refused.value.code == "not_eligible"
     assert "600.00 PHP, not below the floor of 600.00 PHP" in refused.value.message
@@ -491,7 +491,7 @@ def test_a_third_top_up_in_twelve_months_is_refused(
     )
     assert eligibility.codes == ["too_many_top_ups"]
     before = snapshot()
-    with pytest.raises(ValidationFailed) as refused:
+    with pytest.raises(Conflict) as refused:
         submit(fund, cast.ben)
 
     # then he is refused, and nothing changes
