@@ -49,6 +49,7 @@ from mutualist.demo.billing import billing_is_loaded, billing_load
 from mutualist.demo.books import BOOKS, DemoBooks, books_ensure, books_keys, rates_ensure
 from mutualist.demo.governance import governance_is_loaded, governance_load
 from mutualist.demo.governance_world import CREW, MANILA
+from mutualist.demo.mutual import mutual_is_loaded, mutual_load
 from mutualist.demo.work import contacts_ensure, work_is_loaded, work_load
 from mutualist.demo.work_world import CLIENTS, CONTACTS, LEAD_CLIENTS
 from mutualist.demo.world import (
@@ -114,6 +115,8 @@ class DemoResult:
     proposals: int = 0
     votes: int = 0  # cast by members themselves
     proxies: int = 0
+    funds: int = 0  # Manila's mutual funds, set up with their history
+    fund_claims: int = 0
 
     @property
     def anything(self) -> bool:
@@ -126,6 +129,7 @@ class DemoResult:
             or self.clients > 0
             or any(billed)
             or self.proposals > 0
+            or self.funds > 0
         )
 
     def summary(self) -> str:
@@ -142,6 +146,11 @@ class DemoResult:
             f"{self.payments} payments and {self.payouts} payouts recorded; "
             f"{self.proposals} proposals made, with {self.votes} votes and "
             f"{self.proxies} proxies."
+            + (
+                f" {self.funds} mutual funds set up, with {self.fund_claims} claims on them."
+                if self.funds
+                else ""
+            )
         )
 
 
@@ -166,7 +175,9 @@ def demo_is_loaded() -> bool:
     keys = books_keys()
     if Transaction.objects.filter(idempotency_key__in=keys).count() != len(keys):
         return False
-    return work_is_loaded() and billing_is_loaded() and governance_is_loaded()
+    return (
+        work_is_loaded() and billing_is_loaded() and governance_is_loaded() and mutual_is_loaded()
+    )
 
 
 def demo_load(
@@ -177,6 +188,7 @@ def demo_load(
     with_work: bool = True,
     with_billing: bool = True,
     with_governance: bool = True,
+    with_mutual: bool = True,
 ) -> DemoResult:
     """Create whatever of the demo world is missing, in one transaction.
 
@@ -187,7 +199,10 @@ def demo_load(
     ``with_governance`` adds the decisions of Manila and Remote Crew
     (``mutualist.demo.governance``: proposals passed, failed, blocked and
     open, with votes and proxies); it needs the billing, after whose
-    invoices Manila's bylaws change takes effect.
+    invoices Manila's bylaws change takes effect. ``with_mutual`` adds
+    Manila's mutual funds (``mutualist.demo.mutual``: a sick member paid, a
+    guarantee claim refilled, a top-up, a rule change under vote); it needs
+    the decisions, whose 12 % bylaws its levies amend.
     Raises ``DomainError`` if a service refuses a piece of demo data (then
     nothing is written).
     """
@@ -234,6 +249,15 @@ def demo_load(
             result.proposals += decided.proposals
             result.votes += decided.votes
             result.proxies += decided.proxies
+        if (
+            with_mutual
+            and MANILA in world.collectives
+            and governance_is_loaded()
+            and not mutual_is_loaded()
+        ):
+            funded = mutual_load(users=world.users, collectives=world.collectives)
+            result.funds += funded.funds
+            result.fund_claims += funded.claims
     return result
 
 
