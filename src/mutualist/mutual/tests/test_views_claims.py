@@ -349,9 +349,8 @@ def test_a_member_not_eligible_is_told_why_and_cannot_claim(cast: Cast, client_f
     response = ben.post(
         url("claim_new", slug=A, kind="income_gap"), {"reason": "", "disclosure": "everything"}
     )
-    assert (
-        response.status_code == 409
-    )  # not_eligible: a conflict with the books, as for the guarantee
+    # not_eligible: a conflict with the books, as for the guarantee
+    assert response.status_code == 409
     assert "not_eligible" not in page_of(response)
     assert shows(response, "You cannot claim a top-up for October 2026:")
     assert snapshot() == before
