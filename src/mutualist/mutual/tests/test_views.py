@@ -114,7 +114,7 @@ def test_the_fund_page_shows_money_rules_and_history(cast: Cast, client_for: Any
         reverse("governance:proposal", kwargs={"slug": A, "proposal_id": coming.proposal_id})
         in body
     )
-    assert shows(response, "No claims paid in the last 12 months")
+    assert shows(response, "No claims paid in PHP in the last 12 months")
     # and may claim, or propose new rules
     assert url("claim_new", slug=A, kind="income_gap") in body
     assert url("fund_rules", slug=A, kind="income_gap") in body
