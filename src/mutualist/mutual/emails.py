@@ -17,7 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from mutualist.collectives.models import Membership
 from mutualist.members.models import User
 from mutualist.mutual.models import Claim
-from mutualist.mutual.services.funds import KIND_NAMES
+from mutualist.mutual.services.funds import fund_name
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def _send(template: str, subject: str, claim: Claim, recipients: list[User]) -> 
         context = {
             "claim": claim,
             "user": user,
-            "fund_name": KIND_NAMES[claim.fund.kind].lower(),
+            "fund_name": fund_name(claim.fund.kind),
             "url": claim_url(claim),
             "named": claim.disclosure != Claim.Disclosure.ANONYMOUS,
             "reason_shown": claim.disclosure == Claim.Disclosure.EVERYTHING,
@@ -70,7 +70,7 @@ def claim_submitted(claim_id: int) -> int:
         .exclude(user_id=claim.claimant_id)
         .select_related("user")
     ]
-    subject = f"A claim on the {KIND_NAMES[claim.fund.kind].lower()} fund waits for approval"
+    subject = f"A claim on the {fund_name(claim.fund.kind)} waits for approval"
     return _send("submitted", subject, claim, others)
 
 

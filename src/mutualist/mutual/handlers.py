@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from typing import Any
 
 from mutualist.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -21,6 +22,7 @@ from mutualist.mutual.models import Claim, Fund, FundRules
 from mutualist.mutual.services.claims import claim_decided_by_vote
 from mutualist.mutual.services.funds import (
     KIND_NAMES,
+    fund_name,
     fund_rules_enact,
     newest_rules,
     rule_change_validate,
@@ -43,9 +45,11 @@ def _rules_validate(draft: ProposalDraft) -> dict[str, Any]:
 
 def _rules_passed(proposal: Proposal) -> str:
     enacted = fund_rules_enact(proposal=proposal)
-    name = KIND_NAMES[enacted.fund.kind].lower()
     day = enacted.effective_from
-    return f"Version {enacted.version} of the {name} fund's rules is in force from {day.day} {day:%B %Y}."
+    return (
+        f"Version {enacted.version} of the {fund_name(enacted.fund.kind)}'s rules is in force "
+        f"from {day.day} {day:%B %Y}."
+    )
 
 
 def _rules_describe(proposal: Proposal) -> list[tuple[str, str]]:
@@ -65,7 +69,12 @@ def _rules_describe(proposal: Proposal) -> list[tuple[str, str]]:
             if proposal.state != Proposal.State.OPEN
             else newest_rules(fund=fund)
         )
-    rows = [("Fund", KIND_NAMES[kind]), ("In force from", str(payload.get("effective_from", "")))]
+    try:
+        effective = dt.date.fromisoformat(str(payload.get("effective_from", "")))
+        shown = f"{effective.day} {effective:%B %Y}"
+    except ValueError:
+        shown = str(payload.get("effective_from", ""))
+    rows = [("Fund", KIND_NAMES[kind]), ("In force from", shown)]
     # A payload stored under an older version of the rules shows what it can.
     with contextlib.suppress(KeyError, TypeError):
         rows += rule_changes_described(

@@ -180,7 +180,7 @@ def test_a_coordinator_sets_a_fund_up_and_the_members_vote_its_rules_in(
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["title"], body["state"], body["fund"]) == (
-        "Rules for the sick pay fund",
+        "Rules for the sick-pay fund",
         "open",
         "sick_pay",
     )

@@ -40,7 +40,7 @@ from mutualist.members.models import User
 from mutualist.mutual.accounts import balance_minor
 from mutualist.mutual.models import Claim, ClaimApproval, ClaimPayment, Fund
 from mutualist.mutual.rules import rules_for
-from mutualist.mutual.services.funds import KIND_NAMES, require_member, rules_in_force_or_refuse
+from mutualist.mutual.services.funds import fund_name, require_member, rules_in_force_or_refuse
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def payout_kind(kind: str) -> PayoutKind:
     found = _payout_kinds.get(kind)
     if found is None:
         raise Conflict(
-            f"Claims on the {KIND_NAMES.get(kind, kind).lower()} fund are not paid this way.",
+            f"Claims on the {fund_name(kind)} are not paid this way.",
             code="not_payable",
         )
     return found
@@ -150,8 +150,7 @@ def claim_create(
     require_member(collective=fund.collective, user=claimant)
     if fund.state != Fund.State.ACTIVE:
         raise Conflict(
-            f"The {KIND_NAMES[fund.kind].lower()} fund takes no claims until its members "
-            "vote its rules in.",
+            f"The {fund_name(fund.kind)} takes no claims until its members vote its rules in.",
             code="fund_not_active",
         )
     if amount_minor is not None and amount_minor <= 0:
@@ -181,7 +180,7 @@ def claim_create(
             collective=fund.collective,
             author=_vote_opener(claim),
             kind=Proposal.Kind.CLAIM_APPROVAL,
-            title=f"Claim #{claim.pk} on the {KIND_NAMES[fund.kind].lower()} fund",
+            title=f"Claim #{claim.pk} on the {fund_name(fund.kind)}",
             payload={"claim_id": claim.pk},
             closes_at=timezone.now() + dt.timedelta(days=CLAIM_VOTE_DAYS),
             system=True,
@@ -267,6 +266,10 @@ def _require_peer(claim: Claim, actor: User) -> None:
         raise Conflict("You have already decided on this claim.", code="already_decided")
 
 
+def _members(count: int) -> str:
+    return "one member" if count == 1 else f"{count} members"
+
+
 def _decisions(claim: Claim) -> dict[str, int]:
     counts = ClaimApproval.objects.filter(claim=claim).aggregate(
         approve=Count("pk", filter=Q(decision=ClaimApproval.Decision.APPROVE)),
@@ -288,7 +291,7 @@ def claim_approve(*, claim: Claim, approver: User, note: str = "") -> Claim:
             claim=locked, approver=approver, decision=ClaimApproval.Decision.APPROVE, note=note
         )
         if _decisions(locked)["approve"] >= locked.approvals_needed:
-            _approved(locked, note=f"Approved by {locked.approvals_needed} members.")
+            _approved(locked, note=f"Approved by {_members(locked.approvals_needed)}.")
     locked.refresh_from_db()
     return locked
 
@@ -311,7 +314,9 @@ def claim_reject(*, claim: Claim, approver: User, note: str) -> Claim:
         )
         if _decisions(locked)["reject"] >= locked.approvals_needed:
             _ended(
-                locked, Claim.State.REJECTED, note=f"Rejected by {locked.approvals_needed} members."
+                locked,
+                Claim.State.REJECTED,
+                note=f"Rejected by {_members(locked.approvals_needed)}.",
             )
     locked.refresh_from_db()
     return locked

@@ -37,7 +37,7 @@ from mutualist.ledger.services import (
 from mutualist.members.models import User
 from mutualist.mutual.accounts import balance_minor, find_pool_account, pool_account
 from mutualist.mutual.models import Claim, Fund
-from mutualist.mutual.services.funds import KIND_NAMES, require_coordinator
+from mutualist.mutual.services.funds import fund_name, require_coordinator
 
 POOLED = (Fund.Kind.GUARANTEE, Fund.Kind.INCOME_GAP)
 
@@ -61,7 +61,7 @@ def fund_convert(
     require_coordinator(collective=fund.collective, user=actor)
     if fund.kind not in POOLED:
         raise ValidationFailed(
-            f"The {KIND_NAMES[fund.kind].lower()} fund is held in each member's own account; "
+            f"The {fund_name(fund.kind)} is held in each member's own account; "
             "only pooled funds are converted.",
             code="not_pooled",
             field="fund",
@@ -148,10 +148,7 @@ def fund_convert(
                     Line(trading_account(collective, to_currency), converted),
                     Line(target, -converted),
                 ],
-                memo=(
-                    f"The {KIND_NAMES[fund.kind].lower()} fund converts {amount} to "
-                    f"{converted} at {used}"
-                ),
+                memo=(f"The {fund_name(fund.kind)} converts {amount} to {converted} at {used}"),
                 occurred_at=day,
                 idempotency_key=full_key,
                 kind="conversion",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -29,6 +30,17 @@ from mutualist.mutual.rules import DEFAULTS, rules_clean
 # How long members have to vote a fund's rules in when no closing time is given.
 DEFAULT_VOTE_DAYS = 7
 KIND_NAMES = dict(Fund.Kind.choices)
+# How a sentence names each fund ("the sick-pay fund").
+FUND_NAMES = {
+    Fund.Kind.SICK_PAY: "sick-pay fund",
+    Fund.Kind.GUARANTEE: "payment guarantee fund",
+    Fund.Kind.INCOME_GAP: "income-gap fund",
+    Fund.Kind.SAVINGS: "savings fund",
+}
+
+
+def fund_name(kind: str) -> str:
+    return FUND_NAMES.get(Fund.Kind(kind), f"{kind} fund")
 
 
 def require_member(*, collective: Collective, user: User, field: str | None = None) -> Membership:
@@ -67,7 +79,7 @@ def rules_in_force_or_refuse(*, fund: Fund, on: dt.date) -> FundRules:
     found = rules_in_force(fund=fund, on=on)
     if found is None:
         raise Conflict(
-            f"The {KIND_NAMES[fund.kind].lower()} fund has no rules in force on "
+            f"The {fund_name(fund.kind)} has no rules in force on "
             f"{on.isoformat()}: its members have not voted them in yet.",
             code="no_rules",
         )
@@ -98,8 +110,8 @@ def _closes_at(closes_at: dt.datetime | None) -> dt.datetime:
 
 
 def _rules_title(fund: Fund, *, first: bool) -> str:
-    name = KIND_NAMES[fund.kind].lower()
-    return f"Rules for the {name} fund" if first else f"New rules for the {name} fund"
+    name = fund_name(fund.kind)
+    return f"Rules for the {name}" if first else f"New rules for the {name}"
 
 
 def fund_setup(
@@ -130,7 +142,7 @@ def fund_setup(
         if fund is not None:
             if fund.state == Fund.State.ACTIVE:
                 raise Conflict(
-                    f"{collective.name} already has a {KIND_NAMES[kind].lower()} fund.",
+                    f"{collective.name} already has its {fund_name(kind)}.",
                     code="fund_exists",
                     field="kind",
                 )
@@ -145,7 +157,7 @@ def fund_setup(
                     )
             except IntegrityError:
                 raise Conflict(
-                    f"{collective.name} set up a {KIND_NAMES[kind].lower()} fund a moment ago.",
+                    f"{collective.name} set up its {fund_name(kind)} a moment ago.",
                     code="fund_exists",
                     field="kind",
                 ) from None
@@ -216,7 +228,7 @@ def rule_change_validate(
     fund = Fund.objects.filter(collective=collective, kind=kind).first()
     if fund is None:
         raise ValidationFailed(
-            f"{collective.name} has no {KIND_NAMES[kind].lower()} fund; a coordinator sets it up.",
+            f"{collective.name} has no {fund_name(kind)}; a coordinator sets it up.",
             code="fund_not_found",
             field="fund",
         )
@@ -229,7 +241,7 @@ def rule_change_validate(
         payload__fund=kind,
     ).exists():
         raise Conflict(
-            f"The members are already voting on rules for the {KIND_NAMES[kind].lower()} fund; "
+            f"The members are already voting on rules for the {fund_name(kind)}; "
             "propose yours once that vote has closed.",
             code="rules_vote_open",
             field="fund",
@@ -324,13 +336,31 @@ def rule_changes_described(
     return rows
 
 
+AMOUNT_RULES = frozenset({"floor", "cap"})
+PERCENT_RULES = frozenset({"cap_percent", "percent"})
+APPROVAL_WORDS = {"peers": "by peers", "vote": "by a vote", "automatic": "by the rules, at once"}
+
+
+def _amount(value: Any) -> str:
+    """12000.00 as 12,000.00 (the fund's currency is said around it)."""
+    return f"{Decimal(str(value)):,.2f}"
+
+
 def _shown(name: str, value: Any) -> str:
     if name == "tiers" and isinstance(value, list):
-        return "; ".join(f"{t['deposit']} → {t['payout']}" for t in value)
+        return "; ".join(f"{_amount(t['deposit'])} → {_amount(t['payout'])}" for t in value)
     if name == "change_months" and isinstance(value, list):
         return ", ".join(dt.date(2000, int(m), 1).strftime("%B") for m in value)
     if name == "refund_month":
         return dt.date(2000, int(value), 1).strftime("%B")
+    if name in AMOUNT_RULES:
+        return _amount(value)
+    if name in PERCENT_RULES:
+        return f"{Decimal(str(value)).normalize():f} %"
+    if name == "credit_limit_months":
+        return f"{Decimal(str(value)).normalize():f}"
+    if name == "approval":
+        return APPROVAL_WORDS.get(str(value), str(value))
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)

@@ -59,7 +59,7 @@ def test_members_vote_a_funds_first_rules_in(cast: Cast, time_machine: Any) -> N
     # Then version 1 is in force from the effective date and the fund is active
     proposal.refresh_from_db()
     assert proposal.outcome == "passed"
-    assert "Version 1 of the sick pay fund's rules is in force from 1 December 2026" in (
+    assert "Version 1 of the sick-pay fund's rules is in force from 1 December 2026" in (
         proposal.applied_note
     )
     fund.refresh_from_db()
