@@ -198,7 +198,9 @@ def test_a_fund_already_active_is_refused_on_the_form(cast: Cast, client_for: An
         url("fund_setup", slug=A, kind="income_gap"), rules_data("income_gap")
     )
     assert response.status_code == 409
-    assert "already has its income-gap fund" in " ".join(response.context["form"].non_field_errors())
+    assert "already has its income-gap fund" in " ".join(
+        response.context["form"].non_field_errors()
+    )
     assert snapshot() == before
 
 
