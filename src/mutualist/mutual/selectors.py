@@ -24,9 +24,11 @@ from mutualist.billing.models import PaymentShare
 from mutualist.billing.split import MEMBER_PREFIX
 from mutualist.collectives.models import Collective, Membership
 from mutualist.collectives.selectors import collective_get_for_member
+from mutualist.core.errors import ValidationFailed
 from mutualist.core.money import Money
 from mutualist.governance.models import Proposal
 from mutualist.ledger.models import Account, Posting
+from mutualist.ledger.services import exchange_rate_find
 from mutualist.members.models import User
 from mutualist.mutual.accounts import balance_minor, pool_accounts
 from mutualist.mutual.models import (
@@ -36,6 +38,7 @@ from mutualist.mutual.models import (
     Deposit,
     Fund,
     FundRules,
+    GuaranteeAdvance,
     Participation,
     ParticipationChange,
 )
@@ -150,10 +153,35 @@ class FundOverview:
     paid_out: list[Money]
     monthly_claim_rate: Money
     runway_months: Decimal | None
+    # Currencies the fund holds or paid in with no rate on record to the
+    # fund's: left out of the runway.
+    runway_left_out: list[str]
     participants: int
     claims_waiting: int
     claims_ongoing: int
     warnings: list[str] = field(default_factory=list)
+
+
+def _in_fund_currency(amounts: list[Money], fund: Fund, today: dt.date) -> tuple[int, list[str]]:
+    """``amounts`` added up in the fund's currency (minor units), each other
+    currency at the rate on record for ``today``; those with none are left
+    out and named."""
+    total, missing = 0, []
+    for money in amounts:
+        if money.currency == fund.currency:
+            total += money.minor_units
+            continue
+        if money.is_zero():
+            continue
+        try:
+            quote = exchange_rate_find(
+                base=money.currency, quote=fund.currency, on=today, collective=fund.collective
+            )
+        except ValidationFailed:
+            missing.append(money.currency)
+            continue
+        total += money.convert(quote.rate, fund.currency).minor_units
+    return total, missing
 
 
 def _window(today: dt.date) -> dt.date:
@@ -224,7 +252,10 @@ def fund_overview(*, fund: Fund, today: dt.date | None = None) -> FundOverview:
     )
     # The claim rate: the last twelve months' payouts averaged over the
     # months the fund has had rules (at least one), or this month's ongoing
-    # sick pay if that is more.
+    # sick pay if that is more. A pooled fund holds and pays several
+    # currencies (a guarantee pays in the invoice's): both sides are taken
+    # in the fund's currency at today's rate on record; a currency with no
+    # rate is left out of the runway and named (``runway_left_out``).
     first = FundRules.objects.filter(fund=fund).order_by("effective_from").first()
     months = 12
     if first is not None and first.effective_from > since:
@@ -235,11 +266,13 @@ def fund_overview(*, fund: Fund, today: dt.date | None = None) -> FundOverview:
             - first.effective_from.month
             + 1,
         )
-    averaged = _in(paid_out, fund.currency).minor_units // months
-    rate_minor = max(averaged, monthly_sick)
-    free = _in(available, fund.currency).minor_units
+    paid_total, missing_paid = _in_fund_currency(paid_out, fund, today)
+    free_total, missing_free = _in_fund_currency(available, fund, today)
+    rate_minor = max(paid_total // months, monthly_sick)
     runway = (
-        (Decimal(free) / Decimal(rate_minor)).quantize(Decimal("0.1")) if rate_minor > 0 else None
+        (Decimal(max(free_total, 0)) / Decimal(rate_minor)).quantize(Decimal("0.1"))
+        if rate_minor > 0
+        else None
     )
     participants = Participation.objects.filter(fund=fund, state=Participation.State.ACTIVE).count()
     warnings = []
@@ -278,6 +311,7 @@ def fund_overview(*, fund: Fund, today: dt.date | None = None) -> FundOverview:
         paid_out=paid_out,
         monthly_claim_rate=Money.from_minor(rate_minor, fund.currency),
         runway_months=runway,
+        runway_left_out=sorted(set(missing_paid) | set(missing_free)),
         participants=participants,
         claims_waiting=live.filter(state__in=[Claim.State.SUBMITTED, Claim.State.APPROVED]).count(),
         claims_ongoing=len(ongoing),
@@ -366,12 +400,22 @@ def member_statement(*, fund: Fund, member: User) -> MemberStatement:
         paid_in = _levy_attributed(fund, member)
     else:
         paid_in = []
-    received = _by_currency(
-        ClaimPayment.objects.filter(claim__fund=fund, claim__claimant=member)
-        .values("currency")
-        .annotate(total=Sum("amount_minor"))
-        .values_list("currency", "total")
-    )
+    if fund.kind == Fund.Kind.GUARANTEE:
+        # The fund pays every member with a share in the invoice, not only
+        # the member who claimed: what each was advanced is what they received.
+        received = _by_currency(
+            GuaranteeAdvance.objects.filter(claim__fund=fund, member=member)
+            .values("currency")
+            .annotate(total=Sum("advanced_minor"))
+            .values_list("currency", "total")
+        )
+    else:
+        received = _by_currency(
+            ClaimPayment.objects.filter(claim__fund=fund, claim__claimant=member)
+            .values("currency")
+            .annotate(total=Sum("amount_minor"))
+            .values_list("currency", "total")
+        )
     pending = (
         ParticipationChange.objects.filter(
             participation=participation, state=ParticipationChange.State.PENDING

@@ -643,6 +643,12 @@ def test_when_the_client_pays_later_the_fund_is_refilled_exactly_and_members_get
     diverted = PaymentDiversion.objects.filter(reason="guarantee_refill")
     assert sum(diverted.values_list("amount_minor", flat=True)) == 25200
     assert {d.account_id for d in diverted} == {pool_account(world.a, "guarantee", "AUD").pk}
+    # Each member's statement shows what the fund paid them, claimant or not.
+    from mutualist.mutual.selectors import member_statement
+
+    fund = Fund.objects.get(collective=world.a, kind="guarantee")
+    assert member_statement(fund=fund, member=cast.ana).received == [Money("180.00", "AUD")]
+    assert member_statement(fund=fund, member=cast.ben).received == [Money("72.00", "AUD")]
     # The first payment's member parts (about 81.80) all went to the fund.
     assert first.shares.filter(recipient="member").count() == 2
     for share in first.shares.filter(recipient="member"):

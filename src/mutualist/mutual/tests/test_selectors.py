@@ -210,3 +210,55 @@ def test_an_anonymous_claims_vote_is_not_opened_in_the_claimants_name(cast: Cast
     claim_withdraw(claim=hidden, actor=cast.ben)
     hidden.proposal.refresh_from_db()
     assert hidden.proposal.state == "withdrawn"
+
+
+def test_the_runway_counts_other_currencies_at_the_rate_on_record(cast: Cast, gap: Fund) -> None:
+    from django.db import transaction
+
+    from mutualist.ledger.services import (
+        Line,
+        account_name_for,
+        account_open,
+        exchange_rate_set,
+        transaction_post,
+    )
+    from mutualist.mutual.accounts import pool_account
+    from mutualist.mutual.services.claims import claim_create
+
+    collective = cast.collective_a
+    opening = account_open(
+        collective=collective,
+        name=account_name_for(collective, "equity", "Opening", "AUD"),
+        type="equity",
+        currency="AUD",
+    )
+    levy = Money("1000", "AUD")
+    transaction_post(
+        lines=[Line(opening, levy), Line(pool_account(collective, "income_gap", "AUD"), -levy)],
+        memo="Levies in AUD",
+        occurred_at=NOW.date(),
+        idempotency_key="test:aud",
+        kind="opening",
+    )
+    with transaction.atomic():
+        claim = claim_create(
+            fund=gap,
+            claimant=cast.ben,
+            claim_date=NOW.date(),
+            reason="",
+            disclosure="everything",
+            currency="AUD",
+            amount_minor=30000,
+        )
+    claim_approve(claim=claim, approver=cast.ana)
+    # No AUD/PHP rate yet: the runway leaves AUD out and says so.
+    overview = fund_overview(fund=gap, today=NOW.date())
+    assert (overview.runway_months, overview.runway_left_out) == (None, ["AUD"])
+    exchange_rate_set(
+        collective=collective, actor=cast.ana, base="AUD", quote="PHP", rate="38.50", on=NOW.date()
+    )
+    # 300.00 AUD paid since September (3 months): 3,850.00 PHP a month; 700.00 AUD
+    # free is 26,950.00 PHP: 7 months.
+    overview = fund_overview(fund=gap, today=NOW.date())
+    assert overview.monthly_claim_rate == Money("3850", "PHP")
+    assert (overview.runway_months, overview.runway_left_out) == (Decimal("7.0"), [])
