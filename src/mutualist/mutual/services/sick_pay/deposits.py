@@ -5,14 +5,26 @@ deposits in arrears."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_CEILING, Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mutualist.billing.accounts import member_account
+from mutualist.core.errors import ValidationFailed
 from mutualist.core.money import Money
+from mutualist.core.reference import currency_exponent
 from mutualist.ledger.models import Account
-from mutualist.ledger.services import Line, WouldGoNegative, transaction_post
+from mutualist.ledger.services import (
+    Line,
+    WouldGoNegative,
+    account_name_for,
+    exchange_rate_find,
+    trading_account,
+    transaction_post,
+)
+from mutualist.members.models import User
 from mutualist.mutual.accounts import member_fund_account
 from mutualist.mutual.models import Claim, Deposit, Fund, Participation
 from mutualist.mutual.services.sick_pay.claims import _claim_period
@@ -49,26 +61,93 @@ def _deposit_post(deposit: Deposit, payable: Account, account: Account, today: d
     their sick-pay account, if the payable covers it; True when it did. The
     row moves to ``paid`` only after its posting, by a conditional update,
     under one idempotency key per deposit. Call inside ``transaction.atomic()``
-    holding the deposit's row (just inserted, or locked)."""
+    holding the deposit's row (just inserted, or locked).
+
+    A member paid in other currencies (a Manila freelancer with clients in
+    Sydney earns AUD; the fund deposits pesos) is not left in arrears while
+    their balance in another currency covers it: when the payable in the
+    fund's currency falls short, the deposit is taken from their payable in
+    another currency (in currency order, the first that covers it) at the
+    rate on record for ``today``, as one transaction through the trading
+    accounts, rounded up to that currency's minor unit so the fund is never
+    short. A currency with no rate on record is not used."""
     amount = Money.from_minor(deposit.amount_minor, deposit.currency)
     member = deposit.participation.member
-    try:
-        with transaction.atomic():
-            posted = transaction_post(
-                lines=[Line(payable, amount), Line(account, -amount)],
-                memo=f"Sick-pay deposit for {_month_name(deposit.month)} by {member.display_name}",
-                occurred_at=today,
-                idempotency_key=f"mutual:deposit:{deposit.pk}",
-                kind="fund_deposit",
-                cause=deposit,
-            )
-            return bool(
-                Deposit.objects.filter(pk=deposit.pk, state=Deposit.State.ARREARS).update(
-                    state=Deposit.State.PAID, transaction=posted, paid_at=timezone.now()
+    memo = f"Sick-pay deposit for {_month_name(deposit.month)} by {member.display_name}"
+    plans: list[tuple[list[Line], Decimal | None, str]] = [
+        ([Line(payable, amount), Line(account, -amount)], None, "")
+    ]
+    plans += _converted_plans(deposit, payable, account, amount, today)
+    for lines, rate, source in plans:
+        try:
+            with transaction.atomic():
+                posted = transaction_post(
+                    lines=lines,
+                    memo=memo if rate is None else f"{memo} (converted at {rate})",
+                    occurred_at=today,
+                    idempotency_key=f"mutual:deposit:{deposit.pk}",
+                    kind="fund_deposit",
+                    cause=deposit,
+                    fx_rate=rate,
+                    fx_rate_source=source,
                 )
+                return bool(
+                    Deposit.objects.filter(pk=deposit.pk, state=Deposit.State.ARREARS).update(
+                        state=Deposit.State.PAID, transaction=posted, paid_at=timezone.now()
+                    )
+                )
+        except WouldGoNegative:
+            continue
+    return False  # stays in arrears; the next tick tries again
+
+
+def _converted_plans(
+    deposit: Deposit, payable: Account, account: Account, amount: Money, today: dt.date
+) -> list[tuple[list[Line], Decimal | None, str]]:
+    """The deposit taken from each of the member's other payables that holds
+    enough at the rate on record (see ``_deposit_post``)."""
+    participation = deposit.participation
+    collective = participation.fund.collective
+    others = (
+        Account.objects.filter(
+            collective=collective,
+            owner_type=ContentType.objects.get_for_model(User),
+            owner_id=participation.member_id,
+            owner_kind=Account.OwnerKind.MEMBER,
+            name__startswith=account_name_for(collective, Account.Type.LIABILITIES, "Members")
+            + ":",
+            balance_minor__lt=0,
+        )
+        .exclude(currency=amount.currency)
+        .order_by("currency")
+    )
+    plans: list[tuple[list[Line], Decimal | None, str]] = []
+    for other in others:
+        try:
+            quote = exchange_rate_find(
+                base=other.currency, quote=amount.currency, on=today, collective=collective
             )
-    except WouldGoNegative:
-        return False  # stays in arrears; the next tick tries again
+        except ValidationFailed:
+            continue
+        step = Decimal(1).scaleb(-currency_exponent(other.currency))
+        taken = Money(
+            (amount.amount / quote.rate).quantize(step, rounding=ROUND_CEILING), other.currency
+        )
+        if taken.is_zero() or taken.minor_units > -other.balance_minor:
+            continue
+        plans.append(
+            (
+                [
+                    Line(other, taken),
+                    Line(trading_account(collective, other.currency), -taken),
+                    Line(trading_account(collective, amount.currency), amount),
+                    Line(account, -amount),
+                ],
+                quote.rate,
+                quote.source[:200],
+            )
+        )
+    return plans
 
 
 def _deposit_accounts(participation: Participation, currency: str) -> tuple[Account, Account]:
