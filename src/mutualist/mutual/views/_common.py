@@ -86,13 +86,6 @@ class RulesVersion:
     rows: list[tuple[str, str]]
 
 
-APPROVAL_SHOWN = {
-    "peers": "by peers, one by one",
-    "vote": "by a vote of the members",
-    "automatic": "automatically, by the rules",
-}
-
-
 def _described(
     fund: Fund, version: FundRules, base: FundRules | None, *, tiers_apart: bool = False
 ) -> RulesVersion:
@@ -104,8 +97,6 @@ def _described(
     ):
         if tiers_apart and label == LABELS["tiers"]:
             continue
-        if label == LABELS["approval"]:
-            value = APPROVAL_SHOWN.get(value, value)
         rows.append((label, value))
     return RulesVersion(version, rows)
 
