@@ -528,3 +528,20 @@ def claims_waiting_for(*, user: User) -> list[Claim]:
         .select_related("fund", "collective", "claimant")
         .order_by("created_at")
     )
+
+
+def deposits_in_arrears(*, fund: Fund, viewer: User) -> list[Deposit]:
+    """Deposits the fund is still waiting for, oldest first: for the
+    coordinators, who follow them up (a member sees their own on their
+    statement). Empty for anyone else."""
+    if not is_coordinator(collective_id=fund.collective_id, user=viewer):
+        return []
+    return list(
+        Deposit.objects.filter(
+            participation__fund=fund,
+            participation__state=Participation.State.ACTIVE,
+            state=Deposit.State.ARREARS,
+        )
+        .select_related("participation__member__profile")
+        .order_by("month", "participation__member__profile__handle")
+    )

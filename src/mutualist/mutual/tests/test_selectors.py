@@ -262,3 +262,18 @@ def test_the_runway_counts_other_currencies_at_the_rate_on_record(cast: Cast, ga
     overview = fund_overview(fund=gap, today=NOW.date())
     assert overview.monthly_claim_rate == Money("3850", "PHP")
     assert (overview.runway_months, overview.runway_left_out) == (Decimal("7.0"), [])
+
+
+def test_coordinators_see_the_deposits_in_arrears(cast: Cast) -> None:
+    from mutualist.mutual.selectors import deposits_in_arrears
+    from mutualist.mutual.services.sick_pay import sick_pay_deposits_post
+    from mutualist.mutual.tests.sick_pay_helpers import join, sick_fund
+
+    fund = sick_fund(cast.collective_a, cast.ana)
+    ben = join(fund, cast.ben)
+    sick_pay_deposits_post(NOW.date())
+    seen = deposits_in_arrears(fund=fund, viewer=cast.ana)
+    assert [(d.participation, d.month, d.amount_minor) for d in seen] == [
+        (ben, dt.date(2026, 11, 1), 3000)
+    ]
+    assert deposits_in_arrears(fund=fund, viewer=cast.ben) == []
