@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -220,8 +220,11 @@ def fund_overview(*, fund: Fund, today: dt.date | None = None) -> FundOverview:
         .annotate(total=Sum("reserved_minor"))
         .values_list("currency", "total")
     )
+    # Approved claims waiting for money have first call on it: what is free
+    # is what the fund holds beyond them (never below zero; the shortfall is
+    # in the obligations).
     available = [
-        Money.from_minor(b.minor_units - _in(reserved, b.currency).minor_units, b.currency)
+        Money.from_minor(max(0, b.minor_units - _in(reserved, b.currency).minor_units), b.currency)
         for b in balances
     ]
     obligations = 0
@@ -496,18 +499,36 @@ def claim_view(*, claim: Claim, viewer: User, coordinator: bool | None = None) -
     )
 
 
+def claims_visible(
+    *,
+    fund: Fund,
+    viewer: User,
+    states: Iterable[str] | None = None,
+    coordinator: bool | None = None,
+) -> QuerySet[Claim]:
+    """The fund's claims ``viewer`` may see, newest first (the fund was found
+    through ``fund_get_for_user``): all of them, except that a savings fund's
+    withdrawals are each member's own and the coordinators' to see. What each
+    shows of itself is ``claim_view``'s."""
+    if coordinator is None:
+        coordinator = is_coordinator(collective_id=fund.collective_id, user=viewer)
+    claims = Claim.objects.filter(fund=fund).select_related(
+        "claimant__profile", "fund", "rules", "invoice"
+    )
+    if states is not None:
+        claims = claims.filter(state__in=list(states))
+    if fund.kind == Fund.Kind.SAVINGS and not coordinator:
+        claims = claims.filter(claimant=viewer)
+    return claims.order_by("-created_at", "-pk")
+
+
 def claims_for_fund(
     *, fund: Fund, viewer: User, states: Iterable[str] | None = None, limit: int = 200
 ) -> list[ClaimView]:
-    claims = Claim.objects.filter(fund=fund).select_related("claimant", "fund", "invoice")
-    if states is not None:
-        claims = claims.filter(state__in=list(states))
     coordinator = is_coordinator(collective_id=fund.collective_id, user=viewer)
-    if fund.kind == Fund.Kind.SAVINGS and not coordinator:
-        claims = claims.filter(claimant=viewer)
+    claims = claims_visible(fund=fund, viewer=viewer, states=states, coordinator=coordinator)
     return [
-        claim_view(claim=claim, viewer=viewer, coordinator=coordinator)
-        for claim in claims.order_by("-created_at", "-pk")[:limit]
+        claim_view(claim=claim, viewer=viewer, coordinator=coordinator) for claim in claims[:limit]
     ]
 
 

@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Status
@@ -85,6 +84,7 @@ from mutualist.mutual.rules import SickPayRules, rules_for
 from mutualist.mutual.selectors import (
     claim_get_for_user,
     claim_view,
+    claims_visible,
     fund_get_for_user,
     fund_list_for_user,
     fund_overview,
@@ -120,17 +120,6 @@ def _body_fields() -> Iterator[None]:
 
 
 # --- Reading -----------------------------------------------------------------------------
-
-
-def _claims(fund: Fund, state: str | None) -> QuerySet[Claim]:
-    """The fund's claims, newest first (the fund was found through
-    ``fund_get_for_user``; what each shows is ``claim_view``'s)."""
-    rows = Claim.objects.filter(fund=fund).select_related(
-        "claimant__profile", "fund", "rules", "invoice"
-    )
-    if state is not None:
-        rows = rows.filter(state=state)
-    return rows.order_by("-created_at", "-pk")
 
 
 def _claim_detail(user: User, slug: str, claim_id: int) -> ClaimDetailOut:
@@ -230,8 +219,9 @@ def fund_claims_list(
     user = request_user(request)
     fund = fund_get_for_user(user=user, slug=slug, kind=kind)
     coordinator = is_coordinator(collective_id=fund.collective_id, user=user)
+    states = [filters.state] if filters.state is not None else None
     return paginate(
-        _claims(fund, filters.state),
+        claims_visible(fund=fund, viewer=user, states=states, coordinator=coordinator),
         page,
         lambda claim: ClaimOut.build(claim_view(claim=claim, viewer=user, coordinator=coordinator)),
     )

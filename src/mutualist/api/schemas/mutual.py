@@ -39,7 +39,9 @@ from mutualist.mutual.selectors import ClaimView, FundOverview, MemberStatement
 
 ID_MAX = 2**63 - 1
 # ``YYYY-MM``: the month an income-gap claim or eligibility is about.
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+# Years 1900 to 9998, as billing's reports bound them: month arithmetic on
+# 0000 or 9999 would leave the calendar.
+MONTH_PATTERN = r"^(19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(0[1-9]|1[0-2])$"
 
 # --- Output -----------------------------------------------------------------------
 

@@ -292,13 +292,16 @@ def test_a_claim_beyond_the_fund_is_approved_and_waits_for_money(
 
     body = post(bearer_client(cleo), claim_path(claim, "approve"), key="c").json()
 
+    # Approved, its whole amount reserved until the fund can pay it.
     assert (body["state"], body["paid"]["amount"], body["reserved"]["amount"]) == (
         "approved",
         "0.00",
-        "0.00",
+        "300.00",
     )
     fund = bearer_client(cleo).get(f"{A}/funds/income_gap").json()
     assert fund["obligations"] == {"amount": "300.00", "currency": "PHP"}
+    assert fund["reserved"] == [{"amount": "300.00", "currency": "PHP"}]
+    assert fund["available"] == [{"amount": "0.00", "currency": "PHP"}]
     assert fund["claims_waiting"] == 1
 
 

@@ -227,13 +227,13 @@ def _emails() -> Any:
 
 def _lock(claim: Claim) -> tuple[Fund, Claim]:
     """The fund's row lock, then the claim's (the order every money path takes)."""
-    fund = Fund.objects.select_for_update().get(pk=claim.fund_id)
+    fund = Fund.objects.select_for_update(no_key=True).get(pk=claim.fund_id)
     # ``of=("self",)``: the joined rows (the collective's) are read, not
     # locked. Locking them would hold back every payment in the collective
     # (its foreign-key checks at commit) and deadlock one that holds an
     # invoice a payout waits for.
     locked = (
-        Claim.objects.select_for_update(of=("self",))
+        Claim.objects.select_for_update(no_key=True, of=("self",))
         .select_related("fund__collective", "rules")
         .get(pk=claim.pk)
     )
@@ -402,7 +402,7 @@ def _approved(claim: Claim, *, note: str) -> None:
         state=Claim.State.APPROVED, decided_at=now, decision_note=note
     )
     claim.state = Claim.State.APPROVED
-    Fund.objects.select_for_update().get(pk=claim.fund_id)
+    Fund.objects.select_for_update(no_key=True).get(pk=claim.fund_id)
     _pay_locked(claim)
     claim_id = claim.pk
     transaction.on_commit(lambda: _emails().claim_decided(claim_id))
@@ -411,22 +411,33 @@ def _approved(claim: Claim, *, note: str) -> None:
 # --- Paying ------------------------------------------------------------------------------
 
 
-def _reserved_elsewhere(claim: Claim, kind: PayoutKind) -> int:
-    others = Claim.objects.filter(
-        fund_id=claim.fund_id, currency=claim.currency, state=Claim.State.APPROVED
-    ).exclude(pk=claim.pk)
+def _reserved_ahead(claim: Claim, kind: PayoutKind) -> int:
+    """What approved claims on the same source, approved before ``claim``,
+    still have reserved: the money ``claim`` waits behind (first approved,
+    first paid; a later claim never overtakes one waiting for money)."""
+    ahead = (
+        Claim.objects.filter(
+            fund_id=claim.fund_id, currency=claim.currency, state=Claim.State.APPROVED
+        )
+        .filter(
+            Q(decided_at__lt=claim.decided_at) | Q(decided_at=claim.decided_at, pk__lt=claim.pk)
+            if claim.decided_at is not None
+            else Q(pk__lt=claim.pk)
+        )
+        .exclude(pk=claim.pk)
+    )
     if kind.own_account:
-        others = others.filter(claimant_id=claim.claimant_id)
-    return int(others.aggregate(total=Sum("reserved_minor"))["total"] or 0)
+        ahead = ahead.filter(claimant_id=claim.claimant_id)
+    return int(ahead.aggregate(total=Sum("reserved_minor"))["total"] or 0)
 
 
 def fund_available_minor(*, claim: Claim) -> int:
     """What ``claim`` could be paid now: its source account's money less what
-    other approved claims have reserved on it (never below zero)."""
+    the claims approved before it still have reserved (never below zero)."""
     kind = payout_kind(claim.fund.kind)
     source = kind.source(claim)
     source.refresh_from_db(fields=["balance_minor"])
-    return max(0, balance_minor(source) - _reserved_elsewhere(claim, kind))
+    return max(0, balance_minor(source) - _reserved_ahead(claim, kind))
 
 
 def _partial_allowed(claim: Claim) -> bool:
@@ -435,8 +446,10 @@ def _partial_allowed(claim: Claim) -> bool:
 
 
 def _pay_locked(claim: Claim) -> int:
-    """Reserve what ``claim`` can have and pay it (caller holds the fund
-    lock and the claim's). Returns the minor units paid."""
+    """Pay ``claim`` what it can have now (caller holds the fund lock and the
+    claim's). An approved claim keeps its unpaid rest reserved until it is
+    paid, rejected, withdrawn or ended; claims approved before it are paid
+    first. Returns the minor units paid."""
     claim.refresh_from_db()
     if claim.state != Claim.State.APPROVED or claim.amount_minor is None:
         return 0
@@ -448,7 +461,7 @@ def _pay_locked(claim: Claim) -> int:
         amount = available
     else:
         amount = 0
-    Claim.objects.filter(pk=claim.pk).update(reserved_minor=amount)
+    Claim.objects.filter(pk=claim.pk).update(reserved_minor=rest)
     if amount == 0:
         return 0
     kind = payout_kind(claim.fund.kind)
@@ -477,7 +490,6 @@ def _pay_locked(claim: Claim) -> int:
         # outside the claims' reservations (a refund, an exit) leaves it
         # waiting rather than paying what is not held.
         logger.warning("claim %s could not be paid: its source fell short", claim.pk)
-        Claim.objects.filter(pk=claim.pk).update(reserved_minor=0)
         return 0
     paid = claim.paid_minor + actual.minor_units
     if posted is not None:
@@ -496,7 +508,7 @@ def _pay_locked(claim: Claim) -> int:
     changes: dict[str, Any] = {
         "paid_minor": paid,
         "amount_minor": owed,
-        "reserved_minor": 0,
+        "reserved_minor": owed - paid,
         "state": Claim.State.PAID if paid == owed else Claim.State.APPROVED,
     }
     if plan.settles:
@@ -531,9 +543,9 @@ def claims_pay_waiting() -> int:
     )
     for claim_id, fund_id in list(waiting):
         with transaction.atomic():
-            Fund.objects.select_for_update().get(pk=fund_id)
+            Fund.objects.select_for_update(no_key=True).get(pk=fund_id)
             claim = (
-                Claim.objects.select_for_update(of=("self",))
+                Claim.objects.select_for_update(no_key=True, of=("self",))
                 .select_related("fund__collective", "rules")
                 .get(pk=claim_id)
             )

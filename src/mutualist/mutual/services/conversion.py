@@ -123,7 +123,7 @@ def fund_convert(
             field="amount",
         )
     with transaction.atomic():
-        Fund.objects.select_for_update().get(pk=fund.pk)
+        Fund.objects.select_for_update(no_key=True).get(pk=fund.pk)
         held = find_pool_account(collective, fund.code, amount.currency)
         reserved = (
             Claim.objects.filter(

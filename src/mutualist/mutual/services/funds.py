@@ -23,6 +23,7 @@ from mutualist.collectives.models import Collective, Membership
 from mutualist.core.errors import Conflict, PermissionDenied, ValidationFailed
 from mutualist.governance.models import Proposal
 from mutualist.governance.services import proposal_create
+from mutualist.governance.services.proposals import CLOSES_AT_MAX_DAYS
 from mutualist.members.models import User
 from mutualist.mutual.models import Fund, FundRules
 from mutualist.mutual.rules import DEFAULTS, rules_clean
@@ -102,9 +103,15 @@ def _kind(kind: str) -> str:
 
 
 def _closes_at(closes_at: dt.datetime | None) -> dt.datetime:
+    """The vote's closing time, checked as governance checks it before any
+    date is worked out from it (a year 9999 would overflow)."""
     if closes_at is not None and timezone.is_naive(closes_at):
         raise ValidationFailed(
             "The closing time needs a time zone.", code="closes_at_naive", field="closes_at"
+        )
+    if closes_at is not None and closes_at > timezone.now() + dt.timedelta(days=CLOSES_AT_MAX_DAYS):
+        raise ValidationFailed(
+            "The closing time must be within a year.", code="closes_at_too_late", field="closes_at"
         )
     return closes_at or timezone.now() + dt.timedelta(days=DEFAULT_VOTE_DAYS)
 
@@ -138,7 +145,11 @@ def fund_setup(
     rules_clean(kind, rules or {})  # refuse bad rules before anything is written
     closes = _closes_at(closes_at)
     with transaction.atomic():
-        fund = Fund.objects.select_for_update().filter(collective=collective, kind=kind).first()
+        fund = (
+            Fund.objects.select_for_update(no_key=True)
+            .filter(collective=collective, kind=kind)
+            .first()
+        )
         if fund is not None:
             if fund.state == Fund.State.ACTIVE:
                 raise Conflict(
@@ -295,7 +306,7 @@ def fund_rules_enact(*, proposal: Proposal) -> FundRules:
     payload = proposal.payload
     with transaction.atomic():
         fund = (
-            Fund.objects.select_for_update()
+            Fund.objects.select_for_update(no_key=True)
             .filter(collective_id=proposal.collective_id, kind=payload["fund"])
             .first()
         )

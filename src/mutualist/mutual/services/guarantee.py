@@ -689,9 +689,9 @@ def write_off_apply(proposal: Proposal) -> str:
     with transaction.atomic():
         # The fund's row, then the claim's, then (in billing) the invoice's:
         # the order a payout takes them.
-        Fund.objects.select_for_update().get(pk=claim.fund_id)
+        Fund.objects.select_for_update(no_key=True).get(pk=claim.fund_id)
         locked = (
-            Claim.objects.select_for_update(of=("self",))
+            Claim.objects.select_for_update(no_key=True, of=("self",))
             .select_related("fund", "rules", "invoice")
             .get(pk=claim.pk)
         )

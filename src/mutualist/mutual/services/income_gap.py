@@ -399,7 +399,7 @@ def income_gap_claim_submit(
             # The fund's row lock (the first lock of every claims path):
             # this member's claims and top-ups are counted without a twin
             # claim slipping in between.
-            Fund.objects.select_for_update().get(pk=fund.pk)
+            Fund.objects.select_for_update(no_key=True).get(pk=fund.pk)
             if Claim.objects.filter(
                 fund=fund, claimant=claimant, period=period, state__in=COUNTED_STATES
             ).exists():

@@ -43,7 +43,7 @@ def participations_settle_for_leaver(*, membership: Membership) -> int:
     member = membership.user
     settled = 0
     participations = (
-        Participation.objects.select_for_update(of=("self",))
+        Participation.objects.select_for_update(no_key=True, of=("self",))
         .filter(
             fund__collective_id=membership.collective_id,
             member=member,

@@ -210,7 +210,7 @@ def savings_withdraw(*, fund: Fund, member: User, amount: Money, reason: str = "
         # The fund's row lock first, as every claims path takes it: this
         # member's balance, reservations and count are read after any
         # withdrawal running at the same moment has been booked.
-        Fund.objects.select_for_update().get(pk=fund.pk)
+        Fund.objects.select_for_update(no_key=True).get(pk=fund.pk)
         participation = Participation.objects.filter(fund=fund, member=member).first()
         # Read under the lock: the balance as the last withdrawal left it.
         held = {

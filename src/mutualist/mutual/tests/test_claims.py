@@ -154,7 +154,8 @@ def test_a_claim_beyond_the_fund_waits_and_is_paid_when_money_comes(
     claim = gap_claim(gap, cast.ben, "300")
     claim_approve(claim=claim, approver=cast.ana)
     claim = claim_approve(claim=claim, approver=cleo)
-    assert (claim.state, claim.paid_minor, claim.reserved_minor) == ("approved", 0, 0)
+    # Its whole amount stays reserved while it waits.
+    assert (claim.state, claim.paid_minor, claim.reserved_minor) == ("approved", 0, 30000)
     assert claims_pay_waiting() == 0
     fill(gap, "250", "b")
     assert claims_pay_waiting() == 1
@@ -223,3 +224,44 @@ def test_a_fund_whose_rules_are_not_voted_in_takes_no_claims(cast: Cast) -> None
         gap_claim(fund, cast.ben, "300")
     assert refused.value.code == "fund_not_active"
     assert snapshot() == before
+
+
+def test_a_later_claim_never_overtakes_one_waiting_for_money(
+    cast: Cast, gap: Fund, cleo: Any
+) -> None:
+    # Given 250.00 and an approved claim of 300.00 waiting for it
+    fill(gap, "250", "a")
+    first = gap_claim(gap, cast.ben, "300")
+    claim_approve(claim=first, approver=cast.ana)
+    first = claim_approve(claim=first, approver=cleo)
+    assert (first.state, first.reserved_minor) == ("approved", 30000)
+    # When a later claim of 200.00 is approved
+    later = gap_claim(gap, cleo, "200")
+    claim_approve(claim=later, approver=cast.ana)
+    later = claim_approve(claim=later, approver=cast.ben)
+    # Then it waits behind the first, however much the fund holds for it alone
+    assert (later.state, later.paid_minor) == ("approved", 0)
+    # And once money comes, the first is paid first
+    fill(gap, "100", "b")
+    assert claims_pay_waiting() == 1
+    first.refresh_from_db()
+    later.refresh_from_db()
+    assert (first.state, later.state) == ("paid", "approved")
+    assert balance_minor(pool_account(cast.collective_a, "income_gap", "PHP")) == 5000
+    ledger_checked()
+
+
+def test_rejecting_or_withdrawing_releases_the_reservation(
+    cast: Cast, gap: Fund, cleo: Any
+) -> None:
+    fill(gap, "100", "a")
+    waiting = gap_claim(gap, cast.ben, "300")
+    claim_approve(claim=waiting, approver=cast.ana)
+    waiting = claim_approve(claim=waiting, approver=cleo)
+    assert waiting.reserved_minor == 30000
+    waiting = claim_withdraw(claim=waiting, actor=cast.ben)
+    assert (waiting.state, waiting.reserved_minor) == ("withdrawn", 0)
+    later = gap_claim(gap, cleo, "80")
+    claim_approve(claim=later, approver=cast.ana)
+    later = claim_approve(claim=later, approver=cast.ben)
+    assert (later.state, later.paid_minor) == ("paid", 8000)

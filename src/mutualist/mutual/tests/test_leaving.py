@@ -94,3 +94,21 @@ def test_a_leaver_takes_their_savings(cast: Cast) -> None:
     assert held(ben) == 0
     assert owed(fund, cast.ben) - before == 7550
     ledger_checked()
+
+
+def test_ending_a_sick_period_later_never_reaches_into_the_next_one(cast: Cast) -> None:
+    from mutualist.core.errors import Conflict
+    from mutualist.mutual.services.sick_pay import sick_claim_end
+    from mutualist.mutual.tests.helpers import snapshot
+
+    fund = sick_fund(cast.collective_a, cast.ana, {"waiting_days": 0})
+    join(fund, cast.ana)
+    join(fund, cast.ben)
+    first = ongoing(fund, cast.ben, cast.ana, starts_on=dt.date(2026, 11, 1))
+    sick_claim_end(claim=first, actor=cast.ben, ends_on=dt.date(2026, 11, 10))
+    ongoing(fund, cast.ben, cast.ana, starts_on=dt.date(2026, 11, 11))
+    before = snapshot()
+    with pytest.raises(Conflict) as refused:
+        sick_claim_end(claim=first, actor=cast.ben, ends_on=dt.date(2026, 11, 19))
+    assert (refused.value.code, refused.value.field) == ("claim_overlaps", "ends_on")
+    assert snapshot() == before

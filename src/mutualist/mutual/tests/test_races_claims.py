@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from mutualist.ledger.models import Account
 from mutualist.mutual.accounts import balance_minor, pool_account
@@ -71,7 +72,7 @@ def test_ten_claims_approved_at_once_never_pay_beyond_the_fund(cast: Cast) -> No
 def test_ten_claims_paid_at_once_with_partial_payouts_use_the_fund_exactly(cast: Cast) -> None:
     fund, claims = ten_claims(cast, partial=True)
     for claim in claims:
-        Claim.objects.filter(pk=claim.pk).update(state="approved")
+        Claim.objects.filter(pk=claim.pk).update(state="approved", decided_at=timezone.now())
     outcome = race(*[lambda c=c: claim_pay(claim=c) for c in claims])
     assert not outcome.refusals
     assert assert_never_beyond(cast, claims) == 100000
@@ -83,7 +84,7 @@ def test_ten_claims_paid_at_once_with_partial_payouts_use_the_fund_exactly(cast:
 def test_two_schedulers_paying_waiting_claims_pay_each_once(cast: Cast) -> None:
     fund, claims = ten_claims(cast, partial=False)
     for claim in claims:
-        Claim.objects.filter(pk=claim.pk).update(state="approved")
+        Claim.objects.filter(pk=claim.pk).update(state="approved", decided_at=timezone.now())
     outcome = race(claims_pay_waiting, claims_pay_waiting)
     assert not outcome.refusals
     assert sum(outcome.results) == 6

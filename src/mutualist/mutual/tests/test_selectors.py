@@ -71,15 +71,16 @@ def test_the_overview_adds_up_money_reserved_free_and_runway(cast: Cast, gap: Fu
     waiting = gap_claim(gap, cleo, "900")
     claim_approve(claim=waiting, approver=cast.ana)
     overview = fund_overview(fund=gap, today=NOW.date())
+    # The waiting claim reserves its 900.00: none of the 700.00 held is free.
     assert overview.balances == [Money("700", "PHP")]
-    assert overview.reserved == [Money("0", "PHP")]
-    assert overview.available == [Money("700", "PHP")]
+    assert overview.reserved == [Money("900", "PHP")]
+    assert overview.available == [Money("0", "PHP")]
     assert overview.obligations == Money("900", "PHP")
     assert overview.money_in == [Money("1000", "PHP")]
     assert overview.paid_out == [Money("300", "PHP")]
     # Rules since September: three months (September to November), 100.00 a month.
     assert overview.monthly_claim_rate == Money("100", "PHP")
-    assert overview.runway_months == Decimal("7.0")
+    assert overview.runway_months == Decimal("0.0")
     assert overview.claims_waiting == 1
     assert overview.rules is not None and overview.rules.version == 1
 

@@ -95,9 +95,9 @@ def sick_claim_submit(
     require_member(collective=fund.collective, user=claimant)
     _require_active(fund)
     with transaction.atomic():
-        Fund.objects.select_for_update().get(pk=fund.pk)
+        Fund.objects.select_for_update(no_key=True).get(pk=fund.pk)
         participation = (
-            Participation.objects.select_for_update()
+            Participation.objects.select_for_update(no_key=True)
             .filter(fund=fund, member=claimant, state=Participation.State.ACTIVE)
             .first()
         )
@@ -178,9 +178,11 @@ def sick_claim_end(*, claim: Claim, actor: User, ends_on: dt.date) -> Claim:
             field="ends_on",
         )
     with transaction.atomic():
-        Fund.objects.select_for_update().get(pk=fund.pk)
+        Fund.objects.select_for_update(no_key=True).get(pk=fund.pk)
         locked = (
-            Claim.objects.select_for_update(of=("self",)).select_related("rules").get(pk=claim.pk)
+            Claim.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("rules")
+            .get(pk=claim.pk)
         )
         if locked.state not in Claim.LIVE_STATES:
             raise Conflict(
@@ -204,6 +206,28 @@ def sick_claim_end(*, claim: Claim, actor: User, ends_on: dt.date) -> Claim:
                 f"Sick pay for {_month_name(last_paid)} is paid already; the period ends on "
                 f"{_day_name(month_end(last_paid))} at the earliest.",
                 code="already_paid",
+                field="ends_on",
+            )
+        # Moving the end later must not reach into another sick period of the
+        # member's (reported after this one was ended): the days would be
+        # paid twice.
+        later = (
+            Claim.objects.filter(
+                fund=fund,
+                claimant_id=locked.claimant_id,
+                state__in=[*Claim.LIVE_STATES, Claim.State.ENDED],
+                starts_on__gt=locked.starts_on,
+                starts_on__lte=ends_on,
+            )
+            .exclude(pk=locked.pk)
+            .order_by("starts_on")
+            .first()
+        )
+        if later is not None and later.starts_on is not None:
+            raise Conflict(
+                f"Your claim #{later.pk} covers a sick period from {_day_name(later.starts_on)}; "
+                "this one ends before it, or the same days would be paid twice.",
+                code="claim_overlaps",
                 field="ends_on",
             )
         locked.ends_on = ends_on

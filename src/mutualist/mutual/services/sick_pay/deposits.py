@@ -225,7 +225,7 @@ def sick_pay_deposits_post(today: dt.date | None = None) -> int:
         payable, account = _deposit_accounts(deposit.participation, deposit.currency)
         with transaction.atomic():
             locked = (
-                Deposit.objects.select_for_update(of=("self",))
+                Deposit.objects.select_for_update(no_key=True, of=("self",))
                 .filter(pk=deposit.pk, state=Deposit.State.ARREARS)
                 .select_related("participation__member")
                 .first()

@@ -78,8 +78,8 @@ def sick_pay_join(
     _validate_tier(rules, tier)
     already = Conflict("You are already in the sick-pay fund.", code="already_joined")
     with transaction.atomic():
-        Fund.objects.select_for_update().get(pk=fund.pk)
-        existing = Participation.objects.select_for_update().filter(fund=fund, member=member)
+        Fund.objects.select_for_update(no_key=True).get(pk=fund.pk)
+        existing = Participation.objects.select_for_update(no_key=True).filter(fund=fund, member=member)
         participation = existing.first()
         if participation is None:
             try:
@@ -132,7 +132,7 @@ def _change_request(
         code="change_pending",
     )
     with transaction.atomic():
-        locked = Participation.objects.select_for_update().get(pk=participation.pk)
+        locked = Participation.objects.select_for_update(no_key=True).get(pk=participation.pk)
         if locked.state != Participation.State.ACTIVE:
             raise Conflict("You are no longer in the sick-pay fund.", code="not_a_participant")
         if tier is not None and tier == locked.tier:
@@ -285,9 +285,9 @@ def sick_pay_changes_apply(today: dt.date | None = None) -> int:
             fund = change.participation.fund
             member_account(fund.collective, change.participation.member, fund.currency)
         with transaction.atomic():
-            Fund.objects.select_for_update().get(pk=fund_id)
+            Fund.objects.select_for_update(no_key=True).get(pk=fund_id)
             participation = (
-                Participation.objects.select_for_update(of=("self",))
+                Participation.objects.select_for_update(no_key=True, of=("self",))
                 .select_related("fund__collective", "member__profile")
                 .get(pk=participation_id)
             )

@@ -101,9 +101,9 @@ def _run(fund: Fund, month: dt.date, today: dt.date) -> SickPayRun | None:
                 run = SickPayRun.objects.create(fund=fund, month=month)
         except IntegrityError:
             return None  # another scheduler ran (or is running) this month
-        Fund.objects.select_for_update().get(pk=fund.pk)
+        Fund.objects.select_for_update(no_key=True).get(pk=fund.pk)
         claims = list(
-            Claim.objects.select_for_update(of=("self",))
+            Claim.objects.select_for_update(no_key=True, of=("self",))
             .filter(fund=fund, state=Claim.State.ONGOING)
             .select_related("rules", "claimant__profile")
             .order_by("pk")
