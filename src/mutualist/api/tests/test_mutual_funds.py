@@ -328,3 +328,14 @@ def test_a_rule_change_without_its_required_fields_is_a_schema_error(cast: Cast,
         "validation_failed",
     )
     assert state() == before
+
+
+def test_a_closing_time_years_ahead_is_refused_not_a_crash(cast: Cast) -> None:
+    from mutualist.api.tests.support import assert_problem, bearer_client
+
+    response = bearer_client(cast.ana).post(
+        "/api/v1/collectives/manila-va/funds/sick_pay/setup",
+        data='{"closes_at": "9999-12-31T12:00:00+00:00"}',
+        content_type="application/json",
+    )
+    assert_problem(response, 422, "closes_at_too_late")

@@ -93,7 +93,7 @@ def test_eligibility_names_every_reason_against(cast: Cast, gap: Fund, peso: Any
     assert body["top_up"] == php("0.00")
 
 
-@pytest.mark.parametrize("period", ["2026-13", "2026-1", "November"])
+@pytest.mark.parametrize("period", ["2026-13", "2026-1", "November", "0000-01", "9999-12"])
 def test_a_period_not_written_yyyy_mm_is_a_schema_error(cast: Cast, gap: Fund, period: str) -> None:
     assert_problem(
         bearer_client(cast.ben).get(f"{GAP}/eligibility?period={period}"),
@@ -278,3 +278,22 @@ def test_withdrawals_beyond_the_yearly_limit_are_refused(cast: Cast, saved: Fund
         "too_many_withdrawals",
     )
     assert state() == before
+
+
+def test_only_the_member_and_the_coordinators_see_a_savings_withdrawal(
+    cast: Cast, saved: Fund
+) -> None:
+    from mutualist.mutual.tests.helpers import add_member
+
+    assert post(bearer_client(cast.ben), f"{SAVINGS}/claims", {"amount": php("20.00")}, key="w")
+    cleo = add_member(cast.collective_a, "cleo@example.com", "Cleo")
+    mine = bearer_client(cast.ben).get(f"{SAVINGS}/claims").json()
+    coordinator = bearer_client(cast.ana).get(f"{SAVINGS}/claims").json()
+    other = bearer_client(cleo).get(f"{SAVINGS}/claims").json()
+    assert (mine["count"], coordinator["count"], other["count"]) == (1, 1, 0)
+    claim_id = mine["items"][0]["id"]
+    assert_problem(
+        bearer_client(cleo).get(f"/api/v1/collectives/manila-va/claims/{claim_id}"),
+        404,
+        "not_found",
+    )
