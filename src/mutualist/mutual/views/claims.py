@@ -94,8 +94,11 @@ def claim_decide(request: HttpRequest, slug: str, claim_id: int) -> HttpResponse
             messages.success(request, _decided_notice(data["decision"], decided))
             if is_htmx_partial(request):
                 # A decision changes the whole page (its state, what is
-                # paid), so htmx loads it again rather than swap the panel.
-                return HttpResponseClientRedirect(claim_url(decided, "decision"))
+                # paid), so htmx loads it again rather than swap the panel:
+                # at its top, where the message and the new state are. Not
+                # to "#decision": from the claim's own page that is only a
+                # jump to the anchor, and the browser would not load it again.
+                return HttpResponseClientRedirect(claim_url(decided))
             return _to_claim(decided, "decision")
     else:
         error = "Choose to approve or to reject."
