@@ -96,6 +96,7 @@ def mutual_world(cast: Cast, client: Any) -> dict[str, Any]:
     return {
         "mutual:fund": kind,
         "mutual:fund_rules": kind,
+        "mutual:fund_convert": kind,
         "mutual:claim_new": kind,
         # A fund not set up yet: the form a coordinator would fill in.
         "mutual:fund_setup": {"kind": "savings"},
@@ -103,6 +104,7 @@ def mutual_world(cast: Cast, client: Any) -> dict[str, Any]:
         "mutual:claim_decide": claim_id,
         "mutual:claim_withdraw": claim_id,
         "mutual:claim_end": claim_id,
+        "mutual:claim_write_off": claim_id,
         "mutual:sick_pay_change_cancel": {"change_id": change.pk},
         "mutual:agreement_remove": {"agreement_id": agreement.pk},
     }

@@ -28,9 +28,11 @@ urlpatterns = [
     path(f"{FUNDS}<str:kind>/", views.fund, name="fund"),
     path(f"{FUNDS}<str:kind>/setup/", views.fund_setup_view, name="fund_setup"),
     path(f"{FUNDS}<str:kind>/rules/", views.fund_rules, name="fund_rules"),
+    path(f"{FUNDS}<str:kind>/convert/", views.fund_convert_view, name="fund_convert"),
     path(f"{FUNDS}<str:kind>/claim/", views.claim_new, name="claim_new"),
     path(CLAIMS, views.claim, name="claim"),
     path(f"{CLAIMS}decide/", views.claim_decide, name="claim_decide"),
     path(f"{CLAIMS}withdraw/", views.claim_withdraw, name="claim_withdraw"),
     path(f"{CLAIMS}end/", views.claim_end, name="claim_end"),
+    path(f"{CLAIMS}write-off/", views.claim_write_off, name="claim_write_off"),
 ]

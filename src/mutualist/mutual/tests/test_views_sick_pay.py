@@ -81,6 +81,39 @@ def test_joining_twice_or_with_a_tier_the_rules_lack_is_refused(
     assert snapshot() == before
 
 
+# --- Deposits in arrears -------------------------------------------------------------------------
+
+
+def test_coordinators_see_who_is_behind_with_deposits(
+    cast: Cast, fund: Fund, client_for: Any
+) -> None:
+    from mutualist.mutual.services.sick_pay import sick_pay_deposits_post
+
+    # Given Ben (tier 2, 60.00 a month) is owed nothing: November's deposit is in arrears
+    join(fund, cast.ben, tier=1)
+    sick_pay_deposits_post(NOW.date())
+    # When Ana (coordinator) opens the fund page, she reads who, which month, how much
+    ana = client_for(cast.ana).get(FUND)
+    assert shows(ana, "Deposits in arrears")
+    assert [(a.member, a.month, str(a.amount)) for a in ana.context["arrears"]] == [
+        ("Ben Okafor", dt.date(2026, 11, 1), "60.00 PHP")
+    ]
+    assert "₱60.00" in page_of(ana) and shows(ana, "November 2026")
+    # Ben sees only his own months, in his part of the page
+    ben = client_for(cast.ben).get(FUND)
+    assert ben.context["arrears"] is None
+    assert not shows(ben, "only coordinators see this list")
+    assert shows(ben, "Deposits in arrears: November 2026.")
+
+
+def test_a_coordinator_reads_that_no_deposit_is_behind(
+    cast: Cast, fund: Fund, client_for: Any
+) -> None:
+    page = client_for(cast.ana).get(FUND)
+    assert page.context["arrears"] == []
+    assert "Every member's deposits are paid." in page_of(page)
+
+
 # --- Changing tier, leaving ---------------------------------------------------------------------
 
 

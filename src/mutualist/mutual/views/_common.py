@@ -10,22 +10,33 @@ from typing import Any
 
 from django.utils import timezone
 
+from mutualist.billing.models import Invoice
 from mutualist.collectives.models import Membership
 from mutualist.collectives.selectors import collective_get_for_member
 from mutualist.core.money import Money
+from mutualist.governance.models import Proposal
 from mutualist.members.models import User
 from mutualist.mutual.forms import ChangeForm, DecideForm, JoinForm, SickEndForm, tier_choices
-from mutualist.mutual.models import Claim, ClaimApproval, Fund, FundRules, Participation
-from mutualist.mutual.rules import LABELS, SickPayRules, rules_for
+from mutualist.mutual.models import (
+    Claim,
+    ClaimApproval,
+    Fund,
+    FundRules,
+    GuaranteeAdvance,
+    Participation,
+)
+from mutualist.mutual.rules import LABELS, GuaranteeRules, SickPayRules, rules_for
 from mutualist.mutual.selectors import (
     PER_MEMBER,
     ClaimView,
     claim_view,
     claims_for_fund,
+    deposits_in_arrears,
     fund_overview,
     member_statement,
     rules_history,
 )
+from mutualist.mutual.services.conversion import POOLED
 from mutualist.mutual.services.funds import rule_changes_described
 
 TEMPLATES = "mutual"
@@ -57,6 +68,31 @@ def with_zero(amounts: list[Money], currency: str) -> list[Money]:
     if any(money.currency == currency for money in amounts):
         return amounts
     return [Money.from_minor(0, currency), *amounts]
+
+
+def words_and(items: list[str], joiner: str = "and") -> str:
+    """ "AUD", "AUD and USD", "AUD, JPY and USD"."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {joiner} {items[-1]}"
+
+
+def left_out_words(currencies: list[str], fund_currency: str) -> str:
+    """Why the runway leaves money out: "AUD is left out: no AUD/PHP rate on record"."""
+    if not currencies:
+        return ""
+    verb = "is" if len(currencies) == 1 else "are"
+    pairs = words_and([f"{c}/{fund_currency}" for c in currencies], "or")
+    return f"{words_and(currencies)} {verb} left out: no {pairs} rate on record"
+
+
+@dataclass(frozen=True)
+class Arrear:
+    """A deposit the fund is still waiting for, as a coordinator reads it."""
+
+    member: str
+    month: dt.date
+    amount: Money
 
 
 def membership_in(user: User, fund: Fund) -> Membership:
@@ -161,6 +197,25 @@ def fund_context(
         "active": active,
         "can_claim": active and _may_claim(fund, taking_part, statement.own_balance),
     }
+    context["left_out"] = left_out_words(overview.runway_left_out, fund.currency)
+    # Levies arrive in the clients' currencies; a pooled fund pays in its own
+    # (or, for the guarantee, the invoice's): coordinators convert between them.
+    context["can_convert"] = (
+        membership.is_coordinator
+        and fund.kind in POOLED
+        and any(money.amount > 0 for money in overview.available)
+    )
+    # For the coordinators, who follow them up (a member sees their own below).
+    context["arrears"] = None
+    if fund.kind == Fund.Kind.SICK_PAY and membership.is_coordinator:
+        context["arrears"] = [
+            Arrear(
+                deposit.participation.member.display_name,
+                deposit.month,
+                Money.from_minor(deposit.amount_minor, deposit.currency),
+            )
+            for deposit in deposits_in_arrears(fund=fund, viewer=user)
+        ]
     typed = overview.typed_rules
     if fund.kind == Fund.Kind.SICK_PAY and isinstance(typed, SickPayRules):
         tiers = tier_choices(typed.tiers, fund.currency)
@@ -221,6 +276,96 @@ class Payment:
         return self.amount.amount < self.requested.amount
 
 
+@dataclass(frozen=True)
+class AdvanceRow:
+    """What the guarantee advanced one member for their share of the
+    invoice, and how much of it came back to the fund as the client paid."""
+
+    member: str
+    is_you: bool
+    advanced: Money
+    recovered: Money
+
+
+@dataclass(frozen=True)
+class WriteOff:
+    """Where a paid guarantee claim stands on writing its invoice off."""
+
+    # "possible" (a member may propose it now), "open" (a vote is open),
+    # "later" (from ``possible_on``), or "" (nothing to write off).
+    state: str
+    possible_on: dt.date | None = None
+    # The rules' days overdue after which a write-off may be voted on.
+    days: int = 0
+    vote: Proposal | None = None
+    error: str = ""
+
+
+def _advances(claim: Claim, user: User, named: bool) -> list[AdvanceRow]:
+    """The advances, named when the viewer is told who claimed (else only
+    the viewer's own row is named: the shares would point at the claimant)."""
+    rows = []
+    for advance in (
+        GuaranteeAdvance.objects.filter(claim=claim)
+        .select_related("member__profile")
+        .order_by("-advanced_minor", "pk")
+    ):
+        is_you = advance.member_id == user.pk
+        rows.append(
+            AdvanceRow(
+                advance.member.display_name if named or is_you else "A member",
+                is_you,
+                Money.from_minor(advance.advanced_minor, advance.currency),
+                Money.from_minor(advance.recovered_minor, advance.currency),
+            )
+        )
+    return rows
+
+
+def invoice_standing(invoice: Invoice) -> tuple[str, Money]:
+    """The claimed invoice now: ("unpaid", what is still owed), ("paid", 0)
+    or ("credited", 0) once credited in full (a write-off does that)."""
+    owed = Money.from_minor(max(invoice.outstanding_minor, 0), invoice.currency)
+    if invoice.status == Invoice.Status.VOID:
+        return "credited", owed
+    if invoice.status == Invoice.Status.ISSUED and invoice.outstanding_minor > 0:
+        return "unpaid", owed
+    return "paid", owed
+
+
+def write_off_standing(claim: Claim, today: dt.date, error: str = "") -> WriteOff:
+    """Whether the members may be asked to write the claim's invoice off:
+    the claim is paid, the invoice still unpaid and overdue by more than the
+    rules' ``write_off_days`` (``write_off_validate`` has the last word)."""
+    invoice = claim.invoice
+    if (
+        claim.fund.kind != Fund.Kind.GUARANTEE
+        or invoice is None
+        or invoice.due_date is None
+        or claim.state != Claim.State.PAID
+        or invoice_standing(invoice)[0] != "unpaid"
+    ):
+        return WriteOff("", error=error)
+    vote = (
+        Proposal.objects.filter(
+            collective_id=claim.collective_id,
+            kind=Proposal.Kind.WRITE_OFF,
+            state=Proposal.State.OPEN,
+            payload__claim_id=claim.pk,
+        )
+        .order_by("pk")
+        .first()
+    )
+    if vote is not None:
+        return WriteOff("open", vote=vote, error=error)
+    rules = rules_for(claim.fund.kind, claim.rules.rules)
+    if not isinstance(rules, GuaranteeRules):
+        return WriteOff("", error=error)
+    possible_on = invoice.due_date + dt.timedelta(days=rules.write_off_days + 1)
+    state = "possible" if today >= possible_on else "later"
+    return WriteOff(state, possible_on=possible_on, days=rules.write_off_days, error=error)
+
+
 def claim_context(
     *,
     user: User,
@@ -229,6 +374,7 @@ def claim_context(
     end_form: SickEndForm | None = None,
     notice: str = "",
     error: str = "",
+    write_off_error: str = "",
 ) -> dict[str, Any]:
     """Everything the claim page (and its decision panel) shows to ``user``."""
     fund = claim.fund
@@ -271,6 +417,12 @@ def claim_context(
     }
     if context["can_end"]:
         context["end_form"] = end_form or SickEndForm(initial={"ends_on": timezone.localdate()})
+    if fund.kind == Fund.Kind.GUARANTEE and claim.invoice is not None:
+        standing, owed = invoice_standing(claim.invoice)
+        context["invoice_standing"] = standing
+        context["invoice_owed"] = owed
+        context["advances"] = _advances(claim, user, named=view.who != "A member")
+    context["write_off"] = write_off_standing(claim, timezone.localdate(), write_off_error)
     if fund.kind == Fund.Kind.SICK_PAY and claim.starts_on is not None:
         rules = rules_for(fund.kind, claim.rules.rules)
         if isinstance(rules, SickPayRules):
