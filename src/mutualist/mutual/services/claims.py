@@ -325,6 +325,11 @@ def claim_reject(*, claim: Claim, approver: User, note: str) -> Claim:
 def claim_withdraw(*, claim: Claim, actor: User) -> Claim:
     """The claimant takes back a claim not yet paid in full; what was reserved is released."""
     with transaction.atomic():
+        if claim.proposal_id is not None:
+            # The vote's row first, the order its closing takes (proposal,
+            # then fund and claim), so a withdrawal and the close never
+            # wait for each other.
+            Proposal.objects.select_for_update(no_key=True).filter(pk=claim.proposal_id).first()
         _fund, locked = _lock(claim)
         if actor.pk != locked.claimant_id:
             raise PermissionDenied(
@@ -555,9 +560,24 @@ def claims_pay_waiting() -> int:
 
 
 def claims_expire_due(*, now: dt.datetime | None = None) -> int:
-    """Expire claims left undecided past their rules' ``claim_expiry_days`` (tick)."""
+    """Expire claims left undecided past their rules' ``claim_expiry_days``,
+    and withdraw those whose vote was withdrawn (tick)."""
     now = now or timezone.now()
     expired = 0
+    # A claim whose vote was withdrawn (by its opener or a coordinator) has
+    # no one left to decide it: it is withdrawn too.
+    orphaned = Claim.objects.filter(
+        state=Claim.State.SUBMITTED, proposal__state=Proposal.State.WITHDRAWN
+    ).values_list("pk", flat=True)
+    for claim_id in list(orphaned):
+        if Claim.objects.filter(pk=claim_id, state=Claim.State.SUBMITTED).update(
+            state=Claim.State.WITHDRAWN,
+            reserved_minor=0,
+            decided_at=now,
+            decision_note="Its vote was withdrawn.",
+        ):
+            expired += 1
+            transaction.on_commit(_tell_decided(claim_id))
     for claim in Claim.objects.filter(state=Claim.State.SUBMITTED).select_related("rules", "fund"):
         days = rules_for(claim.fund.kind, claim.rules.rules).claim_expiry_days
         if claim.proposal_id is not None or claim.created_at + dt.timedelta(days=days) > now:

@@ -279,6 +279,15 @@ def rule_change_validate(
             "The rules are an object of named fields.", code="invalid_rules", field="rules"
         )
     base = newest_rules(fund=fund)
+    if base is not None and effective_from < base.effective_from:
+        # The new rules amend the newest version: taking effect before it,
+        # they would bring its changes in earlier than its members voted for.
+        raise ValidationFailed(
+            f"Version {base.version} takes effect on {base.effective_from.isoformat()}; rules "
+            "that amend it take effect on that day or later.",
+            code="effective_before_newest",
+            field="effective_from",
+        )
     rules = rules_clean(kind, changes, base=base.rules if base else None)
     if base is not None and rules == base.rules:
         raise ValidationFailed(

@@ -399,6 +399,10 @@ def guarantee_claim_submit(
         )
     today = timezone.localdate()
     with transaction.atomic():
+        # The fund's row first (the order a payout takes: fund, claim,
+        # invoice): two claims on invoices of the same client at once would
+        # otherwise each see the client's credit limit unused.
+        Fund.objects.select_for_update(no_key=True).get(pk=fund.pk)
         # A payment, a payout or a second claim on this invoice waits: the
         # shares read below stay as they are until the claim is made.
         locked = (

@@ -29,7 +29,7 @@ from django.utils import timezone
 from mutualist.billing.accounts import member_account
 from mutualist.collectives.models import Membership
 from mutualist.core.money import Money
-from mutualist.ledger.models import Account
+from mutualist.ledger.models import Account, Transaction
 from mutualist.ledger.services import Line, transaction_post
 from mutualist.mutual.accounts import balance_minor, member_fund_accounts
 from mutualist.mutual.models import Claim, Fund, Participation, ParticipationChange
@@ -103,6 +103,10 @@ def _pay_back(participation: Participation, today: dt.date) -> None:
                 Line(locked[payables[account.pk].pk], -amount),
             ]
     if lines:
+        # One settlement per time the member leaves: a member readmitted and
+        # leaving again is settled again, under a key of its own.
+        prefix = f"mutual:leaver:{participation.pk}:"
+        settled_before = Transaction.objects.filter(idempotency_key__startswith=prefix).count()
         transaction_post(
             lines=lines,
             memo=(
@@ -110,7 +114,7 @@ def _pay_back(participation: Participation, today: dt.date) -> None:
                 f"{fund.get_kind_display().lower()} balance goes back to them"
             ),
             occurred_at=today,
-            idempotency_key=f"mutual:leaver:{participation.pk}:{participation.joined_on.isoformat()}",
+            idempotency_key=f"{prefix}{settled_before}",
             kind="fund_exit",
             cause=participation,
         )

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from mutualist.billing.accounts import member_account
 from mutualist.billing.recipients import Diversion, share_diverter_register
+from mutualist.collectives.models import Membership
 from mutualist.core.errors import Conflict, ValidationFailed
 from mutualist.core.money import Money
 from mutualist.ledger.models import Account
@@ -120,7 +121,17 @@ def savings_divert(
         return []
     participation = participation_for(fund=fund, member=member, on=day)
     if participation.state != Participation.State.ACTIVE:
-        return []
+        # They left (and took their savings). Readmitted since, they save
+        # again from this payment; a payment for work done before they
+        # left saves nothing.
+        if not Membership.objects.filter(
+            collective_id=fund.collective_id, user=member, state=Membership.State.ACTIVE
+        ).exists():
+            return []
+        Participation.objects.filter(pk=participation.pk).update(
+            state=Participation.State.ACTIVE, left_on=None, joined_on=day
+        )
+        participation.refresh_from_db()
     account = member_fund_account(participation, amount.currency)
     return [Diversion(account=account, amount=saved, reason=REASON)]
 

@@ -286,3 +286,22 @@ def test_a_closing_time_without_a_time_zone_is_refused(cast: Cast) -> None:
         )
     assert refused.value.code == "closes_at_naive"
     assert snapshot() == before
+
+
+def test_new_rules_cannot_take_effect_before_the_version_they_amend(cast: Cast) -> None:
+    fund = fund_active(cast.collective_a, "income_gap", created_by=cast.ana)
+    rules_passed(fund, {"cap": "250.00"}, effective_from=dt.date(2027, 7, 1))
+    before = snapshot()
+    with pytest.raises(ValidationFailed) as refused:
+        fund_rules_propose(
+            fund=fund,
+            author=cast.ben,
+            rules={"floor": "700.00"},
+            effective_from=dt.date(2027, 5, 1),
+            closes_at=NOW + dt.timedelta(days=3),
+        )
+    assert (refused.value.code, refused.value.field) == (
+        "effective_before_newest",
+        "effective_from",
+    )
+    assert snapshot() == before

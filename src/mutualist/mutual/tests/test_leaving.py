@@ -112,3 +112,36 @@ def test_ending_a_sick_period_later_never_reaches_into_the_next_one(cast: Cast) 
         sick_claim_end(claim=first, actor=cast.ben, ends_on=dt.date(2026, 11, 19))
     assert (refused.value.code, refused.value.field) == ("claim_overlaps", "ends_on")
     assert snapshot() == before
+
+
+def test_a_member_readmitted_saves_again_and_can_leave_again(
+    cast: Cast, billed: Any, time_machine: Any
+) -> None:
+    from mutualist.collectives.models import Membership
+    from mutualist.mutual.tests.helpers import fund_active
+    from mutualist.testing import BILLING_NOW, billing_issued, billing_pay
+
+    fund = fund_active(cast.collective_a, "savings", created_by=cast.ana)
+    ben = Participation.objects.create(fund=fund, member=cast.ben, joined_on=NOW.date())
+    seed(ben, "10.00", "first")
+    leave(cast, cast.ben)
+    ben.refresh_from_db()
+    assert ben.state == "left"
+    # Readmitted, Ben's next share saves again.
+    Membership.objects.filter(collective=cast.collective_a, user=cast.ben).update(
+        state=Membership.State.ACTIVE, left_at=None
+    )
+    time_machine.move_to(dt.datetime.fromisoformat(BILLING_NOW), tick=False)
+    billing_pay(billing_issued(billed), "385 AUD", "after")
+    ben.refresh_from_db()
+    assert ben.state == "active"
+    # 5 % of his 90.00 AUD part: 4.50 AUD.
+    from mutualist.mutual.accounts import member_fund_account
+
+    account = member_fund_account(ben, "AUD")
+    account.refresh_from_db()
+    assert -account.balance_minor == 450
+    leave(cast, cast.ben)
+    account.refresh_from_db()
+    assert account.balance_minor == 0
+    ledger_checked()

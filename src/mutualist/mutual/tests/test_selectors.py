@@ -278,3 +278,17 @@ def test_coordinators_see_the_deposits_in_arrears(cast: Cast) -> None:
         (ben, dt.date(2026, 11, 1), 3000)
     ]
     assert deposits_in_arrears(fund=fund, viewer=cast.ben) == []
+
+
+def test_a_claim_whose_vote_is_withdrawn_is_withdrawn_by_the_next_tick(cast: Cast) -> None:
+    from mutualist.governance.services import proposal_withdraw
+    from mutualist.mutual.services.claims import claims_expire_due
+
+    fund = fund_active(cast.collective_a, "income_gap", {"approval": "vote"}, created_by=cast.ana)
+    claim = gap_claim(fund, cast.ben, "100")
+    assert claim.proposal is not None
+    proposal_withdraw(proposal=claim.proposal, actor=cast.ana)
+    assert claims_expire_due() == 1
+    claim.refresh_from_db()
+    assert (claim.state, claim.decision_note) == ("withdrawn", "Its vote was withdrawn.")
+    assert claims_expire_due() == 0
