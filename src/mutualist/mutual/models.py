@@ -446,8 +446,10 @@ class ClaimPayment(models.Model):
     amount_minor = models.BigIntegerField()
     requested_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
+    # None for a month's gift reduced to nothing (the fund held nothing to
+    # give): the month is settled, at zero, like every gift that month.
     transaction = models.OneToOneField(
-        "ledger.Transaction", on_delete=models.PROTECT, related_name="+"
+        "ledger.Transaction", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     paid_on = models.DateField()
     created_at = models.DateTimeField(default=timezone.now)
@@ -461,8 +463,13 @@ class ClaimPayment(models.Model):
                 name="mutual_payment_once_a_month",
             ),
             models.CheckConstraint(
-                condition=Q(amount_minor__gt=0, requested_minor__gte=models.F("amount_minor")),
+                condition=Q(amount_minor__gte=0, requested_minor__gte=models.F("amount_minor")),
                 name="mutual_payment_within_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_minor__gt=0, transaction__isnull=False)
+                | Q(amount_minor=0, transaction__isnull=True),
+                name="mutual_payment_posted_unless_nothing",
             ),
         ]
 

@@ -412,6 +412,7 @@ def test_the_payout_reaches_the_members_payable(cast: Cast, gap: Fund, peso: Any
     assert minor(payable) == 48000
     payment = ClaimPayment.objects.get(claim=claim)
     assert (payment.amount_minor, payment.currency) == (30000, "PHP")
+    assert payment.transaction is not None
     assert payment.transaction.kind == "fund_payout"
     assert payment.transaction.cause == claim
     assert pool_account(cast.collective_a, "income_gap", "PHP") == pool

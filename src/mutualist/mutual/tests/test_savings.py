@@ -231,6 +231,7 @@ def test_a_withdrawal_is_approved_by_the_rules_and_paid_at_once(cast: Cast, save
     assert savings_balance(fund=saved, member=cast.ben) == [php("25.00")]
     assert minor(payable) == 85500 + 2000
     payment = ClaimPayment.objects.get(claim=claim)
+    assert payment.transaction is not None
     assert (payment.amount_minor, payment.transaction.kind) == (2000, "fund_payout")
     ledger_checked()
 

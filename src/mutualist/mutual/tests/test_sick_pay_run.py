@@ -14,7 +14,7 @@ import pytest
 from mutualist.core.errors import ValidationFailed
 from mutualist.core.money import Money
 from mutualist.ledger.models import Transaction
-from mutualist.mutual.models import ClaimPayment, Fund, SickPayRun
+from mutualist.mutual.models import ClaimPayment, Fund, Participation, SickPayRun
 from mutualist.mutual.services.sick_pay import (
     add_months,
     gift_minor,
@@ -444,3 +444,31 @@ def test_no_run_for_a_month_before_the_rules_took_effect(cast):
 
     assert sick_pay_runs_due() == 0
     assert SickPayRun.objects.filter(fund=fund).count() == 0
+
+
+def test_a_month_reduced_to_nothing_is_settled_at_nothing_not_paid_later(
+    cast, fund, dee, time_machine
+):
+    # given Ana sick since September and Dee, her only giver, with nothing in her account
+    join(fund, cast.ana)
+    join(fund, dee)
+    claim = ongoing(fund, cast.ana, dee, dt.date(2026, 9, 1))
+
+    # when October is run: 1,000.00 required, nothing held
+    run = sick_pay_run(fund=fund, month=OCT)
+
+    # then October is settled at zero, like every gift that month
+    assert (run.required_minor, run.available_minor, run.paid_minor) == (100000, 0, 0)
+    assert list(ClaimPayment.objects.values_list("month", "amount_minor", "requested_minor")) == [
+        (OCT, 0, 100000)
+    ]
+    assert ClaimPayment.objects.get().transaction is None
+
+    # and when Dee's account fills and November is run, only November is paid
+    seed(Participation.objects.get(member=dee), "5000.00", "dee")
+    time_machine.move_to(DEC_1, tick=False)
+    assert sick_pay_runs_due() == 1
+    assert owed(fund, cast.ana) == 100000
+    claim.refresh_from_db()
+    assert claim.paid_minor == 100000
+    ledger_checked()

@@ -150,6 +150,17 @@ def _run(fund: Fund, month: dt.date, today: dt.date) -> SickPayRun | None:
         paid = 0
         for gift, amount in zip(gifts, amounts, strict=True):
             if amount == 0:
+                # Reduced to nothing like every gift this month: the month is
+                # settled at zero, not paid in full by a later run.
+                ClaimPayment.objects.create(
+                    claim=gift.claim,
+                    month=gift.month,
+                    amount_minor=0,
+                    requested_minor=gift.requested,
+                    currency=currency,
+                    transaction=None,
+                    paid_on=today,
+                )
                 continue
             money = Money.from_minor(amount, currency)
             shares = water_fill(money, weights, caps)
