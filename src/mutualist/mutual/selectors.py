@@ -462,10 +462,12 @@ class ClaimView:
 
 
 def _sees_all(claim: Claim, viewer: User, coordinator: bool) -> bool:
-    if viewer.pk == claim.claimant_id or coordinator:
-        return True
-    # Peers who decide a claim need to know what they decide.
-    return claim.approval == Claim.Approval.PEERS and claim.state == Claim.State.SUBMITTED
+    """The claimant and the coordinators see a claim whole. Everyone else,
+    the peers who decide it included, sees what the claimant chose to tell
+    the group: with peer approval every member may decide, so a choice that
+    gave way to deciders would hide nothing. Peers judge on what the rules
+    need: the amount, the dates, the share sick, the month."""
+    return viewer.pk == claim.claimant_id or coordinator
 
 
 def claim_view(*, claim: Claim, viewer: User, coordinator: bool | None = None) -> ClaimView:

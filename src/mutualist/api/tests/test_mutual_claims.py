@@ -163,14 +163,20 @@ def test_a_name_only_claim_hides_the_reason_but_not_the_name(
     )
 
 
-def test_peers_deciding_a_claim_see_all_of_it_while_it_waits(
+def test_peers_deciding_an_anonymous_claim_see_only_what_the_claimant_chose_to_tell(
     cast: Cast, gap: Fund, cleo: User
 ) -> None:
     claim = gap_claim(gap, cast.ben, "300.00", disclosure="anonymous", reason="Burnout")
 
     body = bearer_client(cleo).get(claim_path(claim)).json()
 
-    assert (body["who"], body["reason"], body["can_decide"]) == ("Ben Okafor", "Burnout", True)
+    assert (body["who"], body["reason"], body["claimant"], body["can_decide"]) == (
+        "A member",
+        None,
+        None,
+        True,
+    )
+    assert body["amount"] == {"amount": "300.00", "currency": "PHP"}
 
 
 def test_the_claims_list_pages_and_filters_by_state(cast: Cast, gap: Fund, cleo: User) -> None:
