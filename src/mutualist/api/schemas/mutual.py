@@ -5,9 +5,9 @@ Money is ``{"amount": "12.50", "currency": "PHP"}`` with a decimal string; a
 fund may hold several currencies, so its balances are lists, one per
 currency. Sick-pay tiers are numbered from 1 (the lowest), in the order the
 rules list them. A claim shows the claimant's name and reason only as far as
-the claimant chose to tell the group (``disclosure``): the claimant, the
-coordinators and (while it waits) the peers who decide it see everything;
-anyone else sees ``claimant: null`` and ``who: "A member"`` for an anonymous
+the claimant chose to tell the group (``disclosure``): the claimant and the
+coordinators see everything; anyone else, the peers who decide it included,
+sees ``claimant: null`` and ``who: "A member"`` for an anonymous
 claim, and ``reason: null`` unless the claimant chose ``everything``.
 """
 
@@ -572,8 +572,9 @@ class ClaimIn(InputSchema):
     disclosure: str | None = Field(
         None,
         description="What the group is told: everything (your name and reason; the "
-        "default), name_only, or anonymous (neither). The peers who decide and the "
-        "coordinators see all. Not for savings: a withdrawal always shows your name only",
+        "default), name_only, or anonymous (neither); the peers who decide are told no "
+        "more. The coordinators see all. Not for savings: a withdrawal always shows your "
+        "name only",
     )
     starts_on: dt.date | None = Field(None, description="sick_pay: the first day of sickness")
     percent: StrictInt | None = Field(None, description="sick_pay: 50 or 100")
