@@ -210,10 +210,36 @@ def divert_member_part(
     return taken
 
 
+# --- Credit guards ---------------------------------------------------------------------------
+
+CreditGuard = Callable[["Invoice"], None]
+_credit_guards: dict[str, CreditGuard] = {}
+
+
+def credit_guard_register(name: str, fn: CreditGuard) -> None:
+    """Register ``fn(invoice)``, asked before a credit note is issued on
+    ``invoice`` (under its row lock): it raises a ``DomainError`` to refuse
+    (a fund that paid the members for the invoice decides by vote whether it
+    is written off). Registering the same function again is a no-op."""
+    existing = _credit_guards.get(name)
+    if existing is not None and existing is not fn:
+        raise ImproperlyConfigured(f"The credit guard {name!r} is already registered.")
+    _credit_guards[name] = fn
+
+
+def credit_guards_check(invoice: Invoice) -> None:
+    """Ask every registered credit guard about crediting ``invoice``."""
+    for name in sorted(_credit_guards):
+        _credit_guards[name](invoice)
+
+
 __all__ = [
+    "CreditGuard",
     "Diversion",
     "RegisteredDiverter",
     "ShareDiverter",
+    "credit_guard_register",
+    "credit_guards_check",
     "divert_member_part",
     "fund_label",
     "fund_recipient_register",

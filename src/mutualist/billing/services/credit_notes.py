@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from mutualist.billing.accounts import invoiced_account, receivable_account, tax_account
 from mutualist.billing.models import Invoice, InvoiceLine
+from mutualist.billing.recipients import credit_guards_check
 from mutualist.billing.services._common import MAX_TEXT, require_coordinator, text_clean
 from mutualist.billing.services.payments import invoice_targets, shares_so_far
 from mutualist.billing.services.settings import number_next
@@ -116,6 +117,9 @@ def credit_note_issue(
                 f"Nothing is left unpaid on {locked.number} to credit.",
                 code="nothing_to_credit",
             )
+        # The apps above billing may hold a stake in the invoice (a fund
+        # that paid the members for it): they may refuse.
+        credit_guards_check(locked)
         credit = amount.minor_units if amount is not None else unpaid
         if credit > unpaid:
             shown = Money.from_minor(unpaid, locked.currency)

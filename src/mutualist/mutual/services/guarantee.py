@@ -34,6 +34,7 @@ so the two are served one after the other on one invoice and never deadlock.
 from __future__ import annotations
 
 import calendar
+import contextvars
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
@@ -45,7 +46,11 @@ from django.utils import timezone
 
 from mutualist.billing.accounts import member_account
 from mutualist.billing.models import Invoice, Payment
-from mutualist.billing.recipients import Diversion, share_diverter_register
+from mutualist.billing.recipients import (
+    Diversion,
+    credit_guard_register,
+    share_diverter_register,
+)
 from mutualist.billing.services import credit_note_issue, invoice_targets, shares_so_far
 from mutualist.billing.split import MEMBER_PREFIX
 from mutualist.collectives.models import Collective, Membership
@@ -575,6 +580,7 @@ def register() -> None:
     (the refill). Idempotent; called once at start-up."""
     payout_kind_register(CODE, source=_source, plan=_plan)
     share_diverter_register(REFILL, refill_diverter, order=REFILL_ORDER)
+    credit_guard_register(CODE, credit_guard)
 
 
 # --- Writing off ----------------------------------------------------------------------------
@@ -703,19 +709,49 @@ def write_off_apply(proposal: Proposal) -> str:
             return f"The invoice of claim #{locked.pk} was already written off."
         invoice = _write_off_checked(locked, today=today)
         actor = _coordinator_for(proposal)
-        note = credit_note_issue(
-            invoice=invoice,
-            actor=actor,
-            reason=f"Written off by the members' vote (proposal #{proposal.pk}); the payment "
-            f"guarantee fund bears the loss (claim #{locked.pk}).",
-            idempotency_key=f"mutual:write_off:{locked.pk}",
-        )
+        token = _writing_off.set(invoice.pk)
+        try:
+            note = credit_note_issue(
+                invoice=invoice,
+                actor=actor,
+                reason=f"Written off by the members' vote (proposal #{proposal.pk}); the "
+                f"payment guarantee fund bears the loss (claim #{locked.pk}).",
+                idempotency_key=f"mutual:write_off:{locked.pk}",
+            )
+        finally:
+            _writing_off.reset(token)
         Claim.objects.filter(pk=locked.pk).update(
             state=Claim.State.WRITTEN_OFF,
             decision_note=f"Written off by the members' vote: credit note {note.number}."[:300],
         )
     credited = Money.from_minor(note.total_minor, note.currency)
     return f"{invoice.number} is written off: credit note {note.number} for {credited}."
+
+
+# The invoice a passed write-off vote is crediting right now: the credit
+# guard lets that one credit note through.
+_writing_off: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "mutual_writing_off", default=None
+)
+
+
+def credit_guard(invoice: Invoice) -> None:
+    """Billing's credit guard: an invoice the guarantee fund has paid the
+    members for (or is paying them for) is written off only by the members'
+    vote, never by a coordinator's credit note: crediting it would shrink the
+    members' shares the fund's advances are repaid from."""
+    if _writing_off.get() == invoice.pk:
+        return
+    staked = Claim.objects.filter(
+        invoice=invoice, state__in=(Claim.State.SUBMITTED, Claim.State.APPROVED, Claim.State.PAID)
+    ).first()
+    if staked is not None:
+        raise Conflict(
+            f"The payment guarantee fund has claim #{staked.pk} on {invoice.number}: it is "
+            "written off only by the members' vote (a write-off proposal on the claim).",
+            code="guaranteed_invoice",
+            field="invoice",
+        )
 
 
 def write_off_describe(proposal: Proposal) -> list[tuple[str, str]]:

@@ -803,3 +803,18 @@ def test_write_off_validate_reads_only_a_claim_id(world: World) -> None:
     with pytest.raises(ValidationFailed) as raised:
         write_off_validate(draft)
     assert raised.value.code == "invalid_payload"
+
+
+def test_a_coordinator_cannot_credit_a_guaranteed_invoice_only_the_vote_can(world: World) -> None:
+    cast = world.cast
+    claim = paid_claim(world)
+    assert claim.state == "paid"
+    before = snapshot()
+    with pytest.raises(Conflict) as refused:
+        credit_note_issue(
+            invoice=world.invoice, actor=cast.ana, reason="Bad debt", idempotency_key="credit"
+        )
+    assert (refused.value.code, refused.value.field) == ("guaranteed_invoice", "invoice")
+    assert snapshot() == before
+    world.invoice.refresh_from_db()
+    assert world.invoice.credited_minor == 0
