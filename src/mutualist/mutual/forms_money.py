@@ -54,19 +54,22 @@ class ConvertForm(KeyedForm):
     def __init__(self, *args: Any, held: list[str], currency: str, **kwargs: Any) -> None:
         """``held``: the currencies the fund has money free in, offered to
         convert from; ``currency``: the fund's own, offered first to convert into."""
+        other = next((c for c in held if c != currency), None)
         initial = {
             "idempotency_key": new_form_key(),
-            "from_currency": next((c for c in held if c != currency), held[0] if held else ""),
-            "to_currency": currency,
+            # Levies in another currency into the fund's own, the usual case;
+            # a fund holding only its own currency is asked which to buy.
+            "from_currency": other or (held[0] if held else ""),
+            "to_currency": currency if other else "",
         }
         kwargs["initial"] = {**initial, **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
         self.fields["from_currency"].choices = [(c, c) for c in held]  # type: ignore[attr-defined]
         everything = currency_choices()
         first = [choice for choice in everything if choice[0] == currency]
-        self.fields["to_currency"].choices = first + [  # type: ignore[attr-defined]
-            choice for choice in everything if choice[0] != currency
-        ]
+        blank = [] if other else [("", "Choose a currency")]
+        rest = [choice for choice in everything if choice[0] != currency]
+        self.fields["to_currency"].choices = blank + first + rest  # type: ignore[attr-defined]
 
     def clean_rate(self) -> Decimal | None:
         text = self.cleaned_data["rate"].strip()

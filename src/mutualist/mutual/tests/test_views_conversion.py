@@ -133,6 +133,25 @@ def test_a_coordinator_converts_levies_at_the_rate_on_record_once(
     ledger_checked()
 
 
+def test_a_fund_holding_only_its_own_currency_is_asked_which_to_buy(
+    cast: Cast, client_for: Any
+) -> None:
+    fund = fund_active(cast.collective_a, "guarantee", created_by=cast.ana)
+    fill(fund, "500", "guarantee-php")
+    page = client_for(cast.ana).get(url("fund_convert", "guarantee"))
+    form = page.context["form"]
+    assert (form["from_currency"].value(), form["to_currency"].value()) == ("PHP", "")
+    assert shows(page, "Choose a currency")
+    assert shows(page, "a claim is paid in its invoice's")
+    # Nothing free to convert: no form at all
+    empty = fund_active(cast.collective_b, "income_gap", created_by=cast.carla)
+    page = client_for(cast.carla).get(
+        reverse("mutual:fund_convert", kwargs={"slug": empty.collective.slug, "kind": "income_gap"})
+    )
+    assert page.context["form"] is None
+    assert shows(page, "The fund holds nothing free to convert.")
+
+
 def test_a_rate_given_by_hand_is_used_and_its_source_recorded(
     cast: Cast, gap: Fund, client_for: Any
 ) -> None:
