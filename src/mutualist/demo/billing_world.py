@@ -22,8 +22,9 @@ the history fits the weeks of time the work demo approved:
   account; Rico his Lone Star share in dollars, as he asked.
 
 Time is billed "up to" a Saturday in the client's time zone: the demo's
-clients work no weekends, and a Sunday limit would take in Ana's Monday
-afternoon in Manila, which is still Sunday in Austin.
+clients work no weekends. (Every block of the work demo falls on the same
+weekday in the client's zone as in the member's, whatever the season:
+``mutualist.demo.work_world``.)
 """
 
 from __future__ import annotations

@@ -86,7 +86,12 @@ def work_load(
     ``users`` maps demo logins (members and client contacts) to accounts;
     call inside the demo's transaction."""
     people = {**users, **contacts}
-    this_monday = monday_of(timezone.now().astimezone(MANILA).date())
+    # The week of the day the services see as today (``timezone.localdate``),
+    # as the billing, decisions and funds built on the work count their days:
+    # on a Monday morning in Manila, still Sunday in UTC, Manila's new week
+    # has not begun for them, and an invoice due on Saturday is only one day
+    # overdue (a guarantee claim the next day would be refused).
+    this_monday = monday_of(timezone.localdate())
     first_monday = this_monday + dt.timedelta(weeks=min(j.starts_in_weeks for j in JOBS))
     # A week before the first start: the clients register and post, the
     # collective pitches, the clients accept.

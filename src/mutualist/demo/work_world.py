@@ -51,7 +51,9 @@ class DemoTeamLine:
     shifts: tuple[dict[str, object], ...] = ()  # coverage roles, in the job's zone
     hours: int | None = None  # flexible roles
     # Flexible work, when the member logs it: (weekday 0-6, "HH:MM", "HH:MM")
-    # in the member's own time zone, every week.
+    # in the member's own time zone, every week; on the same weekday in the
+    # client's zone too, summer and winter (the first Monday's block may not
+    # fall on the Sunday before the engagement began).
     blocks: tuple[tuple[int, str, str], ...] = ()
 
 
@@ -241,7 +243,11 @@ JOBS: tuple[DemoJob, ...] = (
                         1,
                         "19.00",
                         hours=8,
-                        blocks=tuple((day, "13:00", "15:00") for day in range(4)),
+                        # 15:00 in Manila is the same morning in Austin, winter
+                        # and summer: at 13:00 the first Monday's block would be
+                        # Sunday in Austin once US daylight saving ends, the day
+                        # before the engagement began, and be refused.
+                        blocks=tuple((day, "15:00", "17:00") for day in range(4)),
                     ),
                 ),
                 outcome="accepted",
@@ -274,9 +280,10 @@ JOBS: tuple[DemoJob, ...] = (
                         0,
                         "24.00",
                         hours=5,
+                        # After her Bondi shift, before her Lone Star inbox.
                         blocks=(
-                            (1, "15:00", "17:00"),
-                            (3, "15:00", "17:00"),
+                            (1, "13:00", "15:00"),
+                            (3, "13:00", "15:00"),
                             (4, "13:00", "14:00"),
                         ),
                     ),
