@@ -5,6 +5,14 @@ collective creation, invitations, applications), so the demo data obeys the
 same rules as anything a member types in, and a service that changes its rules
 breaks the demo loudly instead of leaving it subtly wrong.
 
+A collective is created at its founding (``DemoCollective.founded``, months
+before the books, work and votes of the demo), its founders sign up then and
+join a minute apart, travelling back in time (``time_machine``) as the other
+demo loaders do: so a member has been in the collective since before the
+demo's history began, as a rule that counts months of membership (the
+income-gap fund's) expects. Applications and invitations still waiting are
+made on the day the demo is loaded.
+
 Loading is idempotent: a person is looked up by email, a collective by slug, a
 membership by (collective, person) and an invitation by (collective, email)
 before anything is created, so a second run creates nothing. The books
@@ -22,12 +30,16 @@ app sits on top of every app; no app imports it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import time_machine
 from django.db import transaction
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from mutualist.collectives.models import (
     Bylaws,
@@ -95,6 +107,8 @@ DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published on purpose: the demo 
 DEMO_SENTINEL_EMAIL = f"ana@{DEMO_DOMAIN}"
 
 _NO_EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+# The founding members of a collective join this long after one another.
+_JOINING_GAP = dt.timedelta(minutes=1)
 
 
 @dataclass
@@ -210,9 +224,11 @@ def demo_load(
     world = _World()
     collectives = list(collectives)
     books_by_slug = {b.slug: b for b in books}
+    signed_up = _sign_up_moments(collectives)
     with override_settings(EMAIL_BACKEND=_NO_EMAIL_BACKEND), transaction.atomic():
         for person in people:
-            world.users[person.login] = _person_ensure(person, result)
+            with _at(signed_up.get(person.login)):
+                world.users[person.login] = _person_ensure(person, result)
         for spec in collectives:
             world.collectives[spec.slug] = _collective_ensure(spec, world, result)
         for spec in collectives:
@@ -224,7 +240,7 @@ def demo_load(
             result.transactions += books_ensure(
                 books=books_by_slug[spec.slug],
                 collective=world.collectives[spec.slug],
-                members={login: world.users[login] for login in (spec.coordinator, *spec.members)},
+                members={login: world.users[login] for login in spec.founders},
                 coordinator=world.users[spec.coordinator],
             )
         contacts = contacts_ensure()
@@ -259,6 +275,30 @@ def demo_load(
             result.funds += funded.funds
             result.fund_claims += funded.claims
     return result
+
+
+@contextmanager
+def _at(moment: dt.datetime | None) -> Iterator[None]:
+    """Services see ``moment`` as now (never later than the real now; None: now)."""
+    if moment is None or moment >= timezone.now():
+        yield
+        return
+    with time_machine.travel(moment, tick=False):
+        yield
+
+
+def _sign_up_moments(collectives: Iterable[DemoCollective]) -> dict[str, dt.datetime]:
+    """When each founder signed up: at the founding of the first collective
+    they helped found. Everyone else signs up on the day the demo is loaded."""
+    moments: dict[str, dt.datetime] = {}
+    for spec in collectives:
+        founded = spec.founded_at
+        if founded is None:
+            continue
+        for login in spec.founders:
+            if login not in moments or founded < moments[login]:
+                moments[login] = founded
+    return moments
 
 
 def _person_ensure(person: DemoPerson, result: DemoResult) -> User:
@@ -303,19 +343,22 @@ def _collective_ensure(spec: DemoCollective, world: _World, result: DemoResult) 
         return existing
     # A demo loaded before collectives kept a postal address gets the demo's
     # (written agreements need it); anything else someone edited stays.
-    collective = existing or collective_create(
-        creator=world.users[spec.coordinator],
-        name=spec.name,
-        slug=spec.slug,
-        base_currency=spec.base_currency,
-        description=spec.description,
-        is_remote=spec.is_remote,
-        city=spec.city,
-        country=spec.country,
-        treasury_percent=Decimal(spec.treasury_percent),
-        admission_rule=spec.admission_rule,
-        coworking=spec.coworking,
-    )
+    collective = existing
+    if collective is None:
+        with _at(spec.founded_at):
+            collective = collective_create(
+                creator=world.users[spec.coordinator],
+                name=spec.name,
+                slug=spec.slug,
+                base_currency=spec.base_currency,
+                description=spec.description,
+                is_remote=spec.is_remote,
+                city=spec.city,
+                country=spec.country,
+                treasury_percent=Decimal(spec.treasury_percent),
+                admission_rule=spec.admission_rule,
+                coworking=spec.coworking,
+            )
     if spec.postal_address:
         collective = collective_update(
             collective=collective,
@@ -347,17 +390,23 @@ def _has_membership(collective: Collective, user: User) -> bool:
 def _memberships_ensure(spec: DemoCollective, world: _World, result: DemoResult) -> None:
     collective = world.collectives[spec.slug]
     coordinator = world.users[spec.coordinator]
-    for login in spec.members:
+    founded = spec.founded_at
+    if founded is not None and collective.created_at > founded:
+        # Made by a demo from before founding dates: a member it lacks joins
+        # today, not before the collective existed.
+        founded = None
+    for position, login in enumerate(spec.members, start=1):
         user = world.users[login]
         if _has_membership(collective, user):
             continue
-        if spec.admission_rule == Bylaws.AdmissionRule.OPEN:
-            membership_apply(collective=collective, user=user, note="")
-        else:
-            invitation = invitation_create(
-                collective=collective, inviter=coordinator, email=user.email
-            )
-            invitation_accept(token=invitation_token(invitation), user=user)
+        with _at(founded + _JOINING_GAP * position if founded is not None else None):
+            if spec.admission_rule == Bylaws.AdmissionRule.OPEN:
+                membership_apply(collective=collective, user=user, note="")
+            else:
+                invitation = invitation_create(
+                    collective=collective, inviter=coordinator, email=user.email
+                )
+                invitation_accept(token=invitation_token(invitation), user=user)
         result.memberships += 1
     for login, note in spec.applicants:
         user = world.users[login]

@@ -14,12 +14,11 @@ the scheduler that runs every few minutes would have. Billing's services
 issue and record the invoice and payments the story needs, so the levies
 and the guarantee's refill come from real payments.
 
-Two things are done by hand, for want of a service: the treasury's seed
+One thing is done by hand, for want of a service: the treasury's seed
 money for the two pooled funds is one balanced ``transaction_post`` each
-(as ``mutualist.demo.books`` posts the books), and the Manila members'
-memberships are dated from the collective's founding (``founders_dated``),
-since ``mutualist.demo.data`` makes them on the day the demo is loaded and
-an income-gap claim asks for three months of membership.
+(as ``mutualist.demo.books`` posts the books). The members have been in
+Manila since its founding, months before (``mutualist.demo.data``), as an
+income-gap claim's three months of membership ask.
 
 Loading is all or nothing (the demo's one transaction) and runs once: the
 funds are there when Manila has any fund (``mutual_is_loaded``). They are
@@ -50,7 +49,7 @@ from mutualist.billing.services import (
     payment_record,
     payout_record,
 )
-from mutualist.collectives.models import Collective, Membership
+from mutualist.collectives.models import Collective
 from mutualist.core import tick
 from mutualist.core.money import Money
 from mutualist.demo.billing import demo_key
@@ -59,7 +58,6 @@ from mutualist.demo.governance import bylaws_anchor
 from mutualist.demo.mutual_world import (
     AGREEMENT,
     COORDINATOR,
-    FOUNDED_ON,
     FUND_SETUPS,
     GUARANTEE_CLAIM,
     LEVIED_INVOICE,
@@ -79,7 +77,6 @@ from mutualist.demo.mutual_world import (
     DemoSeed,
 )
 from mutualist.demo.work_world import CLIENTS, LEAD_CLIENTS
-from mutualist.demo.world import COLLECTIVES, DEMO_DOMAIN
 from mutualist.governance.models import Proposal
 from mutualist.governance.services import proposal_close, proposal_create, vote_cast
 from mutualist.ledger.models import Account
@@ -96,7 +93,6 @@ from mutualist.work.models import Client
 
 __all__ = [
     "MutualLoaded",
-    "founders_dated",
     "mutual_is_loaded",
     "mutual_load",
     "onboarding_invoice",
@@ -125,7 +121,6 @@ class MutualLoaded:
     payments: int = 0
     payouts: int = 0
     ticks: int = 0
-    memberships_dated: int = 0
 
 
 def onboarding_invoice() -> Invoice | None:
@@ -166,24 +161,6 @@ def _at(moment: dt.datetime) -> Iterator[None]:
         return
     with time_machine.travel(moment, tick=False):
         yield
-
-
-def founders_dated(collective: Collective) -> int:
-    """Date the founding members' memberships of ``collective`` from its
-    founding (``FOUNDED_ON``) rather than from the day the demo was loaded,
-    when they are later. A workaround for ``mutualist.demo.data``, which
-    makes the memberships today, while the collective's books, votes and
-    invoices reach back months: without it no one would have the three
-    months of membership an income-gap claim asks. Returns how many it dated."""
-    founded = dt.datetime(*FOUNDED_ON, 9, 0, tzinfo=MANILA_ZONE)
-    spec = next(c for c in COLLECTIVES if c.slug == collective.slug)
-    emails = [f"{login}@{DEMO_DOMAIN}" for login in (spec.coordinator, *spec.members)]
-    return Membership.objects.filter(
-        collective=collective,
-        state=Membership.State.ACTIVE,
-        user__email__in=emails,
-        joined_at__gt=founded,
-    ).update(joined_at=founded)
 
 
 def mutual_load(
@@ -241,7 +218,6 @@ class _History:
         return dt.datetime.combine(self.day(at), dt.time.fromisoformat(at.time), MANILA_ZONE)
 
     def run(self) -> MutualLoaded:
-        self.loaded.memberships_dated = founders_dated(self.collective)
         tick.autodiscover()
         steps: list[tuple[dt.datetime, int, Callable[[], None]]] = []
 

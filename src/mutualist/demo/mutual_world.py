@@ -24,8 +24,9 @@ On a demo loaded on Friday 27 November 2026, Manila Virtual Assistants has:
   not his reason). After the 30-day waiting period the 1 November run paid
   his October gift, ₱5,322.58 (11 days of ₱15,000), drawn from the others'
   accounts; his claim is ongoing. Liza and Bea earn in Australian dollars
-  and pounds, so their peso payables cannot cover every deposit: they are
-  in arrears;
+  and pounds: Liza's were paid out to her in pesos, so her deposits are in
+  arrears; Bea's pesos ran short in November, and that deposit was taken
+  from her pounds at the day's rate;
 - a payment guarantee fund and an income-gap fund, voted in right after the
   12 % treasury share (from 19 November), each started with the treasury's
   seed (US$500 and ₱20,000), and a split change that adds their levies
@@ -54,11 +55,6 @@ from mutualist.demo.governance_world import DemoVote
 
 MANILA = "manila-va"
 COORDINATOR = "ana"
-
-# Manila's members joined the collective before its books open (30 June
-# 2026); the demo made their memberships on the day it was loaded. See
-# ``mutualist.demo.mutual.founders_dated``.
-FOUNDED_ON = (2026, 6, 1)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ join, apply to or are invited to.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -78,6 +79,11 @@ class DemoCollective:
     coworking: CoworkingInput | None = None
     # Where the collective can be written to (written agreements name it).
     postal_address: str = ""
+    # When the coordinator created it (ISO 8601, with the UTC offset of its
+    # home): the founding members sign up and join from then, a minute apart,
+    # in the order of ``members``; empty: the moment the demo is loaded. The
+    # collectives' books open on 30 June 2026, so they were founded before.
+    founded: str = ""
     # Joined through the real flow: an accepted invitation, or an application
     # under open admission.
     members: tuple[str, ...] = ()
@@ -85,6 +91,15 @@ class DemoCollective:
     applicants: tuple[tuple[str, str], ...] = ()
     # (login, message): invitations left open.
     invited: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def founded_at(self) -> dt.datetime | None:
+        return dt.datetime.fromisoformat(self.founded) if self.founded else None
+
+    @property
+    def founders(self) -> tuple[str, ...]:
+        """The coordinator, then the members who joined at the founding."""
+        return (self.coordinator, *self.members)
 
 
 W = DemoWindow
@@ -518,6 +533,7 @@ COLLECTIVES: tuple[DemoCollective, ...] = (
         ),
         postal_address="Manila Virtual Assistants Cooperative\n7/F Salcedo Tower, "
         "169 H.V. dela Costa Street\nSalcedo Village, Makati City 1227\nPhilippines",
+        founded="2026-06-01T09:00:00+08:00",
         members=("paolo", "bea", "carlo", "liza", "rico", "marisol"),
         applicants=(
             ("grace", "Five years in hotel front office; I would love to join the EA team."),
@@ -536,6 +552,7 @@ COLLECTIVES: tuple[DemoCollective, ...] = (
         # Marisol also belongs to Manila Virtual Assistants.
         postal_address="Remote Crew Cooperative\nUnit 4B, Ayala Center Cebu\n"
         "Cebu Business Park, Cebu City 6000\nPhilippines",
+        founded="2026-04-06T09:00:00+08:00",
         members=("jun", "ramil", "tunde", "funmi", "chidi", "sofia", "priya", "marisol"),
         invited=(("amina", "We need Swahili and Arabic translation for a new client; join us?"),),
     ),
@@ -550,6 +567,7 @@ COLLECTIVES: tuple[DemoCollective, ...] = (
         country="KE",
         admission_rule=Bylaws.AdmissionRule.OPEN,
         treasury_percent="12.5",
+        founded="2026-05-11T09:00:00+03:00",
         members=("otieno", "amina", "kevin", "faith", "brian", "daniel"),
     ),
 )

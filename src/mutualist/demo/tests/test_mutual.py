@@ -236,7 +236,8 @@ class DemoMutualTests(TestCase):
             for p in Participation.objects.filter(fund=fund("sick_pay")).select_related("member")
         }
         # then: Carlo, fully sick on the 1st of this month, deposits nothing this
-        # month; Liza and Bea, who earn in other currencies, are in arrears
+        # month; Liza, whose Australian dollars were paid out to her in pesos, is
+        # in arrears; Bea's pesos ran short this month, and her pounds paid
         paid, arrears = Deposit.State.PAID, Deposit.State.ARREARS
 
         def row(tier: int, *fates: str) -> tuple[int, list[tuple[dt.date, str, int]]]:
@@ -247,7 +248,7 @@ class DemoMutualTests(TestCase):
             "ana": row(7, paid, paid, paid),
             "rico": row(0, paid, paid, paid),
             "paolo": row(0, paid, paid, paid),
-            "bea": row(0, paid, paid, arrears),
+            "bea": row(0, paid, paid, paid),
             "carlo": row(0, paid, paid),
             "marisol": row(1, paid, paid, paid),
             "liza": row(0, arrears, arrears, arrears),
@@ -255,16 +256,47 @@ class DemoMutualTests(TestCase):
         for deposit in Deposit.objects.filter(state=paid).select_related("transaction"):
             assert deposit.transaction is not None
             assert deposit.transaction.kind == "fund_deposit"
+        # Bea's this month: ₱675 from her pounds at the rate on record for the day
+        # the last tick ran (the demo's), rounded up to the penny
+        manila = Collective.objects.get(slug="manila-va")
+        bea = Deposit.objects.get(participation__member=user("bea"), month=self.month)
+        assert bea.transaction is not None and bea.transaction.fx_rate == Decimal("74.66")
+        pounds = bea.transaction.postings.get(
+            account=find_member_account(manila, user("bea"), "GBP")
+        )
+        assert pounds.amount_minor == 905
         # and no payable or fund account went below zero
         guarded = Account.objects.filter(must_not_go_negative=True)
         assert not [a.name for a in guarded if a.would_go_negative(a.balance_minor)]
 
     def test_members_were_in_the_collective_months_before_the_funds(self):
+        # given: Manila was founded on 1 June 2026, 09:00 in Manila
         manila = Collective.objects.get(slug="manila-va")
         founded = dt.datetime(2026, 6, 1, 1, 0, tzinfo=dt.UTC)
-        joined = Membership.objects.filter(collective=manila, state=Membership.State.ACTIVE)
-        assert joined.count() == 7
-        assert set(joined.values_list("joined_at", flat=True)) == {founded}
+        # when
+        joined = {
+            membership.user.email: membership.joined_at
+            for membership in Membership.objects.filter(
+                collective=manila, state=Membership.State.ACTIVE
+            ).select_related("user")
+            if membership.joined_at is not None  # an active membership always has one
+        }
+        # then: Ana created it, her six colleagues joined a minute apart, and each
+        # had signed up by then
+        founders = ("ana", "paolo", "bea", "carlo", "liza", "rico", "marisol")
+        assert joined == {
+            EMAIL.format(login): founded + dt.timedelta(minutes=minutes)
+            for minutes, login in enumerate(founders)
+        }
+        assert manila.created_at == founded
+        for login in founders:
+            assert user(login).date_joined <= joined[EMAIL.format(login)]
+        # and before the first fund was set up; Paolo, more than the three months
+        # before his top-up claim that the income-gap fund asks
+        first = Fund.objects.filter(collective=manila).order_by("created_at").first()
+        assert first is not None and max(joined.values()) < first.created_at
+        top_up = Claim.objects.get(fund=fund("income_gap"))
+        assert top_up.claim_date - joined[EMAIL.format("paolo")].date() > dt.timedelta(days=92)
 
     # --- 4. A member on sick leave, paid ----------------------------------------------------
 
@@ -297,6 +329,7 @@ class DemoMutualTests(TestCase):
         run = SickPayRun.objects.get(fund=claim.fund, month=last_month)
         assert run.paid_minor == run.required_minor == expected
         # and the gift came out of the other members' own accounts, into his payable
+        assert payment.transaction is not None
         lines = list(payment.transaction.postings.select_related("account"))
         drawn = [p for p in lines if p.amount_minor > 0]
         assert drawn and all(":Funds:SickPay:" in p.account.name for p in drawn)
@@ -391,6 +424,7 @@ class DemoMutualTests(TestCase):
             "PHP",
             claim.claim_date,
         )
+        assert payment.transaction is not None
         credited = payment.transaction.postings.get(amount_minor__lt=0)
         assert credited.account == find_member_account(claim.collective, paolo, "PHP")
 
