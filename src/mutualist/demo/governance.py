@@ -87,7 +87,18 @@ def _at(moment: dt.datetime) -> Iterator[None]:
 def bylaws_anchor(collective: Collective) -> dt.date:
     """The day Manila's new bylaws take effect: the day after the last invoice
     it issued, so that no issued invoice was split by a rule that was not in
-    force on its issue date."""
+    force on its issue date. Once the change is decided, the day it proposed:
+    invoices issued since (the funds' levied one, or one a coordinator issued
+    by hand) do not move it."""
+    decided = (
+        Proposal.objects.filter(
+            collective=collective, title=SENTINEL_TITLE, outcome=Proposal.Outcome.PASSED
+        )
+        .order_by("pk")
+        .first()
+    )
+    if decided is not None and "effective_from" in decided.payload:
+        return dt.date.fromisoformat(decided.payload["effective_from"])
     last: dt.date | None = Invoice.objects.filter(
         collective=collective, issue_date__isnull=False
     ).aggregate(last=Max("issue_date"))["last"]

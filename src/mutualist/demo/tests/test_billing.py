@@ -12,7 +12,7 @@ import datetime as dt
 import subprocess
 import sys
 import tempfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -51,6 +51,7 @@ from mutualist.demo.billing_world import INVOICES, PAYOUT_SETTINGS
 from mutualist.ledger.check import ledger_check
 from mutualist.ledger.models import Account, Posting, Transaction
 from mutualist.members.models import User
+from mutualist.mutual.models import Deposit
 from mutualist.work.models import Engagement
 
 EMAIL = "{}@demo.mutualist.coop"
@@ -73,6 +74,14 @@ def invoice_of(key: str) -> Invoice:
         kind=Invoice.Kind.INVOICE, notes=spec.notes, collective__slug="manila-va"
     )
     return found.get()
+
+
+def deposits_from(payable: Account) -> int:
+    """What the sick-pay fund's deposits took from a member's payable."""
+    taken = Posting.objects.filter(account=payable, transaction__kind="fund_deposit").aggregate(
+        total=Sum("amount_minor")
+    )["total"]
+    return int(taken or 0)
 
 
 def row_counts() -> dict[str, int]:
@@ -99,17 +108,23 @@ class DemoBillingTests(TestCase):
             for invoice in invoices
         )
         # then: three paid (one of them after a credit note), one partly paid,
-        # one not paid at all, one draft
+        # one paid only in part after it fell overdue, one draft; and the funds'
+        # invoice to Casa Verde, paid (``mutualist.demo.mutual``)
         assert states == [
             ("draft", False, False),
-            ("issued", False, False),
             ("issued", True, False),
+            ("issued", True, False),
+            ("paid", True, False),
             ("paid", True, False),
             ("paid", True, False),
             ("paid", True, True),
         ]
         partly = invoice_of("camden-week-3")
         assert 0 < partly.paid_minor < partly.total_minor
+        # Lone Star's onboarding: $192 of $240 on account, after the guarantee's claim
+        overdue = invoice_of("lonestar-onboarding")
+        assert (overdue.paid_minor, overdue.total_minor) == (19_200, 24_000)
+        assert invoices.get(client__name="Casa Verde Restaurant").status == "paid"
         note = Invoice.objects.get(kind=Invoice.Kind.CREDIT_NOTE)
         assert note.credits == invoice_of("camden-weeks-1-2")
         assert (note.status, note.total_minor, note.currency) == ("issued", 6000, "GBP")
@@ -183,8 +198,14 @@ class DemoBillingTests(TestCase):
             assert all(s.amount_minor > 0 for s in shares)
             treasury = sum(s.amount_minor for s in shares if s.recipient == "treasury")
             applied = Decimal(payment.applied_minor)
-            # Manila's bylaws: 10% to the treasury, within a unit of rounding.
-            assert abs(treasury - applied / 10) < 1, payment.invoice.number
+            # The treasury's percent of the bylaws the invoice was issued under,
+            # within a unit of rounding.
+            percent = Decimal(payment.invoice.split_rule["treasury"])
+            assert abs(treasury - applied * percent / 100) < 1, payment.invoice.number
+        # 10 % for the billing demo's invoices, 12 % for the funds' one, issued
+        # once the decisions raised it
+        percents = {p.invoice.split_rule["treasury"] for p in Payment.objects.all()}
+        assert percents == {"10.00", "12.00"}
 
     def test_every_member_sees_their_own_shares_and_their_payable_holds_them(self):
         manila = Collective.objects.get(slug="manila-va")
@@ -196,7 +217,8 @@ class DemoBillingTests(TestCase):
             # when: the member reads their shares
             mine = list(member_shares(user=member, collective=manila))
             # then: only theirs, and what the collective owes them in each
-            # currency is those shares less what was paid out
+            # currency is those shares less what was paid out, and less the
+            # sick-pay deposits taken from it (``mutualist.demo.mutual``)
             assert mine and all(share.member_id == member.pk for share in mine)
             totals: dict[str, int] = defaultdict(int)
             for share in mine:
@@ -205,8 +227,16 @@ class DemoBillingTests(TestCase):
                 account = find_member_account(manila, member, currency)
                 assert account is not None
                 owed = -account.balance_minor
-                assert owed == total - paid_out[(member.pk, currency)], (login, currency)
+                deposited = deposits_from(account)
+                assert owed == total - paid_out[(member.pk, currency)] - deposited, (
+                    login,
+                    currency,
+                )
                 assert owed >= 0
+        # Bea's pesos could not cover her deposit this month: ₱675 came out of her
+        # pounds at the day's rate, 74.66, rounded up to the penny
+        bea_pounds = find_member_account(manila, user("bea"), "GBP")
+        assert bea_pounds is not None and deposits_from(bea_pounds) == 905
         # and Ana's shares of the Bondi invoice are 90% of what her lines billed
         bondi = invoice_of("bondi-weeks-1-2")
         ana_billed = bondi.lines.filter(member=user("ana")).aggregate(t=Sum("amount_minor"))["t"]
@@ -216,7 +246,9 @@ class DemoBillingTests(TestCase):
     def test_liza_is_paid_in_pesos_from_the_peso_account_and_rico_in_dollars(self):
         # when
         liza = Payout.objects.get(member=user("liza"))
-        rico = Payout.objects.get(member=user("rico"))
+        rico = Payout.objects.get(
+            member=user("rico"), idempotency_key=demo_key("rico-lonestar-usd")
+        )
         # then: Liza's AUD share went out in pesos, her payout currency
         assert PayoutSetting.objects.get(member=user("liza")).currency == "PHP"
         assert (liza.currency, liza.sent_currency) == ("AUD", "PHP")
@@ -229,6 +261,11 @@ class DemoBillingTests(TestCase):
         # and Rico's USD share in dollars, as he asked
         assert PayoutSetting.objects.get(member=user("rico")).currency == "USD"
         assert (rico.currency, rico.sent_currency, rico.fx_rate) == ("USD", "USD", None)
+        # (his other payout is the guarantee fund's advance, ``mutualist.demo.mutual``)
+        assert sorted(Payout.objects.filter(member=user("rico")).values_list("reference")) == [
+            (rico.reference,),
+            ("Wise USD to Rico's account: the guarantee's advance on the onboarding",),
+        ]
         # and both were paid all they were owed in that currency
         manila = Collective.objects.get(slug="manila-va")
         for payout in (liza, rico):
@@ -242,12 +279,18 @@ class DemoBillingTests(TestCase):
             .exclude(status="draft")
             .order_by("issued_at", "pk")
         )
-        # then: gapless, in the order they were issued
-        assert [i.seq for i in issued] == list(range(1, len(issued) + 1))
+        # then: gapless, in the order they were issued, from 1 each year (a demo
+        # loaded in January has invoices of both years)
+        by_year: dict[int, list[Invoice]] = defaultdict(list)
         for invoice in issued:
             assert invoice.issue_date is not None and invoice.issued_at is not None
             assert invoice.issue_date == invoice.issued_at.date()
-        assert issued[0].number == f"MNL-{issued[0].issue_date:%Y}-0001"
+            by_year[invoice.issue_date.year].append(invoice)
+        assert len(issued) == 5 + 1  # the billing's, and the funds' to Casa Verde
+        for year, invoices in by_year.items():
+            assert [i.number for i in invoices] == [
+                f"MNL-{year}-{seq:04}" for seq in range(1, len(invoices) + 1)
+            ]
         # and no invoice bills an hour its client had not approved when it was made
         for billed in InvoicedTime.objects.select_related("invoice", "time_entry"):
             entry = billed.time_entry
@@ -373,7 +416,7 @@ class DemoBillingTests(TestCase):
 def test_once_adds_the_billing_to_a_demo_loaded_before_it_had_any(capsys):
     # given: a demo with its books and work, from before billing
     demo.demo_load(with_billing=False)
-    before = Transaction.objects.count()
+    before = Counter(Transaction.objects.values_list("kind", flat=True))
     assert not demo.demo_is_loaded()
     # when
     call_command("demo", "--once")
@@ -381,9 +424,26 @@ def test_once_adds_the_billing_to_a_demo_loaded_before_it_had_any(capsys):
     out = capsys.readouterr().out
     assert out.startswith("Demo data loaded: 0 people, 0 collectives, 0 memberships")
     assert "6 invoices and credit notes issued, 4 payments and 2 payouts recorded;" in out
+    # and the decisions and funds, which build on the billing
+    assert "6 proposals made" in out
+    assert "3 mutual funds set up, with 3 claims on them." in out
     assert demo.demo_is_loaded()
-    assert Invoice.objects.exclude(status="draft").count() == 6
-    assert Transaction.objects.count() == before + 6 + 4 + 2
+    # the billing's five invoices and credit note, and the funds' invoice to Casa Verde
+    assert Invoice.objects.exclude(status="draft").count() == 6 + 1
+    added = Counter(Transaction.objects.values_list("kind", flat=True)) - before
+    assert added == {
+        # the billing's, then the funds' (Casa Verde's invoice and payment, Lone
+        # Star's payment on account, the guarantee's advance paid out to Rico)
+        "invoice": 5 + 1,
+        "credit_note": 1,
+        "payment": 4 + 2,
+        "payout": 2 + 1,
+        # the funds' own: the treasury's seeds, one posting per paid deposit, and
+        # Carlo's sick pay, Paolo's top-up and the guarantee's advance
+        "fund_seed": 2,
+        "fund_deposit": Deposit.objects.filter(state=Deposit.State.PAID).count(),
+        "fund_payout": 3,
+    }
     assert ledger_check() == []
 
 

@@ -1,5 +1,7 @@
 """The demo's decisions: a failed, a passed and a blocked proposal in Manila,
-one open with votes, reasons and a proxy, and an admission vote in Remote Crew.
+one open with votes, reasons and a proxy, and an admission vote in Remote Crew;
+and the decisions Manila's funds were made by (``mutualist.demo.mutual``),
+which build on them.
 
 The demo is loaded once for the class (``setUpTestData``): it takes seconds,
 and each test only reads it or changes it inside its own rolled-back
@@ -96,7 +98,27 @@ class DemoGovernanceTests(TestCase):
                 {"yes": 6, "no": 1},
             ),
             ("remote-crew", "Admit Lucas Ferreira"): ("open", "", None),
+            # and the funds' decisions, after the 12 % one: their rules and levies
+            # voted in, a higher floor under vote
+            ("manila-va", "Rules for the sick-pay fund"): ("closed", "passed", {"yes": 7}),
+            ("manila-va", "Rules for the payment guarantee fund"): (
+                "closed",
+                "passed",
+                {"yes": 5},
+            ),
+            ("manila-va", "Rules for the income-gap fund"): (
+                "closed",
+                "passed",
+                {"yes": 4, "no": 1},
+            ),
+            ("manila-va", "Levies for the guarantee (3 %) and income-gap (2 %) funds"): (
+                "closed",
+                "passed",
+                {"yes": 5, "no": 1},
+            ),
+            ("manila-va", "Raise the income-gap floor to ₱15,000"): ("open", "", None),
         }
+        # (the funds' proposals are counted with the funds)
         assert (self.loaded.proposals, self.loaded.votes, self.loaded.proxies) == (6, 30, 2)
 
     def test_the_failed_change_fell_short_of_the_two_thirds_it_asked(self):
@@ -130,22 +152,34 @@ class DemoGovernanceTests(TestCase):
         assert passed.applied_note == (
             f"Bylaws version 2 is in force from {anchor.day} {anchor:%B %Y}."
         )
-        assert bylaws_in_force(collective=manila).pk == new.pk
+        assert bylaws_in_force(collective=manila, on=anchor).pk == new.pk
         assert passed.payload["replaces_version"] == 1
+        # and the funds' levies, voted alongside, replaced it the next day
+        levies = bylaws_in_force(collective=manila)
+        assert (levies.version, levies.effective_from) == (3, anchor + dt.timedelta(days=1))
 
     def test_every_issued_invoice_was_split_by_the_bylaws_in_force_on_its_issue_date(self):
         # The change takes effect the day after Manila's last invoice: the
         # demo's billing story (10 % to the treasury) stays true.
         manila = Collective.objects.get(slug="manila-va")
+        anchor = bylaws_anchor(manila)
         issued = Invoice.objects.filter(collective=manila, issue_date__isnull=False)
-        assert issued.count() == 6
+        assert issued.count() == 7
         for invoice in issued:
             assert invoice.issue_date is not None
             in_force = bylaws_in_force(collective=manila, on=invoice.issue_date)
-            assert invoice.split_rule == {"treasury": "10.00"}, invoice.number
             assert {s.recipient: str(s.percent) for s in in_force.split_shares.all()} == (
                 invoice.split_rule
-            )
+            ), invoice.number
+        # the billing demo's five invoices and its credit note, before the change, at 10 %
+        billed = issued.exclude(client__name="Casa Verde Restaurant")
+        assert billed.count() == 6
+        assert all(invoice.split_rule == {"treasury": "10.00"} for invoice in billed)
+        assert all(i.issue_date is not None and i.issue_date < anchor for i in billed)
+        # and the funds' invoice, issued the day the levies took effect, under them
+        levied = issued.get(client__name="Casa Verde Restaurant")
+        assert levied.issue_date == anchor + dt.timedelta(days=1)
+        assert levied.split_rule == {"treasury": "12.00", "guarantee": "3.00", "income_gap": "2.00"}
         assert ledger_check() == []
 
     def test_rico_voted_through_his_proxy_on_the_passed_change(self):
@@ -275,8 +309,10 @@ def test_once_adds_the_decisions_to_a_demo_loaded_before_it_had_any(capsys):
     out = capsys.readouterr().out
     assert out.startswith("Demo data loaded: 0 people, 0 collectives, 0 memberships")
     assert "6 proposals made, with 30 votes and 2 proxies." in out
+    # and the funds, which build on the decisions, with their own five
+    assert "3 mutual funds set up, with 3 claims on them." in out
     assert demo.demo_is_loaded()
     # and once more: nothing to do
     call_command("demo", "--once")
     assert capsys.readouterr().out.startswith("Demo data already loaded; nothing to do.")
-    assert Proposal.objects.count() == 6
+    assert Proposal.objects.count() == 6 + 5
