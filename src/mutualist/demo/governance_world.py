@@ -112,8 +112,10 @@ PROPOSALS: tuple[DemoProposal, ...] = (
         kind=K.BYLAWS_CHANGE,
         title="Raise the treasury share to 15 %",
         body=(
-            "Our funds start from nothing. At **15 %** of every payment the treasury "
-            "could seed the sick-pay and guarantee funds within six months.\n\n"
+            "Our sick-pay fund lives on our own deposits; nothing yet stands behind us "
+            "when a client pays late or a month brings no work. At **15 %** of every "
+            "payment the treasury could start a payment guarantee fund and an "
+            "income-gap fund within a few months.\n\n"
             "A change to the split asks a two-thirds majority, as we agreed at the "
             "founding meeting."
         ),
@@ -124,7 +126,12 @@ PROPOSALS: tuple[DemoProposal, ...] = (
         payload={"shares": {"treasury": "15.00"}},
         effective=-21,
         votes=(
-            DemoVote("carlo", "yes", 1, "Six months to a sick-pay fund is worth it."),
+            DemoVote(
+                "carlo",
+                "yes",
+                1,
+                "The sick-pay fund shows what a fund is worth; let's not wait years for the next two.",
+            ),
             DemoVote("bea", "yes", 5),
             DemoVote("marisol", "yes", 26),
             DemoVote(
@@ -150,7 +157,10 @@ PROPOSALS: tuple[DemoProposal, ...] = (
         title="Treasury share to 12 %",
         body=(
             "The middle way after the 15 % vote: **12 %** of each payment to the "
-            "treasury, the rest to the members who did the work, as now.\n\n"
+            "treasury, the rest to the members who did the work, as now. It is "
+            "enough for the treasury to start a payment guarantee fund (US$500) and "
+            "an income-gap fund (₱20,000); what keeps them filled would be a vote "
+            "of its own.\n\n"
             "It applies to invoices issued from the day it takes effect; invoices "
             "already issued keep the split they were issued with."
         ),
@@ -164,11 +174,13 @@ PROPOSALS: tuple[DemoProposal, ...] = (
         },
         effective=0,
         votes=(
-            DemoVote("ana", "yes", 0, "Enough to start the guarantee fund by December."),
+            DemoVote(
+                "ana", "yes", 0, "Enough to seed the guarantee fund as soon as it's voted in."
+            ),
             DemoVote("bea", "yes", 3),
             DemoVote("carlo", "yes", 20, "Not the 15 % I asked for, but a start."),
             DemoVote("marisol", "yes", 28),
-            DemoVote("paolo", "no", 52, "I'd rather keep 10 % until the funds exist."),
+            DemoVote("paolo", "no", 52, "I'd rather keep 10 % until the new funds are voted in."),
         ),
         proxies=(DemoProxy("rico", "bea", 4),),
         outcome=Proposal.Outcome.PASSED,
@@ -223,7 +235,12 @@ PROPOSALS: tuple[DemoProposal, ...] = (
         votes=(
             DemoVote("bea", "yes", 1, "Weekend rates cover it, and two of us can rotate."),
             DemoVote("paolo", "yes", 6, "I can take Saturdays; I'm up at night anyway."),
-            DemoVote("carlo", "no", 20, "We're stretched already; let's admit Grace first."),
+            DemoVote(
+                "carlo",
+                "no",
+                20,
+                "With me off sick we're stretched already; let's admit Grace first.",
+            ),
             DemoVote("marisol", "yes", 30, "Bondi pays on time; good client to grow with."),
         ),
         # Liza is on leave for two weeks: Bea votes for her meanwhile.
