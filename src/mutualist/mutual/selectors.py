@@ -20,7 +20,8 @@ from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from mutualist.billing.models import PaymentShare
+from mutualist.billing.models import Invoice, PaymentShare
+from mutualist.billing.services import invoice_targets
 from mutualist.billing.split import MEMBER_PREFIX
 from mutualist.collectives.models import Collective, Membership
 from mutualist.collectives.selectors import collective_get_for_member
@@ -35,6 +36,7 @@ from mutualist.mutual.models import (
     Claim,
     ClaimApproval,
     ClaimPayment,
+    ClientAgreement,
     Deposit,
     Fund,
     FundRules,
@@ -44,6 +46,7 @@ from mutualist.mutual.models import (
 )
 from mutualist.mutual.rules import AnyRules, SickPayRules, rules_for
 from mutualist.mutual.services.funds import newest_rules, rules_in_force
+from mutualist.work.models import Client
 
 ID_MAX = 2**63 - 1
 # The funds a collective's page lists, in this order.
@@ -74,6 +77,14 @@ def fund_get_for_user(*, user: User, slug: str, kind: str) -> Fund:
     if fund is None:
         raise Http404("No such fund.")
     return fund
+
+
+def fund_find(*, collective: Collective, kind: str) -> Fund | None:
+    """The collective's fund of ``kind`` if it was ever set up (a fund whose
+    first vote failed included), else None. The caller got ``collective``
+    through a permission-scoped getter (the setup page:
+    ``collective_get_for_coordinator``)."""
+    return Fund.objects.filter(collective=collective, kind=kind).first()
 
 
 def claim_get_for_user(*, user: User, slug: str, claim_id: int) -> Claim:
@@ -568,3 +579,153 @@ def deposits_in_arrears(*, fund: Fund, viewer: User) -> list[Deposit]:
         .select_related("participation__member__profile")
         .order_by("month", "participation__member__profile__handle")
     )
+
+
+# --- Rows within a fund or a claim ----------------------------------------------------------
+#
+# Each takes the fund or claim the caller got through ``fund_get_for_user`` or
+# ``claim_get_for_user`` (so the viewer may see it) and reads only rows of
+# that fund's collective, or of that claim.
+
+
+def claim_payments(*, claim: Claim) -> list[ClaimPayment]:
+    """What the fund paid on ``claim``, oldest first."""
+    return list(ClaimPayment.objects.filter(claim=claim).order_by("paid_on", "pk"))
+
+
+def guarantee_advances(*, claim: Claim) -> list[GuaranteeAdvance]:
+    """What the guarantee advanced each member on ``claim``, the largest
+    first, with the members' profiles (how much came back is on each row)."""
+    return list(
+        GuaranteeAdvance.objects.filter(claim=claim)
+        .select_related("member__profile")
+        .order_by("-advanced_minor", "pk")
+    )
+
+
+def write_off_vote_open(*, claim: Claim) -> Proposal | None:
+    """The open ``write_off`` vote on ``claim``'s invoice, if there is one
+    (the oldest, should there be more)."""
+    return (
+        Proposal.objects.filter(
+            collective_id=claim.collective_id,
+            kind=Proposal.Kind.WRITE_OFF,
+            state=Proposal.State.OPEN,
+            payload__claim_id=claim.pk,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def participation_active_find(*, fund: Fund, member: User) -> Participation | None:
+    """``member``'s standing place in ``fund``; None if they do not take part
+    (or left)."""
+    return Participation.objects.filter(
+        fund=fund, member=member, state=Participation.State.ACTIVE
+    ).first()
+
+
+def participation_change_get_for_fund(*, fund: Fund, change_id: int) -> ParticipationChange:
+    """A tier change or exit asked for in ``fund``, with its participation
+    and fund; 404 for an id of another fund or none (whose it is, and
+    whether it still waits, is ``sick_pay_change_cancel``'s to judge)."""
+    change = (
+        ParticipationChange.objects.filter(pk=change_id, participation__fund=fund)
+        .select_related("participation__fund__collective")
+        .first()
+        if 0 < change_id <= ID_MAX
+        else None
+    )
+    if change is None:
+        raise Http404("No such change.")
+    return change
+
+
+def client_agreements(*, fund: Fund) -> QuerySet[ClientAgreement]:
+    """The client agreements of the guarantee ``fund``'s collective, by the
+    client's name, with who recorded each."""
+    return (
+        ClientAgreement.objects.filter(collective_id=fund.collective_id)
+        .select_related("client", "recorded_by__profile")
+        .order_by("client__name", "pk")
+    )
+
+
+def client_agreement_get_for_fund(*, fund: Fund, agreement_id: int) -> ClientAgreement:
+    """One client agreement of the guarantee ``fund``'s collective, with its
+    client; 404 for another collective's or none."""
+    agreement = (
+        ClientAgreement.objects.filter(pk=agreement_id, collective_id=fund.collective_id)
+        .select_related("client")
+        .first()
+        if 0 < agreement_id <= ID_MAX
+        else None
+    )
+    if agreement is None:
+        raise Http404("No such agreement.")
+    return agreement
+
+
+def agreement_client_find(*, client_id: int) -> Client | None:
+    """The client a new agreement names, whoever's it is; None if there is
+    none. Not scoped to the collective on purpose: ``client_agreement_record``
+    checks the actor coordinates first, then refuses a client the collective
+    never dealt with (``unknown_client``), so a member who may not record
+    agreements is told that, not whether the client exists; the caller
+    refuses an id that matches no client with the same code."""
+    return Client.objects.filter(pk=client_id).first() if 0 < client_id <= ID_MAX else None
+
+
+def invoice_find_for_fund(*, fund: Fund, invoice_id: int) -> Invoice | None:
+    """One invoice (or credit note) of ``fund``'s collective, with its
+    client; None for another collective's or none."""
+    if not 0 < invoice_id <= ID_MAX:
+        return None
+    return (
+        Invoice.objects.filter(pk=invoice_id, collective_id=fund.collective_id)
+        .select_related("client")
+        .first()
+    )
+
+
+def invoice_get_for_fund(*, fund: Fund, invoice_id: int) -> Invoice:
+    """``invoice_find_for_fund``, or 404."""
+    invoice = invoice_find_for_fund(fund=fund, invoice_id=invoice_id)
+    if invoice is None:
+        raise Http404("No such invoice.")
+    return invoice
+
+
+def guarantee_invoices_claimable(*, fund: Fund, member: User, today: dt.date) -> list[Invoice]:
+    """The issued invoices of ``fund``'s collective overdue on ``today`` and
+    still owed in which ``member`` has a share, the longest overdue first:
+    those ``member`` may claim on from the guarantee (whether it covers one
+    now is ``guarantee_eligibility``'s)."""
+    key = f"{MEMBER_PREFIX}{member.pk}"
+    overdue = (
+        Invoice.objects.filter(
+            collective_id=fund.collective_id,
+            kind=Invoice.Kind.INVOICE,
+            status=Invoice.Status.ISSUED,
+            due_date__lt=today,
+        )
+        .select_related("client")
+        .order_by("due_date", "pk")
+    )
+    return [
+        invoice
+        for invoice in overdue
+        if invoice.outstanding_minor > 0
+        and any(t.key == key and t.amount.minor_units > 0 for t in invoice_targets(invoice))
+    ]
+
+
+def people_by_id(*, ids: Iterable[int]) -> dict[int, User]:
+    """The people with these ids, with their profiles, by id (the members a
+    readable invoice's shares name: ``guarantee_eligibility`` of an invoice
+    of the viewer's collective); ids that match nobody are left out."""
+    return {
+        person.pk: person
+        for person in User.objects.filter(pk__in=list(ids)).select_related("profile")
+    }

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Status
 from ninja.params import HeaderEx
@@ -66,30 +66,31 @@ from mutualist.api.schemas.mutual import (
     participation_out,
 )
 from mutualist.billing.models import Invoice
-from mutualist.billing.selectors import ID_MAX
 from mutualist.collectives.selectors import collective_get_for_member
 from mutualist.core.errors import DomainError, PermissionDenied, ValidationFailed
 from mutualist.core.money import Money
 from mutualist.ledger.selectors import transaction_get
 from mutualist.members.models import User
-from mutualist.mutual.models import (
-    Claim,
-    ClaimPayment,
-    ClientAgreement,
-    Fund,
-    Participation,
-    ParticipationChange,
-)
+from mutualist.mutual.models import Claim, Fund, Participation
 from mutualist.mutual.rules import SickPayRules, rules_for
 from mutualist.mutual.selectors import (
+    agreement_client_find,
     claim_get_for_user,
+    claim_payments,
     claim_view,
     claims_visible,
+    client_agreement_get_for_fund,
+    client_agreements,
     fund_get_for_user,
     fund_list_for_user,
     fund_overview,
+    invoice_find_for_fund,
+    invoice_get_for_fund,
     is_coordinator,
     member_statement,
+    participation_active_find,
+    participation_change_get_for_fund,
+    people_by_id,
     rules_history,
 )
 from mutualist.mutual.services import guarantee, income_gap, savings, sick_pay
@@ -125,8 +126,9 @@ def _body_fields() -> Iterator[None]:
 def _claim_detail(user: User, slug: str, claim_id: int) -> ClaimDetailOut:
     """The claim as ``user`` sees it, read fresh (after any write)."""
     claim = claim_get_for_user(user=user, slug=slug, claim_id=claim_id)
-    payments = ClaimPayment.objects.filter(claim=claim).order_by("paid_on", "pk")
-    return ClaimDetailOut.build_detail(claim_view(claim=claim, viewer=user), list(payments))
+    return ClaimDetailOut.build_detail(
+        claim_view(claim=claim, viewer=user), claim_payments(claim=claim)
+    )
 
 
 def _tier_amounts(fund: Fund, participation: Participation) -> tuple[Money | None, Money | None]:
@@ -319,11 +321,7 @@ def _claim_fields_checked(kind: str, payload: ClaimIn) -> None:
 
 
 def _invoice_of(fund: Fund, invoice_id: int) -> Invoice:
-    invoice = (
-        Invoice.objects.filter(pk=invoice_id, collective_id=fund.collective_id).first()
-        if 0 < invoice_id <= ID_MAX
-        else None
-    )
+    invoice = invoice_find_for_fund(fund=fund, invoice_id=invoice_id)
     if invoice is None:
         raise ValidationFailed(
             "That is not one of the collective's invoices.",
@@ -494,9 +492,7 @@ def claim_end_action(
 def _participation_of(fund: Fund, user: User) -> Participation:
     """The caller's standing place in the fund: only a participant changes
     tier or leaves (``403 not_a_participant``, as for a sick claim)."""
-    participation = Participation.objects.filter(
-        fund=fund, member=user, state=Participation.State.ACTIVE
-    ).first()
+    participation = participation_active_find(fund=fund, member=user)
     if participation is None:
         raise PermissionDenied(
             "Only members who take part in the sick-pay fund can change their place in it.",
@@ -569,15 +565,7 @@ def sick_pay_change_cancel_action(request: HttpRequest, slug: str, change_id: in
     user = request_user(request)
     with transaction.atomic(durable=True):
         fund = fund_get_for_user(user=user, slug=slug, kind=Fund.Kind.SICK_PAY)
-        change = (
-            ParticipationChange.objects.filter(pk=change_id, participation__fund=fund)
-            .select_related("participation__fund")
-            .first()
-            if 0 < change_id <= ID_MAX
-            else None
-        )
-        if change is None:
-            raise Http404("No such change.")
+        change = participation_change_get_for_fund(fund=fund, change_id=change_id)
         change = sick_pay.sick_pay_change_cancel(change=change, actor=user)
     return ChangeOut.from_model(change)
 
@@ -594,18 +582,13 @@ def guarantee_agreements_list(
     request: HttpRequest, slug: str, page: Query[PageParams]
 ) -> Page[AgreementOut]:
     fund = fund_get_for_user(user=request_user(request), slug=slug, kind=Fund.Kind.GUARANTEE)
-    rows = (
-        ClientAgreement.objects.filter(collective_id=fund.collective_id)
-        .select_related("client", "recorded_by__profile")
-        .order_by("client__name", "pk")
-    )
-    return paginate(rows, page, AgreementOut.from_model)
+    return paginate(client_agreements(fund=fund), page, AgreementOut.from_model)
 
 
 def _client_of(client_id: int) -> Client:
     """The client a body names; the service checks it is the collective's
     (``unknown_client``), so one that does not exist is refused the same way."""
-    client = Client.objects.filter(pk=client_id).first()
+    client = agreement_client_find(client_id=client_id)
     if client is None:
         raise ValidationFailed(
             "That is not one of the collective's clients.",
@@ -647,15 +630,7 @@ def guarantee_agreement_remove(request: HttpRequest, slug: str, agreement_id: in
     user = request_user(request)
     with transaction.atomic(durable=True):
         fund = fund_get_for_user(user=user, slug=slug, kind=Fund.Kind.GUARANTEE)
-        agreement = (
-            ClientAgreement.objects.filter(pk=agreement_id, collective_id=fund.collective_id)
-            .select_related("client")
-            .first()
-            if 0 < agreement_id <= ID_MAX
-            else None
-        )
-        if agreement is None:
-            raise Http404("No such agreement.")
+        agreement = client_agreement_get_for_fund(fund=fund, agreement_id=agreement_id)
         guarantee.client_agreement_remove(
             collective=fund.collective, actor=user, client=agreement.client
         )
@@ -672,22 +647,9 @@ def guarantee_eligibility_read(
 ) -> GuaranteeEligibilityOut:
     user = request_user(request)
     fund = fund_get_for_user(user=user, slug=slug, kind=Fund.Kind.GUARANTEE)
-    invoice = (
-        Invoice.objects.filter(pk=invoice_id, collective_id=fund.collective_id)
-        .select_related("client")
-        .first()
-        if 0 < invoice_id <= ID_MAX
-        else None
-    )
-    if invoice is None:
-        raise Http404("No such invoice.")
+    invoice = invoice_get_for_fund(fund=fund, invoice_id=invoice_id)
     found = guarantee.guarantee_eligibility(fund=fund, invoice=invoice, on=timezone.localdate())
-    people = {
-        member.pk: member
-        for member in User.objects.filter(pk__in=found.unpaid_member_shares).select_related(
-            "profile"
-        )
-    }
+    people = people_by_id(ids=found.unpaid_member_shares)
     return GuaranteeEligibilityOut(
         invoice=DocumentRefOut(id=invoice.pk, number=invoice.number or None),
         eligible=found.eligible,

@@ -22,7 +22,6 @@ from mutualist.mutual.models import (
     ClaimApproval,
     Fund,
     FundRules,
-    GuaranteeAdvance,
     Participation,
 )
 from mutualist.mutual.rules import LABELS, GuaranteeRules, SickPayRules, rules_for
@@ -33,8 +32,10 @@ from mutualist.mutual.selectors import (
     claims_for_fund,
     deposits_in_arrears,
     fund_overview,
+    guarantee_advances,
     member_statement,
     rules_history,
+    write_off_vote_open,
 )
 from mutualist.mutual.services.conversion import POOLED
 from mutualist.mutual.services.funds import rule_changes_described
@@ -305,11 +306,7 @@ def _advances(claim: Claim, user: User, named: bool) -> list[AdvanceRow]:
     """The advances, named when the viewer is told who claimed (else only
     the viewer's own row is named: the shares would point at the claimant)."""
     rows = []
-    for advance in (
-        GuaranteeAdvance.objects.filter(claim=claim)
-        .select_related("member__profile")
-        .order_by("-advanced_minor", "pk")
-    ):
+    for advance in guarantee_advances(claim=claim):
         is_you = advance.member_id == user.pk
         rows.append(
             AdvanceRow(
@@ -346,16 +343,7 @@ def write_off_standing(claim: Claim, today: dt.date, error: str = "") -> WriteOf
         or invoice_standing(invoice)[0] != "unpaid"
     ):
         return WriteOff("", error=error)
-    vote = (
-        Proposal.objects.filter(
-            collective_id=claim.collective_id,
-            kind=Proposal.Kind.WRITE_OFF,
-            state=Proposal.State.OPEN,
-            payload__claim_id=claim.pk,
-        )
-        .order_by("pk")
-        .first()
-    )
+    vote = write_off_vote_open(claim=claim)
     if vote is not None:
         return WriteOff("open", vote=vote, error=error)
     rules = rules_for(claim.fund.kind, claim.rules.rules)

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,8 +17,12 @@ from mutualist.core.errors import DomainError
 from mutualist.core.web import forbidden_as_403
 from mutualist.members.web import request_member
 from mutualist.mutual.forms import AgreementForm, form_error
-from mutualist.mutual.models import ClientAgreement, Fund
-from mutualist.mutual.selectors import fund_get_for_user
+from mutualist.mutual.models import Fund
+from mutualist.mutual.selectors import (
+    client_agreement_get_for_fund,
+    client_agreements,
+    fund_get_for_user,
+)
 from mutualist.mutual.services import guarantee
 from mutualist.mutual.views._common import TEMPLATES, day, membership_in
 from mutualist.work.selectors.clients import collective_client_list
@@ -39,11 +43,7 @@ def agreements(request: HttpRequest, slug: str) -> HttpResponse:
         # of a form only coordinators may send (the service says so again).
         raise DjangoPermissionDenied("Only a coordinator records client agreements.")
     clients = list(collective_client_list(collective=collective))
-    recorded = list(
-        ClientAgreement.objects.filter(collective=collective)
-        .select_related("client", "recorded_by__profile")
-        .order_by("client__name", "pk")
-    )
+    recorded = list(client_agreements(fund=fund))
     signed = {agreement.client_id for agreement in recorded}
     form = AgreementForm(
         request.POST if request.method == "POST" else None,
@@ -97,13 +97,7 @@ def agreements(request: HttpRequest, slug: str) -> HttpResponse:
 def agreement_remove(request: HttpRequest, slug: str, agreement_id: int) -> HttpResponse:
     user = request_member(request)
     fund = fund_get_for_user(user=user, slug=slug, kind=KIND)
-    agreement = (
-        ClientAgreement.objects.filter(pk=agreement_id, collective=fund.collective)
-        .select_related("client")
-        .first()
-    )
-    if agreement is None:
-        raise Http404("No such agreement.")
+    agreement = client_agreement_get_for_fund(fund=fund, agreement_id=agreement_id)
     try:
         with transaction.atomic(durable=True):
             guarantee.client_agreement_remove(

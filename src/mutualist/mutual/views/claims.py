@@ -21,8 +21,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from mutualist.billing.models import Invoice
-from mutualist.billing.services import invoice_targets
-from mutualist.billing.split import MEMBER_PREFIX
 from mutualist.core.errors import DomainError
 from mutualist.core.money import Money
 from mutualist.core.web import forbidden_as_403, is_htmx_partial
@@ -38,7 +36,12 @@ from mutualist.mutual.forms import (
     form_error,
 )
 from mutualist.mutual.models import Claim, Fund, Participation
-from mutualist.mutual.selectors import claim_get_for_user, fund_get_for_user, member_statement
+from mutualist.mutual.selectors import (
+    claim_get_for_user,
+    fund_get_for_user,
+    guarantee_invoices_claimable,
+    member_statement,
+)
 from mutualist.mutual.services import claims as claim_services
 from mutualist.mutual.services import guarantee, income_gap, savings, sick_pay
 from mutualist.mutual.views._common import TEMPLATES, claim_context, day
@@ -185,31 +188,14 @@ class InvoiceRow:
 def _guarantee_rows(fund: Fund, user: User, today: dt.date) -> list[InvoiceRow]:
     """The collective's overdue invoices the member has a share in, each
     with whether the guarantee covers it now."""
-    key = f"{MEMBER_PREFIX}{user.pk}"
-    overdue = (
-        Invoice.objects.filter(
-            collective=fund.collective,
-            kind=Invoice.Kind.INVOICE,
-            status=Invoice.Status.ISSUED,
-            due_date__lt=today,
+    return [
+        InvoiceRow(
+            invoice,
+            guarantee.guarantee_eligibility(fund=fund, invoice=invoice, on=today),
+            Money.from_minor(invoice.outstanding_minor, invoice.currency),
         )
-        .select_related("client")
-        .order_by("due_date", "pk")
-    )
-    rows = []
-    for invoice in overdue:
-        if invoice.outstanding_minor <= 0:
-            continue
-        if not any(t.key == key and t.amount.minor_units > 0 for t in invoice_targets(invoice)):
-            continue
-        rows.append(
-            InvoiceRow(
-                invoice,
-                guarantee.guarantee_eligibility(fund=fund, invoice=invoice, on=today),
-                Money.from_minor(invoice.outstanding_minor, invoice.currency),
-            )
-        )
-    return rows
+        for invoice in guarantee_invoices_claimable(fund=fund, member=user, today=today)
+    ]
 
 
 @dataclass

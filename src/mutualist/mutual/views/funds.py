@@ -28,6 +28,7 @@ from mutualist.mutual.selectors import (
     KIND_ORDER,
     PER_MEMBER,
     FundOverview,
+    fund_find,
     fund_get_for_user,
     fund_list_for_user,
     fund_overview,
@@ -115,7 +116,7 @@ def fund_setup_view(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     if kind not in Fund.Kind.values:
         raise Http404("No such kind of fund.")
     collective, _ = collective_get_for_coordinator(user=user, slug=slug)
-    existing = Fund.objects.filter(collective=collective, kind=kind).first()
+    existing = fund_find(collective=collective, kind=kind)
     zone = zone_of(user)
     form = RulesForm(
         request.POST if request.method == "POST" else None,

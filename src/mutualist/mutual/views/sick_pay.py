@@ -20,7 +20,11 @@ from mutualist.members.web import request_member
 from mutualist.mutual.forms import ChangeForm, JoinForm, form_error, tier_choices
 from mutualist.mutual.models import Fund, Participation, ParticipationChange
 from mutualist.mutual.rules import SickPayRules, rules_for
-from mutualist.mutual.selectors import fund_get_for_user, member_statement
+from mutualist.mutual.selectors import (
+    fund_get_for_user,
+    member_statement,
+    participation_change_get_for_fund,
+)
 from mutualist.mutual.services import sick_pay
 from mutualist.mutual.services.funds import rules_in_force
 from mutualist.mutual.views._common import TEMPLATES, day, fund_context, set_dates
@@ -128,13 +132,7 @@ def sick_pay_change(request: HttpRequest, slug: str) -> HttpResponse:
 def sick_pay_change_cancel(request: HttpRequest, slug: str, change_id: int) -> HttpResponse:
     user = request_member(request)
     fund = fund_get_for_user(user=user, slug=slug, kind=KIND)
-    change = (
-        ParticipationChange.objects.filter(pk=change_id, participation__fund=fund)
-        .select_related("participation__fund__collective")
-        .first()
-    )
-    if change is None:
-        raise Http404("No such change.")
+    change = participation_change_get_for_fund(fund=fund, change_id=change_id)
     try:
         with transaction.atomic(durable=True):
             sick_pay.sick_pay_change_cancel(change=change, actor=user)
