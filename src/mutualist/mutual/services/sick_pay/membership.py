@@ -79,7 +79,9 @@ def sick_pay_join(
     already = Conflict("You are already in the sick-pay fund.", code="already_joined")
     with transaction.atomic():
         Fund.objects.select_for_update(no_key=True).get(pk=fund.pk)
-        existing = Participation.objects.select_for_update(no_key=True).filter(fund=fund, member=member)
+        existing = Participation.objects.select_for_update(no_key=True).filter(
+            fund=fund, member=member
+        )
         participation = existing.first()
         if participation is None:
             try:
