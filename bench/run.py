@@ -1,4 +1,4 @@
-"""Benchmarks: the member directory, the ledger and billing, on a throwaway database.
+"""Benchmarks: the member directory, the ledger, billing and the funds, on a throwaway database.
 
 - ``directory``: ``profile_list_directory``, plain and with the time-zone
   overlap filter, at 1,000 and 2,000 members (``directory_bench.py``).
@@ -31,10 +31,11 @@ from pathlib import Path
 
 from billing_bench import billing_text, check_billing, run_billing
 from directory_bench import run_directory
+from funds_bench import check_funds, funds_text, run_funds, targets_text
 from harness import bench_database
 from ledger_bench import check_targets, ledger_text, run_ledger
 
-BENCHES = ("directory", "ledger", "billing")
+BENCHES = ("directory", "ledger", "billing", "funds")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,6 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--engagements", type=int, default=10, help="billing: engagements billed in turn"
     )
+    parser.add_argument(
+        "--funds", type=int, default=100, help="funds: collectives, a sick-pay fund of 50 each"
+    )
     args = parser.parse_args(argv)
     if args.members < 2 or args.repeat < 1 or args.read_repeat < 1:
         parser.error("--members must be at least 2, --repeat and --read-repeat at least 1")
@@ -64,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--posts must be at least 1 and --postings at least 100")
     if not 1 <= args.engagements <= 100 or args.invoices < 10 * args.engagements:
         parser.error("--engagements is 1 to 100, and --invoices at least 10 per engagement")
+    if not 1 <= args.funds <= 999:
+        parser.error("--funds is 1 to 999")
     chosen = args.only or list(BENCHES)
 
     missed: list[str] = []
@@ -117,6 +123,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "costs at most 1.5x one early in it (medians).\n"
                 )
             missed += billing_missed
+        if "funds" in chosen:
+            funds = run_funds(database=database, collectives=args.funds)
+            print("## Funds\n")
+            print(funds_text(funds))
+            print()
+            funds_missed = check_funds(funds)
+            if not funds_missed:
+                print(targets_text() + "\n")
+            missed += funds_missed
     for sentence in missed:
         print(f"MISSED: {sentence}")
     return 1 if missed else 0
