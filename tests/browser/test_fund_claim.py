@@ -44,7 +44,15 @@ def flushable(transactional_db: None) -> Iterator[None]:
     TRUNCATE passes them by. So, on SQLite only, this empties the database
     itself with those BEFORE DELETE triggers set aside, and puts them back
     exactly as they were (their SQL as stored), before the test's own flush.
+
+    Before the test, the content-type cache is cleared: an earlier
+    transactional test's flush made Django create the content types again,
+    under new ids, and a cached old id would be written as a ledger
+    transaction's cause (PostgreSQL refuses it at commit).
     """
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
     yield
     from django.core.management import call_command
     from django.db import connection
