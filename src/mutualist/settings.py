@@ -145,6 +145,7 @@ INSTALLED_APPS = [
     "mutualist.work",
     "mutualist.billing",
     "mutualist.mutual",
+    "mutualist.community",
     "mutualist.api",
     "mutualist.demo",
 ]
@@ -308,6 +309,36 @@ EMAIL_VERIFY_MAX_AGE_HOURS = env_int("EMAIL_VERIFY_MAX_AGE_HOURS", 72)
 # admission rule).
 GOVERNANCE_ADMISSION_VOTE_DAYS = env_int("GOVERNANCE_ADMISSION_VOTE_DAYS", 7)
 API_PAGE_SIZE_MAX = 100
+
+# --- Community blog ------------------------------------------------------------
+# The HTML a comment may keep, tag -> allowed attributes; everything else is
+# removed or escaped by nh3 (mutualist.community.sanitize). URL attributes
+# (href, cite) accept only COMMUNITY_COMMENT_URL_SCHEMES.
+COMMUNITY_COMMENT_ALLOWED_HTML: dict[str, set[str]] = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "acronym": {"title"},
+    "b": set(),
+    "blockquote": {"cite"},
+    "cite": set(),
+    "code": set(),
+    "del": {"datetime"},
+    "em": set(),
+    "i": set(),
+    "q": {"cite"},
+    "strike": set(),
+    "strong": set(),
+}
+COMMUNITY_COMMENT_URL_SCHEMES = {"http", "https", "mailto"}
+COMMUNITY_COMMENT_LINK_REL = "nofollow ugc noopener noreferrer"
+COMMUNITY_COMMENT_MAX_CHARS = env_int("COMMUNITY_COMMENT_MAX_CHARS", 5_000)
+COMMUNITY_COMMENT_MAX_LINKS = env_int("COMMUNITY_COMMENT_MAX_LINKS", 2)
+# Comments accepted from one address (signed-in or not) per window.
+COMMUNITY_COMMENT_RATE_LIMIT = env_int("COMMUNITY_COMMENT_RATE_LIMIT", 5)
+COMMUNITY_COMMENT_RATE_WINDOW_SECONDS = env_int("COMMUNITY_COMMENT_RATE_WINDOW_SECONDS", 600)
+# How long the arithmetic question on a comment form may be answered.
+COMMUNITY_CHALLENGE_MAX_AGE_SECONDS = env_int("COMMUNITY_CHALLENGE_MAX_AGE_SECONDS", 3_600)
+COMMUNITY_POSTS_PER_PAGE = 10
 
 LOGGING = {
     "version": 1,

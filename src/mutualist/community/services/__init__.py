@@ -1,0 +1,2 @@
+"""Every write of the blog: posts (``posts``), comments and their moderation
+(``comments``), the arithmetic question (``challenges``)."""
