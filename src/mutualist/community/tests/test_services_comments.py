@@ -1,0 +1,391 @@
+"""comment_submit, comment_moderate and comment_edit: the rules a comment meets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from mutualist.community.models import Comment, CommentChallenge, Post
+from mutualist.community.services.challenges import challenge_issue
+from mutualist.community.services.comments import (
+    address_digest,
+    comment_edit,
+    comment_moderate,
+    comment_submit,
+)
+from mutualist.community.tests.helpers import ADDRESS, answer_of, published_post, visitor_comment
+from mutualist.core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    TooManyAttempts,
+    ValidationFailed,
+)
+from mutualist.testing import Cast
+
+pytestmark = pytest.mark.django_db
+
+
+def refused(call: Any, error: type[DomainError], code: str) -> DomainError:
+    """Run ``call``, expect ``error`` with ``code``, and check nothing was stored."""
+    before = Comment.objects.count()
+    with pytest.raises(error) as caught:
+        call()
+    assert caught.value.code == code
+    assert Comment.objects.count() == before
+    return caught.value
+
+
+@pytest.fixture
+def post(cast: Cast) -> Post:
+    return published_post(cast.ana)
+
+
+def form(post: Post, **kwargs: Any) -> dict[str, Any]:
+    issued = challenge_issue()
+    fields: dict[str, Any] = {
+        "post": post,
+        "name": "Rosa",
+        "email": "rosa@example.net",
+        "body": "Thank you, this helped.",
+        "address": ADDRESS,
+        "challenge": issued.signed,
+        "answer": str(answer_of(issued)),
+    }
+    fields.update(kwargs)
+    return fields
+
+
+# --- Held until trusted ---------------------------------------------------------
+
+
+def test_a_first_comment_from_a_new_address_is_held_for_moderation(post: Post) -> None:
+    comment = comment_submit(**form(post))
+
+    assert comment.status == Comment.Status.PENDING
+    assert comment.email == "rosa@example.net"
+    assert comment.address_digest == address_digest(ADDRESS)
+    assert ADDRESS not in comment.address_digest
+
+
+def test_later_comments_are_published_once_one_of_theirs_was_approved(
+    cast: Cast, post: Post
+) -> None:
+    first = comment_submit(**form(post))
+    second = comment_submit(**form(post, body="And another thought."))
+    assert second.status == Comment.Status.PENDING  # nothing approved yet
+
+    comment_moderate(comment=first, moderator=cast.ana, action="approve")
+    third = comment_submit(**form(post, email="ROSA@example.net", body="Once more."))
+
+    assert third.status == Comment.Status.APPROVED
+
+
+def test_a_spam_comment_earns_no_trust(cast: Cast, post: Post) -> None:
+    first = comment_submit(**form(post))
+    comment_moderate(comment=first, moderator=cast.ana, action="spam")
+
+    assert comment_submit(**form(post, body="Buy now.")).status == Comment.Status.PENDING
+
+
+def test_a_signed_in_member_skips_the_question_and_uses_the_account_email(
+    cast: Cast, post: Post
+) -> None:
+    comment = comment_submit(
+        post=post, body="Same here.", address=ADDRESS, user=cast.ben, email="fake@example.com"
+    )
+
+    assert comment.email == cast.ben.email
+    assert comment.name == "Ben Okafor"
+    assert comment.user == cast.ben
+    assert comment.status == Comment.Status.PENDING
+    assert CommentChallenge.objects.count() == 0
+
+
+def test_the_posts_author_is_published_at_once(cast: Cast, post: Post) -> None:
+    comment = comment_submit(post=post, body="Thanks all!", address=ADDRESS, user=cast.ana)
+
+    assert comment.status == Comment.Status.APPROVED
+
+
+def test_a_coordinator_of_the_posts_collective_is_published_at_once(cast: Cast) -> None:
+    post = published_post(cast.ben, collective=cast.collective_a)  # Ana coordinates A
+
+    comment = comment_submit(post=post, body="Proud of this.", address=ADDRESS, user=cast.ana)
+
+    assert comment.status == Comment.Status.APPROVED
+
+
+def test_a_reply_hangs_under_a_shown_comment_of_the_same_post(cast: Cast, post: Post) -> None:
+    parent = comment_submit(post=post, body="Question?", address=ADDRESS, user=cast.ana)
+
+    reply = comment_submit(**form(post, parent_id=parent.pk))
+
+    assert reply.parent == parent
+
+
+@pytest.mark.parametrize("which", ["held", "other post", "missing"])
+def test_it_refuses_a_reply_to_a_comment_not_shown_on_this_post(
+    cast: Cast, post: Post, which: str
+) -> None:
+    other = published_post(cast.ben, title="Another")
+    if which == "held":
+        target = visitor_comment(post).pk
+    elif which == "other post":
+        target = comment_submit(post=other, body="x", address=ADDRESS, user=cast.ben).pk
+    else:
+        target = 999_999
+
+    refused(
+        lambda: comment_submit(**form(post, parent_id=target)), ValidationFailed, "invalid_parent"
+    )
+
+
+# --- Refusals: each one clear, none leaving anything behind ------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "code", "field"),
+    [
+        ({"name": "  "}, "required", "name"),
+        ({"name": "x" * 101}, "too_long", "name"),
+        ({"email": ""}, "required", "email"),
+        ({"email": "not-an-address"}, "invalid_email", "email"),
+        ({"website": "javascript:alert(1)"}, "invalid_website", "website"),
+        ({"website": "ftp://example.org"}, "invalid_website", "website"),
+        ({"body": "   "}, "empty_comment", "body"),
+        ({"body": "<script>alert(1)</script>"}, "empty_comment", "body"),
+        ({"body": "x" * 5_001}, "too_long", "body"),
+        (
+            {"body": "See https://a.example, https://b.example and www.c.example"},
+            "too_many_links",
+            "body",
+        ),
+        ({"answer": "12345"}, "wrong_answer", "answer"),
+        ({"answer": ""}, "challenge_missing", "answer"),
+        ({"challenge": ""}, "challenge_missing", "answer"),
+        ({"challenge": "forged:token"}, "challenge_invalid", "answer"),
+    ],
+)
+def test_it_refuses_bad_input_with_a_clear_message_and_stores_nothing(
+    post: Post, fields: dict[str, Any], code: str, field: str
+) -> None:
+    error = refused(lambda: comment_submit(**form(post, **fields)), ValidationFailed, code)
+
+    assert error.field == field
+    assert str(error)
+
+
+def test_a_filled_honeypot_is_refused(post: Post) -> None:
+    error = refused(
+        lambda: comment_submit(**form(post, honeypot="http://spam.example")),
+        ValidationFailed,
+        "honeypot",
+    )
+    assert "automated" in str(error)
+
+
+def test_two_links_are_allowed_and_one_url_counts_once(post: Post) -> None:
+    body = '<a href="https://a.example">https://a.example</a> and <a href="mailto:x@y.z">me</a>'
+
+    comment = comment_submit(**form(post, body=body))
+
+    assert comment.body.count("<a ") == 2
+
+
+def test_a_javascript_link_is_cleaned_not_stored(post: Post) -> None:
+    comment = comment_submit(**form(post, body='<a href="javascript:alert(1)">click</a> me'))
+
+    assert "javascript" not in comment.body
+    assert comment.body == '<a rel="nofollow ugc noopener noreferrer">click</a> me'
+
+
+def test_a_wrong_answer_spends_the_question(post: Post) -> None:
+    fields = form(post, answer="999")
+    refused(lambda: comment_submit(**fields), ValidationFailed, "wrong_answer")
+
+    right = dict(fields, answer="0")  # the right answer now cannot be tried on it either
+    refused(lambda: comment_submit(**right), ValidationFailed, "challenge_used")
+    assert CommentChallenge.objects.count() == 0
+
+
+def test_a_right_answer_cannot_be_used_twice(post: Post) -> None:
+    fields = form(post)
+    comment_submit(**fields)
+
+    refused(
+        lambda: comment_submit(**dict(fields, body="Again")), ValidationFailed, "challenge_used"
+    )
+
+
+def test_a_refusal_for_something_else_keeps_the_question(post: Post) -> None:
+    fields = form(post, email="nope")
+    refused(lambda: comment_submit(**fields), ValidationFailed, "invalid_email")
+
+    assert comment_submit(**dict(fields, email="rosa@example.net")).pk
+
+
+def test_an_expired_question_is_refused(post: Post) -> None:
+    with time_machine.travel(timezone.now() - dt.timedelta(hours=2), tick=False):
+        fields = form(post)
+
+    refused(lambda: comment_submit(**fields), ValidationFailed, "challenge_expired")
+
+
+def test_the_rate_limit_counts_comments_from_one_address(cast: Cast, post: Post) -> None:
+    for n in range(5):
+        comment_submit(post=post, body=f"Comment {n}", address=ADDRESS, user=cast.ben)
+    challenges = CommentChallenge.objects.count()
+
+    error = refused(lambda: comment_submit(**form(post)), TooManyAttempts, "rate_limited")
+
+    assert error.status == 429
+    # Refused before the question was spent: the visitor may answer it later.
+    assert CommentChallenge.objects.count() == challenges + 1
+    assert comment_submit(**form(post, address="198.51.100.9")).pk  # another address
+
+
+def test_the_rate_limit_window_passes(cast: Cast, post: Post) -> None:
+    with time_machine.travel(timezone.now() - dt.timedelta(minutes=11), tick=False):
+        for n in range(5):
+            comment_submit(post=post, body=f"Comment {n}", address=ADDRESS, user=cast.ben)
+
+    assert comment_submit(**form(post)).pk
+
+
+def test_it_refuses_comments_on_a_draft_or_a_scheduled_post(cast: Cast) -> None:
+    draft = published_post(cast.ana, status=Post.Status.DRAFT, published_at=None)
+    later = published_post(cast.ana, published_at=timezone.now() + dt.timedelta(days=1))
+
+    refused(lambda: comment_submit(**form(draft)), NotFound, "not_found")
+    refused(lambda: comment_submit(**form(later)), NotFound, "not_found")
+
+
+def test_it_refuses_comments_when_they_are_closed(cast: Cast) -> None:
+    post = published_post(cast.ana, comments_open=False)
+
+    refused(lambda: comment_submit(**form(post)), Conflict, "comments_closed")
+
+
+# --- The author hears of it, after commit -------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_author_is_emailed_after_commit_without_the_commenters_address(
+    cast: Cast, post: Post
+) -> None:
+    mail.outbox.clear()
+    comment_submit(**form(post, email="secret.reader@example.net"))
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [cast.ana.email]
+    assert "awaiting moderation" in message.subject
+    assert "Thank you, this helped." in message.body
+    assert "/blog/moderation/" in message.body
+    assert "secret.reader@example.net" not in message.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_email_for_a_refused_comment_or_the_authors_own(cast: Cast, post: Post) -> None:
+    mail.outbox.clear()
+    with pytest.raises(ValidationFailed):
+        comment_submit(**form(post, body=""))
+    comment_submit(post=post, body="My own note.", address=ADDRESS, user=cast.ana)
+
+    assert mail.outbox == []
+
+
+# --- Moderation -----------------------------------------------------------------------
+
+
+def test_the_author_approves_marks_spam_trashes_and_holds_again(cast: Cast, post: Post) -> None:
+    comment = visitor_comment(post)
+
+    for action, status in [
+        ("approve", "approved"),
+        ("unapprove", "pending"),
+        ("spam", "spam"),
+        ("trash", "trash"),
+    ]:
+        comment = comment_moderate(comment=comment, moderator=cast.ana, action=action)
+        assert comment.status == status
+        assert comment.moderated_by == cast.ana
+
+
+def test_doing_it_twice_changes_nothing_more(cast: Cast, post: Post) -> None:
+    comment = visitor_comment(post)
+    comment_moderate(comment=comment, moderator=cast.ana, action="approve")
+    first = Comment.objects.get(pk=comment.pk).moderated_at
+
+    again = comment_moderate(comment=comment, moderator=cast.ana, action="approve")
+
+    assert again.moderated_at == first
+
+
+@pytest.mark.parametrize("who", ["ben", "carla", "olga"])
+def test_only_the_author_and_the_collectives_coordinators_moderate(
+    cast: Cast, post: Post, who: str
+) -> None:
+    comment = visitor_comment(post)
+
+    with pytest.raises(PermissionDenied) as caught:
+        comment_moderate(comment=comment, moderator=getattr(cast, who), action="approve")
+
+    assert caught.value.code == "not_moderator"
+    assert Comment.objects.get(pk=comment.pk).status == Comment.Status.PENDING
+
+
+def test_a_coordinator_moderates_a_post_written_for_the_collective(cast: Cast) -> None:
+    post = published_post(cast.ben, collective=cast.collective_a)
+    comment = visitor_comment(post)
+
+    assert comment_moderate(comment=comment, moderator=cast.ana, action="approve").status == (
+        Comment.Status.APPROVED
+    )
+
+
+def test_it_refuses_an_unknown_action(cast: Cast, post: Post) -> None:
+    comment = visitor_comment(post)
+
+    with pytest.raises(ValidationFailed) as caught:
+        comment_moderate(comment=comment, moderator=cast.ana, action="delete")
+
+    assert caught.value.code == "invalid_action"
+
+
+def test_a_moderator_edits_and_the_edit_is_cleaned_too(cast: Cast, post: Post) -> None:
+    comment = visitor_comment(post)
+
+    edited = comment_edit(
+        comment=comment,
+        moderator=cast.ana,
+        name="Rosa M.",
+        website="https://rosa.example",
+        body='Fixed <img src=x onerror="alert(1)">typo',
+    )
+
+    assert (edited.name, edited.website, edited.body) == (
+        "Rosa M.",
+        "https://rosa.example",
+        "Fixed typo",
+    )
+    assert edited.edited_at is not None
+
+
+def test_an_edit_by_someone_else_or_to_nothing_is_refused(cast: Cast, post: Post) -> None:
+    comment = visitor_comment(post)
+
+    with pytest.raises(PermissionDenied):
+        comment_edit(comment=comment, moderator=cast.olga, name="X", body="spam")
+    with pytest.raises(ValidationFailed) as caught:
+        comment_edit(comment=comment, moderator=cast.ana, name="Rosa", body="<script></script>")
+
+    assert caught.value.code == "empty_comment"
+    assert Comment.objects.get(pk=comment.pk).body == "Thank you, this helped."
