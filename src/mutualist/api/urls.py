@@ -21,6 +21,7 @@ from mutualist.api.routers.billing_payouts import router as billing_payouts_rout
 from mutualist.api.routers.billing_reports import router as billing_reports_router
 from mutualist.api.routers.billing_settings import router as billing_settings_router
 from mutualist.api.routers.collectives import router as collectives_router
+from mutualist.api.routers.community import router as community_router
 from mutualist.api.routers.governance import router as governance_router
 from mutualist.api.routers.invitations import router as invitations_router
 from mutualist.api.routers.ledger import router as ledger_router
@@ -98,3 +99,4 @@ api.add_router("", billing_settings_router)
 api.add_router("", billing_reports_router)
 api.add_router("", governance_router)
 api.add_router("", mutual_router)
+api.add_router("", community_router)

@@ -133,6 +133,15 @@ EXPECTED_PATHS = {
     "/api/v1/collectives/{slug}/funds/guarantee/eligibility/{invoice_id}": {"get"},
     "/api/v1/collectives/{slug}/funds/income_gap/eligibility": {"get"},
     "/api/v1/collectives/{slug}/funds/{kind}/conversions": {"post"},
+    # community blog
+    "/api/v1/blog/posts": {"get", "post"},
+    "/api/v1/blog/posts/{slug}": {"delete", "get", "put"},
+    "/api/v1/blog/posts/{slug}/comments": {"get", "post"},
+    "/api/v1/blog/tags": {"get"},
+    "/api/v1/me/blog/posts": {"get"},
+    "/api/v1/blog/moderation": {"get"},
+    "/api/v1/blog/comments/{comment_id}/moderation": {"post"},
+    "/api/v1/blog/comments/{comment_id}": {"put"},
 }
 
 
