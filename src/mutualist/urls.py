@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("mutualist.work.urls")),
     path("", include("mutualist.billing.urls")),
     path("", include("mutualist.mutual.urls")),
+    path("", include("mutualist.community.urls")),
     path("me/tokens/", include("mutualist.api.token_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -32,6 +32,11 @@ from mutualist.ledger.models import Account, ExchangeRate, Posting, Transaction
 from mutualist.members.models import EmailChange, Profile, User
 from mutualist.testing import build_books
 from tests.outsiders.billing_world import BILLING_PRIVATE, billing_snapshot, billing_world
+from tests.outsiders.community_world import (
+    COMMUNITY_PRIVATE,
+    community_snapshot,
+    community_world,
+)
 from tests.outsiders.governance_world import (
     GOVERNANCE_PRIVATE,
     governance_snapshot,
@@ -212,6 +217,25 @@ EXPECTED: dict[str, tuple[int | str, int | str, int | str, int | str]] = {
     "mutual:sick_pay_change_cancel": (LOGIN, LOGIN, 405, 404),
     "mutual:agreements": (LOGIN, LOGIN, 404, 404),
     "mutual:agreement_remove": (LOGIN, LOGIN, 405, 404),
+    # the blog: anyone reads the published post, its approved comment, the
+    # tag pages and the feeds, and may comment (an empty comment is refused:
+    # 400); writing needs an account; Ana's post is edited and deleted, and
+    # its held comment moderated and edited, only by its moderators
+    # (community_world)
+    "community:index": (200, 405, 200, 405),
+    "community:tag": (200, 405, 200, 405),
+    "community:feed": (200, 405, 200, 405),
+    "community:tag_feed": (200, 405, 200, 405),
+    "community:post": (200, 405, 200, 405),
+    "community:comment_create": (405, 400, 405, 400),
+    "community:comment": (302, 405, 302, 405),  # the approved comment's place on the post
+    "community:post_new": (LOGIN, LOGIN, 200, 422),  # Olga may write her own
+    "community:mine": (LOGIN, LOGIN, 200, 405),  # her own: none
+    "community:post_edit": (LOGIN, LOGIN, 404, 404),
+    "community:post_delete": (LOGIN, LOGIN, 405, 404),
+    "community:moderation": (LOGIN, LOGIN, 200, 405),  # her own queue: empty
+    "community:comment_moderate": (LOGIN, LOGIN, 405, 404),
+    "community:comment_edit": (LOGIN, LOGIN, 404, 404),
 }
 
 
@@ -255,6 +279,7 @@ def world(cast) -> dict[str, Any]:
     governance = governance_world(cast)
     proposal = {"proposal_id": governance["proposal_id"]}
     mutual = mutual_world(cast, work["work"].harbour)
+    community = community_world(cast)
     by_name = {
         **work["by_name"],
         "billing:invoice": issued,
@@ -272,6 +297,7 @@ def world(cast) -> dict[str, Any]:
         "governance:withdraw": proposal,
         "governance:proxy_revoke": {"delegation_id": governance["delegation_id"]},
         **mutual,
+        **community,
     }
     return {
         **work,
@@ -324,6 +350,7 @@ def snapshot(outsider: User) -> dict[str, Any]:
         **billing_snapshot(outsider),
         **governance_snapshot(),
         **mutual_snapshot(),
+        **community_snapshot(),
     }
 
 
@@ -342,6 +369,7 @@ PRIVATE = (
     *BILLING_PRIVATE,
     *GOVERNANCE_PRIVATE,
     *MUTUAL_PRIVATE,
+    *COMMUNITY_PRIVATE,
 )
 
 
