@@ -201,7 +201,8 @@ def blog_comment_create(
             post=post,
             body=payload.body,
             address=client_address(request),
-            name=payload.name,
+            # A blank name stands for the member's display name.
+            name=payload.name.strip(),
             website=payload.website,
             parent_id=payload.parent_id,
             user=user,

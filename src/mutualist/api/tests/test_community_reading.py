@@ -28,7 +28,6 @@ from mutualist.community.services.comments import comment_submit
 from mutualist.members.models import Profile
 from mutualist.testing import Cast
 
-
 # Times go out to the millisecond.
 MILLISECOND = dt.timedelta(milliseconds=1)
 
