@@ -57,6 +57,13 @@ from tests.outsiders.billing_world import (
     billing_snapshot,
     billing_world,
 )
+from tests.outsiders.community_api_world import (
+    COMMUNITY_API_PATH_VALUES,
+    COMMUNITY_API_PRIVATE,
+    community_api_bodies,
+    community_api_snapshot,
+    community_api_world,
+)
 from tests.outsiders.governance_world import (
     GOVERNANCE_PRIVATE,
     governance_snapshot,
@@ -260,6 +267,23 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "DELETE /api/v1/collectives/{slug}/funds/guarantee/agreements/{agreement_id}": (401, 404),
     "GET /api/v1/collectives/{slug}/funds/guarantee/eligibility/{invoice_id}": (401, 404),
     "GET /api/v1/collectives/{slug}/funds/income_gap/eligibility": (401, 404),
+    # community blog: the published posts, their approved comments (Ana's
+    # post: no email, not the held one) and the tags are public; Ben's draft
+    # is 404 to read, change, delete or comment on; writing for collective A
+    # is refused (Olga is not a member: 422 not_a_member); her own posts and
+    # moderation queue are empty; the held comment is 404 to moderate or edit
+    "GET /api/v1/blog/posts": (200, 200),
+    "POST /api/v1/blog/posts": (401, 422),
+    "GET /api/v1/blog/posts/{slug}": (404, 404),
+    "PUT /api/v1/blog/posts/{slug}": (401, 404),
+    "DELETE /api/v1/blog/posts/{slug}": (401, 404),
+    "GET /api/v1/blog/posts/{slug}/comments": (200, 200),
+    "POST /api/v1/blog/posts/{slug}/comments": (401, 404),
+    "GET /api/v1/blog/tags": (200, 200),
+    "GET /api/v1/me/blog/posts": (401, 200),
+    "GET /api/v1/blog/moderation": (401, 200),
+    "POST /api/v1/blog/comments/{comment_id}/moderation": (401, 404),
+    "PUT /api/v1/blog/comments/{comment_id}": (401, 404),
 }
 
 
@@ -270,6 +294,7 @@ def bodies(world: dict[str, Any]) -> dict[str, dict[str, Any]]:
         **work_bodies(world),
         **billing_bodies(world),
         **mutual_api_bodies(),
+        **community_api_bodies(),
         "PUT /api/v1/collectives/{slug}": {"name": "Taken over", "is_remote": True},
         "PATCH /api/v1/collectives/{slug}": {"name": "Taken over"},
         "POST /api/v1/collectives/{slug}/proposals": {
@@ -324,6 +349,7 @@ PATH_VALUES: dict[str, dict[str, str]] = {
     },
     **BILLING_PATH_VALUES,
     **MUTUAL_API_PATH_VALUES,
+    **COMMUNITY_API_PATH_VALUES,
 }
 
 
@@ -359,6 +385,7 @@ def world(cast) -> dict[str, Any]:
         **billing_world(work["work"]),
         **governance_world(cast),
         **mutual_api_world(cast, client=work["work"].harbour),
+        **community_api_world(cast),
         "slug": cast.collective_a.slug,
         "handle": cast.ben.profile.handle,
         "membership_id": ben_membership.pk,
@@ -425,6 +452,7 @@ def snapshot(outsider: User) -> dict[str, Any]:
         **billing_snapshot(outsider),
         **governance_snapshot(),
         **mutual_api_snapshot(),
+        **community_api_snapshot(outsider),
     }
 
 
@@ -443,6 +471,7 @@ PRIVATE = (
     *BILLING_PRIVATE,
     *GOVERNANCE_PRIVATE,
     *MUTUAL_API_PRIVATE,
+    *COMMUNITY_API_PRIVATE,
 )
 
 
