@@ -613,9 +613,6 @@ def _tree_problems(html: str, policy: Policy) -> list[str]:
     root = tinyhtml5.parse(html, namespace_html_elements=False)
     for element in root.iter():
         tag: Any = element.tag
-        if not isinstance(tag, str):  # a comment (ElementTree.Comment) or the like
-            problems.append(f"tree: non-element node {element.text!r}")
-            continue
         if tag in _DOCUMENT_TAGS:
             # The parser's own wrapper; an attribute on it came from the
             # fragment (<body onload=…> merges into the body element).
@@ -624,10 +621,18 @@ def _tree_problems(html: str, policy: Policy) -> list[str]:
             if tag == "head" and len(element):
                 problems.append(f"tree: <head> got {[child.tag for child in element]}")
             continue
-        if tag not in policy.allowed:
-            problems.append(f"tree: element {tag}")
-        problems += [f"tree: {p}" for p in _attribute_problems(tag, element.attrib, policy)]
+        problems += [f"tree: {p}" for p in element_problems(element, policy)]
     return problems
+
+
+def element_problems(element: ET.Element, policy: Policy = COMMENT_POLICY) -> list[str]:
+    """What ``policy`` does not allow in one element of a parsed tree (its
+    tag and attributes; not its children)."""
+    tag: Any = element.tag
+    if not isinstance(tag, str):  # a comment (ElementTree.Comment) or the like
+        return [f"non-element node {element.text!r}"]
+    problems = [] if tag in policy.allowed else [f"element {tag}"]
+    return problems + _attribute_problems(tag, element.attrib, policy)
 
 
 def elements(html: str) -> list[ET.Element]:
