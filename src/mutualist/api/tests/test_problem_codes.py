@@ -7,6 +7,11 @@ import re
 from pathlib import Path
 
 from mutualist.api.errors import STATUS_CODES
+from mutualist.api.tests.test_community_problem_codes import COMMUNITY_DOCS as COMMUNITY_PAGE
+from mutualist.api.tests.test_community_problem_codes import COMMUNITY_SOURCES
+from mutualist.api.tests.test_community_problem_codes import (
+    NOT_FROM_THE_API as BLOG_NOT_FROM_THE_API,
+)
 from mutualist.api.tests.test_mutual_problem_codes import MUTUAL_DOCS as MUTUAL_PAGE
 from mutualist.api.tests.test_mutual_problem_codes import MUTUAL_SOURCES
 from mutualist.api.tests.test_mutual_problem_codes import (
@@ -34,6 +39,9 @@ GOVERNANCE_DOCS = [
 # And the funds' (docs/mutual/api.md; ``test_mutual_problem_codes`` checks
 # that page on its own, and names the funds' sources and unreachable codes).
 MUTUAL_DOCS = [MUTUAL_PAGE]
+# And the blog's (docs/community/api.md; ``test_community_problem_codes``
+# checks that page on its own, and names the blog's sources and unreachable codes).
+COMMUNITY_DOCS = [COMMUNITY_PAGE]
 
 # The code the API answers with: its own modules, and the services, selectors and
 # validators its routers call.
@@ -130,16 +138,18 @@ def _codes_in_source() -> set[str]:
     if 'code=f"{label}_out_of_range"' in formatted:
         codes |= {code for code in FORMATTED_CODES if f'"{code.split("_")[0]}"' in formatted}
     for path in API_SOURCES:
-        if "tests" not in path.parts and path not in MUTUAL_SOURCES:
+        if "tests" not in path.parts and path not in [*MUTUAL_SOURCES, *COMMUNITY_SOURCES]:
             codes |= set(_CODE.findall(path.read_text()))
     for path in MUTUAL_SOURCES:
         codes |= set(_CODE.findall(path.read_text())) - FUNDS_NOT_FROM_THE_API
+    for path in COMMUNITY_SOURCES:
+        codes |= set(_CODE.findall(path.read_text())) - BLOG_NOT_FROM_THE_API
     return codes - WEB_ONLY - NOT_FROM_THE_API
 
 
 def _documented() -> dict[str, set[int]]:
     documented: dict[str, set[int]] = {}
-    for page in [DOCS, *WORK_DOCS, *BILLING_DOCS, *GOVERNANCE_DOCS, *MUTUAL_DOCS]:
+    for page in [DOCS, *WORK_DOCS, *BILLING_DOCS, *GOVERNANCE_DOCS, *MUTUAL_DOCS, *COMMUNITY_DOCS]:
         text = page.read_text()
         table = text[text.index("### Codes") : text.index("## Endpoints")]
         for status, cell in _TABLE_ROW.findall(table):
