@@ -71,6 +71,16 @@ def description(post: Post) -> str:
     return post.excerpt or Truncator(post_text(post)).chars(DESCRIPTION_CHARS, truncate="…")
 
 
+def linkable_website(url: str) -> str:
+    """``url`` if it may be a link's ``href`` (http or https), else "".
+
+    ``comment_submit`` and ``comment_edit`` accept nothing else; this keeps a
+    row written some other way (the admin, a migration) from becoming a
+    ``javascript:`` link.
+    """
+    return url if url.strip().lower().startswith(("http://", "https://")) else ""
+
+
 def post_url(post: Post, anchor: str = "") -> str:
     url = reverse("community:post", kwargs={"slug": post.slug})
     return f"{url}#{anchor}" if anchor else url

@@ -36,7 +36,12 @@ from mutualist.community.selectors import (
 )
 from mutualist.community.services.comments import comment_edit as comment_edit_service
 from mutualist.community.services.comments import comment_moderate as comment_moderate_service
-from mutualist.community.views._common import TEMPLATES, blog_context, post_url
+from mutualist.community.views._common import (
+    TEMPLATES,
+    blog_context,
+    linkable_website,
+    post_url,
+)
 from mutualist.core.errors import DomainError
 from mutualist.core.web import add_domain_error, forbidden_as_403, is_htmx_partial
 from mutualist.members.web import request_member
@@ -75,6 +80,7 @@ class Row:
     body_html: SafeString
     post_url: str
     parent_url: str
+    website: str
     actions: list[tuple[str, str]]
     notice: str = ""
     error: str = ""
@@ -88,6 +94,7 @@ def row(comment: Comment, *, notice: str = "", error: str = "") -> Row:
         body_html=mark_safe(clean_comment_html(comment.body)),  # noqa: S308 -- nh3 cleaned it
         post_url=post_url(comment.post),
         parent_url=post_url(comment.post, f"comment-{parent.pk}") if parent is not None else "",
+        website=linkable_website(comment.website),
         actions=ACTIONS[comment.status],
         notice=notice,
         error=error,

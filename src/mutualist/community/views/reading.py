@@ -38,6 +38,7 @@ from mutualist.community.views._common import (
     byline,
     card,
     description,
+    linkable_website,
     post_url,
 )
 from mutualist.members.models import User
@@ -78,8 +79,10 @@ def tag(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _flatten(comments: list[PublicComment]) -> list[PublicComment]:
+    """Every comment of the threads, each website made safe to link."""
     flat: list[PublicComment] = []
     for comment in comments:
+        comment.website = linkable_website(comment.website)
         flat.append(comment)
         flat.extend(_flatten(comment.replies))
     return flat
