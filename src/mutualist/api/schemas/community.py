@@ -84,8 +84,11 @@ class AuthorOut(Schema):
         return cls(display_name=user.display_name, handle=handle)
 
 
-def _summary_fields(post: Post, body_html: str) -> dict[str, Any]:
-    excerpt = post.excerpt or Truncator(plain_text(body_html)).chars(EXCERPT_CHARS)
+def _summary_fields(post: Post, body_html: str | None = None) -> dict[str, Any]:
+    excerpt = post.excerpt
+    if not excerpt:  # the body is rendered only when its start stands in
+        html = body_html if body_html is not None else render_post_markdown(post.body)
+        excerpt = Truncator(plain_text(html)).chars(EXCERPT_CHARS)
     return {
         "title": post.title,
         "slug": post.slug,
@@ -120,7 +123,7 @@ class PostSummaryOut(Schema):
 
     @classmethod
     def from_model(cls, post: Post) -> PostSummaryOut:
-        return cls(**_summary_fields(post, render_post_markdown(post.body)))
+        return cls(**_summary_fields(post))
 
 
 class PostOut(PostSummaryOut):

@@ -302,3 +302,22 @@ def test_the_limit_counts_the_address_whoever_comments_from_it(post, cast, setti
 
     refused(response, 429, "rate_limited")
     assert Comment.objects.count() == 1
+
+
+def test_the_posts_author_is_told_by_email_once_the_comment_is_stored(
+    post, cast, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_json(bearer_client(cast.ben), comments_of(post), {"body": "Nice one"})
+
+    assert response.status_code == 201
+    assert [message.to for message in mailoutbox] == [["ana@example.org"]]
+    assert "ben@example.org" not in mailoutbox[0].body
+
+
+def test_a_refused_comment_mails_no_one(post, cast, django_capture_on_commit_callbacks, mailoutbox):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_json(bearer_client(cast.ben), comments_of(post), {"body": ""})
+
+    assert response.status_code == 422
+    assert mailoutbox == []

@@ -333,3 +333,18 @@ def test_no_public_answer_carries_a_commenters_email_address(blog, cast, path, w
         assert address.encode() not in raw
     assert b"@example." not in raw
     assert b'"email"' not in raw
+
+
+def test_the_list_reads_the_same_few_rows_however_many_posts_it_shows(
+    blog, cast, django_assert_num_queries
+):
+    client = Client()
+    with django_assert_num_queries(3) as few:  # the posts, their count, their tags
+        client.get(f"{API}/blog/posts")
+    for n in range(5):
+        published_post(cast.carla, title=f"More {n}", tags=[f"tag {n}", "clients"])
+
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(f"{API}/blog/posts")
+
+    assert response.json()["count"] == 7
