@@ -31,15 +31,26 @@ from markdown_it import MarkdownIt
 _URL_ATTRIBUTES = frozenset({"href", "cite", "src"})
 # A scheme, as the URL standard reads one: a letter, then letters, digits, + - .
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+# Schemes whose URLs the URL standard reads as relative without "//".
+_SPECIAL_SCHEMES = frozenset({"http", "https", "ftp", "ws", "wss", "file"})
 # Browsers drop these from URLs before reading the scheme ("java\tscript:").
 _URL_IGNORED = re.compile(r"[\x00-\x20\x7f]")
 
 
 def _absolute_url_with_scheme(value: str, schemes: frozenset[str]) -> str | None:
-    """``value`` if it is an absolute URL with one of ``schemes``, else None."""
+    """``value`` if it is an absolute URL with one of ``schemes``, else None.
+
+    http and https need their ``//``: a browser reads ``https:evil.example``
+    or ``https:/accounts/logout/`` on an https page as a path on our own site.
+    """
     candidate = _URL_IGNORED.sub("", value)
     match = _SCHEME.match(candidate)
-    if match is None or match.group(1).lower() not in schemes:
+    if match is None:
+        return None
+    scheme = match.group(1).lower()
+    if scheme not in schemes:
+        return None
+    if scheme in _SPECIAL_SCHEMES and not candidate[match.end() :].startswith("//"):
         return None
     return value.strip()
 
@@ -50,15 +61,18 @@ def _comment_policy() -> tuple[set[str], dict[str, set[str]], frozenset[str], st
     allowed: dict[str, set[str]] = {
         tag: set(attributes) for tag, attributes in settings.COMMUNITY_COMMENT_ALLOWED_HTML.items()
     }
+    # ammonia allows lang and title on every tag unless "*" says otherwise:
+    # exactly the listed attributes, nothing more.
+    allowed["*"] = set()
     schemes = frozenset(s.lower() for s in settings.COMMUNITY_COMMENT_URL_SCHEMES)
-    return set(allowed), allowed, schemes, settings.COMMUNITY_COMMENT_LINK_REL
+    return set(allowed) - {"*"}, allowed, schemes, settings.COMMUNITY_COMMENT_LINK_REL
 
 
 def allowed_comment_html() -> list[str]:
     """The allowed tags as a reader is told them: ``<a href="" title="">``, ``<b>``…"""
     _, allowed, _, _ = _comment_policy()
     shown = []
-    for tag in sorted(allowed):
+    for tag in sorted(allowed.keys() - {"*"}):
         attributes = "".join(f' {name}=""' for name in sorted(allowed[tag]))
         shown.append(f"<{tag}{attributes}>")
     return shown
@@ -81,15 +95,27 @@ def clean_comment_html(html: str) -> str:
             return _absolute_url_with_scheme(value, schemes)
         return value
 
-    return nh3.clean(
-        html,
-        tags=tags,
-        attributes=attributes,
-        attribute_filter=keep,
-        url_schemes=set(schemes),
-        link_rel=rel,
-        strip_comments=True,
-    )
+    def clean(text: str) -> str:
+        return nh3.clean(
+            text,
+            tags=tags,
+            attributes=attributes,
+            attribute_filter=keep,
+            url_schemes=set(schemes),
+            link_rel=rel,
+            strip_comments=True,
+        )
+
+    # A browser's parser moves some markup (an <a> inside an <a> in a table):
+    # clean until the result no longer changes, so what is stored is what a
+    # second cleaning on display gives back. Twice suffices in practice.
+    cleaned = clean(html)
+    for _ in range(3):
+        again = clean(cleaned)
+        if again == cleaned:
+            break
+        cleaned = again
+    return cleaned
 
 
 # --- Posts ---------------------------------------------------------------------
@@ -100,6 +126,7 @@ _POST_TAGS = {
     "tbody", "tr", "th", "td", "del", "s", "img",
 }  # fmt: skip
 _POST_ATTRIBUTES = {
+    "*": set(),  # not ammonia's default lang and title on every tag
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},
     "ol": {"start"},
@@ -117,7 +144,12 @@ def _keep_post_attribute(tag: str, attribute: str, value: str) -> str | None:
         return _absolute_url_with_scheme(value, frozenset({"https"}))
     if attribute == "href":
         # Links within the site (/blog/…, #notes) are fine in an article.
-        if value.startswith(("/", "#")) and not value.startswith("//"):
+        # A browser drops tabs and newlines and reads "\\" as "/": "/\\evil.example"
+        # and "/\t/evil.example" are other sites, not paths.
+        candidate = _URL_IGNORED.sub("", value).replace("\\", "/")
+        if candidate.startswith("#") or (
+            candidate.startswith("/") and not candidate.startswith("//")
+        ):
             return value
         return _absolute_url_with_scheme(value, _POST_SCHEMES)
     return value
