@@ -35,32 +35,16 @@ from mutualist.community.tests.xss_corpus import (
     INERT,
     ISSUE_ALLOWED_HTML,
     MARKDOWN_VECTORS,
-    NOT_IDEMPOTENT,
     POST_POLICY,
     VECTORS,
-    WEAKNESSES,
     Policy,
-    cleaning_is_idempotent,
     elements,
     html_problems,
-    open_weaknesses,
-    untolerated,
-    vector_weakness,
 )
-
-# Asked of the sanitizer once: the weaknesses it still has (xss_corpus.WEAKNESSES).
-OPEN = open_weaknesses()
-IDEMPOTENT = cleaning_is_idempotent()
 
 
 def vector_params(vectors: dict[str, str]) -> list[Any]:
-    """One case per vector; a vector showing an open weakness is an expected failure."""
-    params = []
-    for name, html in vectors.items():
-        weakness = vector_weakness(name, OPEN)
-        marks = [pytest.mark.xfail(strict=True, reason=f"open weakness: {weakness}")]
-        params.append(pytest.param(html, id=name, marks=marks if weakness else []))
-    return params
+    return [pytest.param(html, id=name) for name, html in vectors.items()]
 
 
 # --- The corpus ------------------------------------------------------------------------
@@ -69,8 +53,6 @@ def vector_params(vectors: dict[str, str]) -> list[Any]:
 def test_the_corpus_is_big_enough_to_mean_something():
     assert len(VECTORS) >= 80
     assert VECTORS.keys() >= INERT
-    assert {name for names in WEAKNESSES.values() for name in names} <= VECTORS.keys()
-    assert VECTORS.keys() >= set(NOT_IDEMPOTENT)
 
 
 @pytest.mark.parametrize("name", [n for n in VECTORS if n not in INERT])
@@ -106,32 +88,10 @@ def test_no_vector_survives_cleaning_once_put_in_a_page(html):
                          )) == []  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    "html",
-    [
-        pytest.param(
-            html,
-            id=name,
-            marks=[pytest.mark.xfail(strict=True, reason="open weakness: not idempotent")]
-            if name in NOT_IDEMPOTENT and not IDEMPOTENT
-            else [],
-        )
-        for name, html in VECTORS.items()
-    ],
-)
+@pytest.mark.parametrize("html", vector_params(VECTORS))
 def test_cleaning_is_idempotent(html):
     cleaned = clean_comment_html(html)
     assert clean_comment_html(cleaned) == cleaned
-
-
-def assert_stable(cleaned: str) -> None:
-    """Cleaning ``cleaned`` again changes nothing (while that weakness is open:
-    a second cleaning is where it stops changing)."""
-    again = clean_comment_html(cleaned)
-    if IDEMPOTENT:
-        assert again == cleaned
-    else:
-        assert clean_comment_html(again) == again
 
 
 def test_a_javascript_link_keeps_its_text_and_loses_its_href():
@@ -267,16 +227,16 @@ SOUP = st.lists(
 @given(st.text())
 def test_any_text_comes_out_clean_and_stable(text):
     cleaned = clean_comment_html(text)
-    assert untolerated(html_problems(cleaned), OPEN) == []
-    assert_stable(cleaned)
+    assert html_problems(cleaned) == []
+    assert clean_comment_html(cleaned) == cleaned
 
 
 @hypothesis_settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(SOUP)
 def test_random_tag_soup_from_the_corpus_never_yields_a_disallowed_tag_or_attribute(soup):
     cleaned = clean_comment_html(soup)
-    assert untolerated(html_problems(cleaned), OPEN) == []
-    assert_stable(cleaned)
+    assert html_problems(cleaned) == []
+    assert clean_comment_html(cleaned) == cleaned
 
 
 # --- Posts -----------------------------------------------------------------------------
@@ -334,4 +294,4 @@ def test_a_posts_image_over_plain_http_loses_its_source():
 @given(SOUP)
 def test_random_markdown_soup_never_yields_a_disallowed_tag_or_attribute(soup):
     html = str(render_post_markdown(soup))
-    assert untolerated(html_problems(html, POST_POLICY), OPEN) == []
+    assert html_problems(html, POST_POLICY) == []

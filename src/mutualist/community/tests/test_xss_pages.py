@@ -33,15 +33,11 @@ from mutualist.community.services.posts import post_create
 from mutualist.community.tests.xss_corpus import (
     COMMENT_POLICY,
     MARKDOWN_VECTORS,
-    NOT_IDEMPOTENT,
     POST_POLICY,
     URL_ATTRIBUTES,
     VECTORS,
-    cleaning_is_idempotent,
     element_problems,
     html_problems,
-    open_weaknesses,
-    untolerated,
 )
 from mutualist.members.models import User
 from mutualist.testing import make_member
@@ -54,9 +50,6 @@ HELD_EMAIL = "secret.held+xss@example.net"
 EMAILS = (AUTHOR_EMAIL, MEMBER_EMAIL, READER_EMAIL, HELD_EMAIL)
 # The schemes a browser would run or render as a document.
 EXECUTABLE = ("javascript:", "vbscript:", "data:", "livescript:")
-
-OPEN = open_weaknesses()
-IDEMPOTENT = cleaning_is_idempotent()
 
 
 def answered(question: str) -> str:
@@ -190,10 +183,7 @@ class XssThroughThePagesTests(TestCase):
         self.assertEqual(rows.filter(status=Comment.Status.PENDING).count(), 1)
         self.assertTrue(rows.filter(parent__isnull=False).exists())
         for comment in rows.filter(status=Comment.Status.APPROVED):
-            name = self.stored[comment.pk]
-            if name in NOT_IDEMPOTENT and not IDEMPOTENT:
-                continue  # an open weakness (xss_corpus.NOT_IDEMPOTENT)
-            with self.subTest(vector=name):
+            with self.subTest(vector=self.stored[comment.pk]):
                 self.assertEqual(comment.body, clean_comment_html(comment.body).strip())
 
     def test_the_post_page_shows_each_comment_body_with_only_the_allowed_html(self):
@@ -212,8 +202,7 @@ class XssThroughThePagesTests(TestCase):
                 for p in element_problems(element, COMMENT_POLICY)
             ]  # fmt: skip
         self.assertEqual(set(by_name), set(VECTORS))
-        failures = {name: untolerated(p, OPEN) for name, p in by_name.items()}
-        self.assertEqual({n: p for n, p in failures.items() if p}, {})
+        self.assertEqual({name: p for name, p in by_name.items() if p}, {})
 
     def test_the_post_page_stores_each_body_verbatim_as_the_sanitizer_gave_it(self):
         response = Client().get(reverse("community:post", kwargs={"slug": self.comments.slug}))
@@ -222,7 +211,7 @@ class XssThroughThePagesTests(TestCase):
             with self.subTest(vector=self.stored[comment.pk]):
                 shown = clean_comment_html(comment.body)
                 self.assertIn(f'<div class="blog-comment-body">{shown}</div>', page)
-                self.assertEqual(untolerated(html_problems(shown), OPEN), [])
+                self.assertEqual(html_problems(shown), [])
 
     def test_nothing_in_the_post_page_can_run_script(self):
         # when
@@ -292,7 +281,7 @@ class XssThroughThePagesTests(TestCase):
         failures = {}
         for item in items:
             self.assertNotIn("email", item)
-            problems = untolerated(html_problems(item["body_html"]), OPEN)
+            problems = html_problems(item["body_html"])
             if problems:
                 failures[item["id"]] = problems
             self.assertIn(item["website"], ("", "https://rosa.example.net/"))
