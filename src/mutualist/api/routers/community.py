@@ -71,17 +71,12 @@ def _body_fields() -> Iterator[None]:
     """A refusal names the input at fault as the body names it.
 
     The services call a reply's parent ``parent``; the body, ``parent_id``.
-    Writing for a collective one is not a member of is, to the API, a bad
-    value of the body's ``collective`` (422, as billing answers a ``member``
-    who is not one), not a 403 on the post: the post is the caller's own.
     """
     try:
         yield
     except DomainError as exc:
         if exc.field == "parent":
             exc.field = "parent_id"
-        if exc.code == "not_a_member":
-            raise ValidationFailed(exc.message, code=exc.code, field="collective") from None
         raise
 
 

@@ -89,9 +89,11 @@ def _check_collective(*, author: User, collective: Collective | None) -> None:
     if not Membership.objects.filter(
         user=author, collective=collective, state=Membership.State.ACTIVE
     ).exists():
-        raise PermissionDenied(
+        # Input at fault, as billing's not_a_member: 422 on the collective field.
+        raise ValidationFailed(
             "You can write on behalf of a collective only while you are one of its members.",
             code="not_a_member",
+            field="collective",
         )
 
 

@@ -64,10 +64,10 @@ def test_a_member_writes_on_behalf_of_their_collective(cast: Cast) -> None:
 
 @pytest.mark.parametrize("who", ["olga", "carla"])
 def test_it_refuses_writing_for_a_collective_one_does_not_belong_to(cast: Cast, who: str) -> None:
-    with pytest.raises(PermissionDenied) as caught:
+    with pytest.raises(ValidationFailed) as caught:
         published_post(getattr(cast, who), collective=cast.collective_a)
 
-    assert caught.value.code == "not_a_member"
+    assert (caught.value.code, caught.value.field) == ("not_a_member", "collective")
     assert Post.objects.count() == 0
 
 
@@ -76,7 +76,7 @@ def test_a_member_who_left_can_no_longer_write_for_the_collective(cast: Cast) ->
         state=Membership.State.LEFT, left_at=timezone.now()
     )
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationFailed):
         published_post(cast.ben, collective=cast.collective_a)
 
 
