@@ -59,6 +59,7 @@ from mutualist.collectives.services import (
 )
 from mutualist.demo.billing import billing_is_loaded, billing_load
 from mutualist.demo.books import BOOKS, DemoBooks, books_ensure, books_keys, rates_ensure
+from mutualist.demo.community import community_is_loaded, community_load
 from mutualist.demo.governance import governance_is_loaded, governance_load
 from mutualist.demo.governance_world import CREW, MANILA
 from mutualist.demo.mutual import mutual_is_loaded, mutual_load
@@ -131,6 +132,8 @@ class DemoResult:
     proxies: int = 0
     funds: int = 0  # Manila's mutual funds, set up with their history
     fund_claims: int = 0
+    posts: int = 0  # the blog's
+    comments: int = 0
 
     @property
     def anything(self) -> bool:
@@ -144,6 +147,8 @@ class DemoResult:
             or any(billed)
             or self.proposals > 0
             or self.funds > 0
+            or self.posts > 0
+            or self.comments > 0
         )
 
     def summary(self) -> str:
@@ -163,6 +168,11 @@ class DemoResult:
             + (
                 f" {self.funds} mutual funds set up, with {self.fund_claims} claims on them."
                 if self.funds
+                else ""
+            )
+            + (
+                f" {self.posts} blog posts and {self.comments} comments written."
+                if self.posts or self.comments
                 else ""
             )
         )
@@ -190,7 +200,11 @@ def demo_is_loaded() -> bool:
     if Transaction.objects.filter(idempotency_key__in=keys).count() != len(keys):
         return False
     return (
-        work_is_loaded() and billing_is_loaded() and governance_is_loaded() and mutual_is_loaded()
+        work_is_loaded()
+        and billing_is_loaded()
+        and governance_is_loaded()
+        and mutual_is_loaded()
+        and community_is_loaded()
     )
 
 
@@ -203,6 +217,7 @@ def demo_load(
     with_billing: bool = True,
     with_governance: bool = True,
     with_mutual: bool = True,
+    with_community: bool = True,
 ) -> DemoResult:
     """Create whatever of the demo world is missing, in one transaction.
 
@@ -216,9 +231,12 @@ def demo_load(
     invoices Manila's bylaws change takes effect. ``with_mutual`` adds
     Manila's mutual funds (``mutualist.demo.mutual``: a sick member paid, a
     guarantee claim refilled, a top-up, a rule change under vote); it needs
-    the decisions, whose 12 % bylaws its levies amend.
+    the decisions, whose 12 % bylaws its levies amend. ``with_community``
+    adds the blog (``mutualist.demo.community``: posts with comments, one
+    held for moderation), after the transaction, which it cannot run inside.
     Raises ``DomainError`` if a service refuses a piece of demo data (then
-    nothing is written).
+    nothing is written, but for the blog's posts and comments made before
+    the refusal, which the next run completes).
     """
     result = DemoResult()
     world = _World()
@@ -274,6 +292,13 @@ def demo_load(
             funded = mutual_load(users=world.users, collectives=world.collectives)
             result.funds += funded.funds
             result.fund_claims += funded.claims
+    # The blog, after the transaction: a visitor's comment spends its sum in
+    # a transaction of its own (mutualist.demo.community).
+    if with_community:
+        with override_settings(EMAIL_BACKEND=_NO_EMAIL_BACKEND):
+            blogged = community_load(users=world.users, collectives=world.collectives)
+        result.posts += blogged.posts
+        result.comments += blogged.comments
     return result
 
 
