@@ -20,7 +20,7 @@ from html import escape
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-import tinyhtml5  # type: ignore[import-untyped]
+import tinyhtml5
 from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone

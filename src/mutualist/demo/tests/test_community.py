@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import tinyhtml5  # type: ignore[import-untyped]
+import tinyhtml5
 from django.core.management import call_command
 from django.test import Client, TestCase, override_settings
 from django.urls import reverse
