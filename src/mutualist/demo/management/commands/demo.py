@@ -40,7 +40,8 @@ class Command(BaseCommand):
                 self.stdout.write(result.summary())
             logins = demo_logins()
         except DomainError as exc:
-            # A service refused a piece of demo data; the transaction wrote nothing.
+            # A service refused a piece of demo data; its transaction wrote nothing
+            # (the blog, loaded after it, keeps what it made, and the next run completes it).
             raise CommandError(f"The demo data was refused: {exc.message}") from None
         except DatabaseError as exc:
             first_line = (
