@@ -20,7 +20,6 @@ from html import escape
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-import tinyhtml5
 from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +35,7 @@ from mutualist.community.tests.xss_corpus import (
     POST_POLICY,
     URL_ATTRIBUTES,
     VECTORS,
+    browser_parse,
     element_problems,
     html_problems,
 )
@@ -85,7 +85,7 @@ def publish(author: User, title: str, body: str, tags: list[str]) -> Post:
 
 
 def page_tree(content: bytes) -> ET.Element:
-    return tinyhtml5.parse(content.decode(), namespace_html_elements=False)  # type: ignore[no-any-return]
+    return browser_parse(content.decode())
 
 
 def with_class(root: ET.Element, name: str) -> list[ET.Element]:

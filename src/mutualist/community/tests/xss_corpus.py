@@ -17,6 +17,7 @@ test that wants hostile input; nothing here is imported by the app.
 
 from __future__ import annotations
 
+import io
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
@@ -610,9 +611,19 @@ class _Tokens(HTMLParser):
         self.problems.append(f"declaration <![{data}]>")
 
 
+def browser_parse(html: str) -> ET.Element:
+    """``html`` parsed as a browser parses a document (WHATWG HTML).
+
+    Through a stream: tinyhtml5 reads a short ``str`` that names an existing
+    file as that file's path, and fails on one too long to be a path.
+    """
+    root: ET.Element = tinyhtml5.parse(io.StringIO(html), namespace_html_elements=False)
+    return root
+
+
 def _tree_problems(html: str, policy: Policy) -> list[str]:
     problems = []
-    root = tinyhtml5.parse(html, namespace_html_elements=False)
+    root = browser_parse(html)
     for element in root.iter():
         tag: Any = element.tag
         if tag in _DOCUMENT_TAGS:
@@ -639,7 +650,7 @@ def element_problems(element: ET.Element, policy: Policy = COMMENT_POLICY) -> li
 
 def elements(html: str) -> list[ET.Element]:
     """The elements of a fragment as a browser builds them, its wrapper excluded."""
-    body = tinyhtml5.parse(html, namespace_html_elements=False).find("body")
+    body = browser_parse(html).find("body")
     assert body is not None
     return list(body.iter())[1:]
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import tinyhtml5
 from django.core.management import call_command
 from django.test import Client, TestCase, override_settings
 from django.urls import reverse
@@ -22,6 +21,7 @@ from django.utils import timezone
 from mutualist.community.models import Comment, CommentChallenge, Post, Tag
 from mutualist.community.sanitize import render_post_markdown
 from mutualist.community.selectors import comment_list_public, moderation_queue
+from mutualist.community.tests.xss_corpus import browser_parse
 from mutualist.demo import data as demo
 from mutualist.demo.community import POSTS, community_is_loaded, community_load
 from mutualist.ledger.check import ledger_check
@@ -42,7 +42,7 @@ def row_counts() -> dict[str, int]:
 
 
 def tags_of(html: str) -> set[str]:
-    root = tinyhtml5.parse(html, namespace_html_elements=False)
+    root = browser_parse(html)
     return {e.tag for e in root.iter() if isinstance(e.tag, str)}
 
 
