@@ -134,6 +134,7 @@ class PublicComment:
     body_html: SafeString
     created_at: dt.datetime
     by_member: bool
+    by_author: bool  # the post's own author answering
     replies: list[PublicComment] = field(default_factory=list)
 
     @property
@@ -141,7 +142,7 @@ class PublicComment:
         return f"comment-{self.id}"
 
 
-def _public(comment: Comment) -> PublicComment:
+def _public(comment: Comment, *, author_id: int) -> PublicComment:
     return PublicComment(
         id=comment.pk,
         post_id=comment.post_id,
@@ -153,6 +154,7 @@ def _public(comment: Comment) -> PublicComment:
         body_html=mark_safe(clean_comment_html(comment.body)),  # noqa: S308 -- nh3 cleaned it
         created_at=comment.created_at,
         by_member=comment.user_id is not None,
+        by_author=comment.user_id is not None and comment.user_id == author_id,
     )
 
 
@@ -161,7 +163,7 @@ def comment_list_public(*, post: Post) -> list[PublicComment]:
     rows = Comment.objects.filter(post=post, status=Comment.Status.APPROVED).order_by(
         "created_at", "pk"
     )
-    return [_public(c) for c in rows]
+    return [_public(c, author_id=post.author_id) for c in rows]
 
 
 def comment_tree_public(*, post: Post) -> list[PublicComment]:

@@ -153,6 +153,7 @@ class CommentOut(Schema):
     website: str = Field(description="http(s) address the commenter gave, or empty")
     body_html: str = Field(description="Only the allowed HTML; links carry rel=nofollow ugc")
     by_member: bool = Field(description="Written by a member while signed in")
+    by_author: bool = Field(description="Written by the post's author")
     created_at: dt.datetime
     url: str = Field(description="The comment's permalink")
 
@@ -165,6 +166,7 @@ class CommentOut(Schema):
             website=comment.website,
             body_html=str(comment.body_html),
             by_member=comment.by_member,
+            by_author=comment.by_author,
             created_at=comment.created_at,
             url=comment_url(comment.id),
         )

@@ -251,6 +251,7 @@ def test_anyone_reads_a_posts_approved_comments_oldest_first(blog):
         "website": "",
         "body_html": "Thank you, this helped.",
         "by_member": False,
+        "by_author": False,
         "created_at": first["created_at"],
         "url": comment_url(rosa.pk),
     }
@@ -261,6 +262,7 @@ def test_anyone_reads_a_posts_approved_comments_oldest_first(blog):
         "website": "",
         "body_html": "Glad it <b>helped</b>!",
         "by_member": True,
+        "by_author": False,  # Carla answers Ana's post
         "created_at": second["created_at"],
         "url": comment_url(reply.pk),
     }

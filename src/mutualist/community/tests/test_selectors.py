@@ -93,6 +93,7 @@ def test_public_comments_are_threads_with_no_email_field(cast: Cast) -> None:
     assert [c.id for c in tree] == [first.pk]
     assert [c.id for c in tree[0].replies] == [reply.pk]
     assert held.pk not in {c.id for c in tree}
+    assert (tree[0].by_member, tree[0].by_author) == (True, True)  # Ana wrote the post
     assert "email" not in {f.name for f in dataclasses.fields(PublicComment)}
 
 
@@ -147,3 +148,13 @@ def test_the_queue_holds_comments_on_the_posts_one_moderates(cast: Cast) -> None
             comment_get_for_moderator(user=user, comment_id=on_own.pk)
     with pytest.raises(Http404):
         comment_get_for_moderator(user=cast.ben, comment_id=on_own.pk)
+
+
+def test_a_members_comment_on_someone_elses_post_is_not_the_authors(cast: Cast) -> None:
+    post = published_post(cast.ana)
+    comment_submit(post=post, body="From Ben", address=ADDRESS, user=cast.ben)
+    comment = comment_moderate(comment=Comment.objects.get(), moderator=cast.ana, action="approve")
+
+    (shown,) = comment_tree_public(post=post)
+
+    assert (shown.id, shown.by_member, shown.by_author) == (comment.pk, True, False)
