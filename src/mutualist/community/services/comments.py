@@ -33,6 +33,7 @@ from mutualist.community.models import NAME_MAX, WEBSITE_MAX, Comment, Post
 from mutualist.community.sanitize import clean_comment_html, plain_text
 from mutualist.community.selectors import can_moderate, post_is_public
 from mutualist.community.services.challenges import challenge_redeem
+from mutualist.community.services.text import refuse_unstorable
 from mutualist.core.errors import (
     Conflict,
     NotFound,
@@ -58,6 +59,7 @@ def _count_links(cleaned: str) -> int:
 
 
 def _clean_name(name: str) -> str:
+    refuse_unstorable(name or "", field="name")
     name = " ".join((name or "").split())
     if not name:
         raise ValidationFailed("Please give your name.", code="required", field="name")
@@ -69,6 +71,7 @@ def _clean_name(name: str) -> str:
 
 
 def _clean_email(email: str) -> str:
+    refuse_unstorable(email or "", field="email")
     email = (email or "").strip()
     if not email:
         raise ValidationFailed(
@@ -86,6 +89,7 @@ def _clean_email(email: str) -> str:
 
 
 def _clean_website(website: str) -> str:
+    refuse_unstorable(website or "", field="website")
     website = (website or "").strip()
     if not website:
         return ""
@@ -109,7 +113,7 @@ def _clean_website(website: str) -> str:
 def clean_comment_body(body: str) -> str:
     """The body as it will be stored, or the refusal a commenter should read."""
     limit = settings.COMMUNITY_COMMENT_MAX_CHARS
-    raw = (body or "").strip()
+    raw = refuse_unstorable((body or "").strip(), field="body", allow_nul=True)
     if len(raw) > limit:
         raise ValidationFailed(
             f"The comment is too long: at most {limit:,} characters (it has {len(raw):,}).",
@@ -286,7 +290,7 @@ def comment_edit(
     name = _clean_name(name)
     website = _clean_website(website)
     limit = settings.COMMUNITY_COMMENT_MAX_CHARS
-    raw = (body or "").strip()
+    raw = refuse_unstorable((body or "").strip(), field="body", allow_nul=True)
     if len(raw) > limit:
         raise ValidationFailed(
             f"The comment is too long: at most {limit:,} characters.", code="too_long", field="body"

@@ -25,6 +25,7 @@ from mutualist.community.models import (
     Post,
     Tag,
 )
+from mutualist.community.services.text import refuse_unstorable
 from mutualist.core.errors import PermissionDenied, ValidationFailed
 from mutualist.members.models import User
 
@@ -36,6 +37,7 @@ TAGS_MAX = 10
 
 
 def _clean_text(value: str, *, field: str, label: str, max_length: int, required: bool) -> str:
+    refuse_unstorable(value or "", field=field)
     value = " ".join((value or "").split()) if field != "body" else (value or "").strip()
     if required and not value:
         raise ValidationFailed(f"{label} is required.", code="required", field=field)
@@ -51,6 +53,7 @@ def _clean_text(value: str, *, field: str, label: str, max_length: int, required
 def _clean_tags(names: Sequence[str]) -> list[str]:
     cleaned: dict[str, str] = {}
     for raw in names:
+        refuse_unstorable(raw or "", field="tags")
         name = " ".join((raw or "").split()).strip("#")
         if not name:
             continue

@@ -167,6 +167,10 @@ def test_it_refuses_a_reply_to_a_comment_not_shown_on_this_post(
             "too_many_links",
             "body",
         ),
+        ({"name": "Ro\x00sa"}, "invalid_characters", "name"),
+        ({"email": "rosa\x00@example.net"}, "invalid_characters", "email"),
+        ({"website": "https://a.example/\x00"}, "invalid_characters", "website"),
+        ({"body": "half \udc00 a pair"}, "invalid_characters", "body"),
         ({"answer": "12345"}, "wrong_answer", "answer"),
         ({"answer": ""}, "challenge_missing", "answer"),
         ({"challenge": ""}, "challenge_missing", "answer"),
@@ -197,6 +201,13 @@ def test_two_links_are_allowed_and_one_url_counts_once(post: Post) -> None:
     comment = comment_submit(**form(post, body=body))
 
     assert comment.body.count("<a ") == 2
+
+
+def test_a_nul_in_a_comments_html_is_dropped_as_a_browser_would(post: Post) -> None:
+    comment = comment_submit(**form(post, body="<scri\x00pt>alert(1)</scri\x00pt>ok"))
+
+    assert "\x00" not in comment.body
+    assert "<script" not in comment.body
 
 
 def test_a_javascript_link_is_cleaned_not_stored(post: Post) -> None:

@@ -92,6 +92,10 @@ def test_a_member_who_left_can_no_longer_write_for_the_collective(cast: Cast) ->
         ({"tags": ["!!!"]}, "invalid_tag", "tags"),
         ({"tags": [f"t{n}" for n in range(11)]}, "too_many_tags", "tags"),
         ({"status": "archived"}, "invalid_status", "status"),
+        ({"title": "Nul\x00"}, "invalid_characters", "title"),
+        ({"body": "half \ud800 a pair"}, "invalid_characters", "body"),
+        ({"excerpt": "\x00"}, "invalid_characters", "excerpt"),
+        ({"tags": ["a\x00b"]}, "invalid_characters", "tags"),
     ],
 )
 def test_it_refuses_bad_input_and_writes_nothing(

@@ -139,7 +139,9 @@ class XssThroughThePagesTests(TestCase):
         cls.article = publish(
             cls.author,
             "Markdown from everywhere",
-            "\n\n".join([*VECTORS.values(), *MARKDOWN_VECTORS.values()]),
+            # A post's text may not hold NUL (invalid_characters): the vectors'
+            # NULs become what a browser's parser reads them as, U+FFFD.
+            "\n\n".join([*VECTORS.values(), *MARKDOWN_VECTORS.values()]).replace("\x00", "\ufffd"),
             ["xss"],
         )
         cls.stored = {}
