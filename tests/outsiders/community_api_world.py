@@ -12,14 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core import signing
 from django.utils import timezone
 
-from mutualist.community.models import Comment, CommentChallenge, Post, Tag
-from mutualist.community.services import challenges
+from mutualist.community.models import Comment, Post, Tag
 from mutualist.community.services.challenges import challenge_issue
 from mutualist.community.services.comments import comment_moderate, comment_submit
 from mutualist.community.services.posts import post_create
+from mutualist.community.tests.helpers import answer_of
 from mutualist.members.models import User
 from mutualist.testing import Cast
 
@@ -34,7 +33,6 @@ COMMUNITY_API_PRIVATE = (
 def _visitor_comment(post: Post, *, name: str, email: str, body: str) -> Comment:
     """A visitor's comment as the page sends it, the sum answered right."""
     issued = challenge_issue()
-    token = signing.loads(issued.signed, salt=challenges._SALT)
     return comment_submit(
         post=post,
         body=body,
@@ -42,7 +40,7 @@ def _visitor_comment(post: Post, *, name: str, email: str, body: str) -> Comment
         name=name,
         email=email,
         challenge=issued.signed,
-        answer=str(CommentChallenge.objects.get(pk=token).answer),
+        answer=str(answer_of(issued)),
     )
 
 

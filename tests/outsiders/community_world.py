@@ -19,7 +19,7 @@ from mutualist.community.models import Comment, Post, Tag
 from mutualist.community.services.challenges import challenge_issue
 from mutualist.community.services.comments import comment_moderate, comment_submit
 from mutualist.community.services.posts import post_create
-from mutualist.community.tests.test_views_support import answer_for
+from mutualist.community.tests.helpers import answer_of
 from mutualist.testing import Cast
 
 COMMUNITY_PRIVATE = (
@@ -34,7 +34,7 @@ COMMUNITY_PRIVATE = (
 def _visitor_comment(post: Post, **fields: Any) -> Comment:
     issued = challenge_issue()
     return comment_submit(
-        post=post, challenge=issued.signed, answer=str(answer_for(issued.signed)), **fields
+        post=post, challenge=issued.signed, answer=str(answer_of(issued)), **fields
     )
 
 

@@ -5,9 +5,10 @@ they belong to; it is public once published and its date has come. A comment
 is stored already cleaned (``sanitize.clean_comment_html``) and shown only
 once approved. The commenter's email address is kept for moderators and for
 the "approved before" rule; it never leaves through a public page, a feed or
-the API. The arithmetic question on the comment form is a server-side row
-(``CommentChallenge``): the page carries only a signed, opaque reference to
-it, so the answer is not in the page, and redeeming deletes it (single use).
+the API. The arithmetic question on the comment form travels signed, with
+only a keyed hash of its answer, so the answer is not in the page; a
+question once answered is recorded (``SpentChallenge``) and never accepted
+again.
 """
 
 from __future__ import annotations
@@ -155,21 +156,19 @@ class Comment(models.Model):
         return f"{self.name} on {self.post_id}"
 
 
-class CommentChallenge(models.Model):
-    """One arithmetic question put to a visitor; deleted when answered.
+class SpentChallenge(models.Model):
+    """An arithmetic question that was answered (rightly or not): never again.
 
-    ``token`` is random and reaches the page only inside a signature, so a
-    reference cannot be made up, and the answer never leaves the server.
+    The question itself is not stored: the form carries it signed and
+    timestamped (``services.challenges``), with a keyed hash of the answer in
+    place of the answer, so showing a post writes nothing. Redeeming inserts
+    the question's nonce here; the primary key makes it single use however
+    many requests race, and ``mutualist tick`` forgets nonces once their
+    question has expired anyway.
     """
 
-    token = models.CharField(max_length=32, primary_key=True)
-    left = models.PositiveSmallIntegerField()
-    right = models.PositiveSmallIntegerField()
-    created_at = models.DateTimeField(db_index=True)
+    nonce = models.CharField(max_length=32, primary_key=True)
+    spent_at = models.DateTimeField(db_index=True)
 
     def __str__(self) -> str:
-        return f"{self.left} + {self.right}"
-
-    @property
-    def answer(self) -> int:
-        return self.left + self.right
+        return self.nonce

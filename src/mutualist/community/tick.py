@@ -1,4 +1,4 @@
-"""The blog's periodic job: forget arithmetic questions no one can answer any more."""
+"""The blog's periodic job: forget answered arithmetic questions once they expired."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from mutualist.core import tick
 
 
 def prune_challenges() -> int:
-    """Delete comment-form questions older than their expiry."""
+    """Forget the answered comment-form questions that have expired anyway."""
     return challenges_prune()
 
 
 tick.register(
     "community.prune_challenges",
     prune_challenges,
-    description="Delete the comment form's arithmetic questions past their expiry.",
+    description="Forget answered comment-form questions once they have expired anyway.",
 )

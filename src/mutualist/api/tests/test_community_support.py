@@ -14,14 +14,13 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.core import signing
 from django.utils import timezone
 
-from mutualist.community.models import Comment, CommentChallenge, Post, Tag
-from mutualist.community.services import challenges
+from mutualist.community.models import Comment, Post, Tag
 from mutualist.community.services.challenges import challenge_issue
 from mutualist.community.services.comments import comment_moderate, comment_submit
 from mutualist.community.services.posts import post_create
+from mutualist.community.tests.helpers import answer_of
 from mutualist.members.models import User
 
 __test__ = False  # pytest: builders only
@@ -67,14 +66,13 @@ def visitor_comment(post: Post, **kwargs: Any) -> Comment:
     """A visitor's comment as the page sends it, the sum answered right
     (held for moderation, unless that address has an approved comment)."""
     issued = challenge_issue()
-    token = signing.loads(issued.signed, salt=challenges._SALT)
     fields: dict[str, Any] = {
         "name": "Rosa",
         "email": ROSA_EMAIL,
         "body": "Thank you, this helped.",
         "address": VISITOR_ADDRESS,
         "challenge": issued.signed,
-        "answer": str(CommentChallenge.objects.get(pk=token).answer),
+        "answer": str(answer_of(issued)),
     }
     fields.update(kwargs)
     return comment_submit(post=post, **fields)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from mutualist.community.models import Comment, CommentChallenge, Post
+from mutualist.community.models import Comment, Post
 from mutualist.community.services.challenges import IssuedChallenge, challenge_issue
 from mutualist.community.services.comments import comment_submit
 from mutualist.community.services.posts import post_create
@@ -44,10 +44,6 @@ def visitor_comment(post: Post, **kwargs: Any) -> Comment:
 
 
 def answer_of(issued: IssuedChallenge) -> int:
-    """The right answer, read from the server's row (the page never has it)."""
-    from django.core import signing
-
-    from mutualist.community.services import challenges
-
-    token = signing.loads(issued.signed, salt=challenges._SALT)
-    return CommentChallenge.objects.get(pk=token).answer
+    """The right answer, as a person reads it off the question ("4 + 3 =")."""
+    left, right = issued.question.removesuffix(" =").split(" + ")
+    return int(left) + int(right)

@@ -10,7 +10,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from mutualist.community.models import Comment, CommentChallenge, Post
+from mutualist.community.models import Comment, Post, SpentChallenge
 from mutualist.community.services.challenges import challenge_issue
 from mutualist.community.services.comments import (
     address_digest,
@@ -105,7 +105,7 @@ def test_a_signed_in_member_skips_the_question_and_uses_the_account_email(
     assert comment.name == "Ben Okafor"
     assert comment.user == cast.ben
     assert comment.status == Comment.Status.PENDING
-    assert CommentChallenge.objects.count() == 0
+    assert SpentChallenge.objects.count() == 0
 
 
 def test_the_posts_author_is_published_at_once(cast: Cast, post: Post) -> None:
@@ -218,12 +218,12 @@ def test_a_javascript_link_is_cleaned_not_stored(post: Post) -> None:
 
 
 def test_a_wrong_answer_spends_the_question(post: Post) -> None:
-    fields = form(post, answer="999")
-    refused(lambda: comment_submit(**fields), ValidationFailed, "wrong_answer")
+    fields = form(post)  # with the right answer
+    refused(lambda: comment_submit(**dict(fields, answer="99")), ValidationFailed, "wrong_answer")
 
-    right = dict(fields, answer="0")  # the right answer now cannot be tried on it either
-    refused(lambda: comment_submit(**right), ValidationFailed, "challenge_used")
-    assert CommentChallenge.objects.count() == 0
+    # The right answer cannot be tried on that question any more.
+    refused(lambda: comment_submit(**fields), ValidationFailed, "challenge_used")
+    assert SpentChallenge.objects.count() == 1
 
 
 def test_a_right_answer_cannot_be_used_twice(post: Post) -> None:
@@ -252,14 +252,14 @@ def test_an_expired_question_is_refused(post: Post) -> None:
 def test_the_rate_limit_counts_comments_from_one_address(cast: Cast, post: Post) -> None:
     for n in range(5):
         comment_submit(post=post, body=f"Comment {n}", address=ADDRESS, user=cast.ben)
-    challenges = CommentChallenge.objects.count()
+    fields = form(post)
 
-    error = refused(lambda: comment_submit(**form(post)), TooManyAttempts, "rate_limited")
+    error = refused(lambda: comment_submit(**fields), TooManyAttempts, "rate_limited")
 
     assert error.status == 429
     # Refused before the question was spent: the visitor may answer it later.
-    assert CommentChallenge.objects.count() == challenges + 1
-    assert comment_submit(**form(post, address="198.51.100.9")).pk  # another address
+    assert SpentChallenge.objects.count() == 0
+    assert comment_submit(**dict(fields, address="198.51.100.9")).pk  # another address
 
 
 def test_the_rate_limit_window_passes(cast: Cast, post: Post) -> None:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mutualist.collectives.models import Membership
-from mutualist.community.models import CommentChallenge, Post
+from mutualist.community.models import Post, SpentChallenge
 from mutualist.community.tests.test_views_support import (
     VISITOR_EMAIL,
     a_draft,
@@ -316,12 +316,13 @@ def test_a_visitor_is_asked_a_sum_whose_answer_is_not_in_the_page(cast: Cast, cl
 
     page = page_of(client.get(post_url(post)))
 
-    challenge = CommentChallenge.objects.get()
-    assert f'<label for="id_answer">{challenge.left} + {challenge.right} =' in page
+    match = re.search(r'<label for="id_answer">(\d) \+ (\d) =', page)
+    assert match is not None
+    answer = int(match.group(1)) + int(match.group(2))
     assert re.search(r'<input type="text" name="answer"(?![^>]*value=)[^>]*>', page)
     values = re.findall(r'value="([^"]*)"', page)
-    assert str(challenge.answer) not in values
-    assert challenge.token not in page  # only its signed, opaque reference
+    assert str(answer) not in values
+    assert SpentChallenge.objects.count() == 0  # showing the page stored nothing
     assert 'name="email"' in page
     assert "Your email address will not be published. Required fields are marked" in page
     assert (
@@ -355,7 +356,7 @@ def test_a_signed_in_member_has_no_question_and_no_email_field_and_their_name_fi
     assert 'name="email"' not in page
     assert 'name="name" value="Olga Petrova"' in page
     assert "olga@example.org" not in page
-    assert CommentChallenge.objects.count() == 0
+    assert 'name="challenge"' not in page  # no question asked
 
 
 def test_reply_links_open_the_form_as_a_reply_to_that_comment(cast: Cast, client):
@@ -382,7 +383,7 @@ def test_a_post_closed_to_comments_says_so_instead_of_the_form(cast: Cast, clien
 
     assert "Comments are closed." in page
     assert '<form method="post" action="/blog/' not in page.split('id="respond"')[1]
-    assert CommentChallenge.objects.count() == 0
+    assert 'name="challenge"' not in page  # no question asked
 
 
 @pytest.mark.parametrize("who", ["anonymous", "ben", "olga"])
@@ -411,7 +412,7 @@ def test_the_author_previews_a_draft_with_a_banner_and_no_comment_form(cast: Cas
     assert 'property="og:' not in page
     assert '<meta name="robots" content="noindex">' in page
     assert f'href="{reverse("community:post_edit", kwargs={"slug": draft.slug})}"' in page
-    assert CommentChallenge.objects.count() == 0
+    assert 'name="challenge"' not in page  # no question asked
 
 
 def test_the_author_previews_a_scheduled_post_with_its_date(cast: Cast, client_for):

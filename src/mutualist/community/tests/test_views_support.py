@@ -12,15 +12,14 @@ import html
 import re
 from typing import Any
 
-from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
-from mutualist.community.models import Comment, CommentChallenge, Post
-from mutualist.community.services import challenges
+from mutualist.community.models import Comment, Post
 from mutualist.community.services.challenges import challenge_issue
 from mutualist.community.services.comments import comment_moderate, comment_submit
 from mutualist.community.services.posts import post_create
+from mutualist.community.tests.helpers import answer_of
 from mutualist.members.models import User
 
 ADDRESS = "198.51.100.20"
@@ -73,10 +72,10 @@ def question_in(page: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def answer_for(signed: str) -> int:
-    """The sum's answer, from the server's row (what a person works out)."""
-    token = signing.loads(signed, salt=challenges._SALT)
-    return CommentChallenge.objects.get(pk=token).answer
+def answer_in(page: str) -> int:
+    """The sum's answer, worked out from the question as a person would."""
+    left, right = question_in(page)
+    return left + right
 
 
 def visitor_form(client: Any, post: Post, **changes: str) -> dict[str, str]:
@@ -91,7 +90,7 @@ def visitor_form(client: Any, post: Post, **changes: str) -> dict[str, str]:
         "body": "Thank you, this helped our team.",
         "homepage": "",
         "challenge": signed,
-        "answer": str(answer_for(signed)),
+        "answer": str(answer_in(page)),
         "parent": "",
     }
     data.update(changes)
@@ -107,7 +106,7 @@ def approved_comment(post: Post, *, moderator: User, **kwargs: Any) -> Comment:
         "body": "Thank you, this helped.",
         "address": "192.0.2.99",
         "challenge": issued.signed,
-        "answer": str(answer_for(issued.signed)),
+        "answer": str(answer_of(issued)),
     }
     fields.update(kwargs)
     comment = comment_submit(post=post, **fields)
@@ -125,7 +124,7 @@ def held_comment(post: Post, **kwargs: Any) -> Comment:
         "body": "First time here. Is the guarantee fund open to newcomers?",
         "address": "192.0.2.50",
         "challenge": issued.signed,
-        "answer": str(answer_for(issued.signed)),
+        "answer": str(answer_of(issued)),
     }
     fields.update(kwargs)
     comment = comment_submit(post=post, **fields)
