@@ -339,6 +339,8 @@ COMMUNITY_COMMENT_RATE_WINDOW_SECONDS = env_int("COMMUNITY_COMMENT_RATE_WINDOW_S
 # How long the arithmetic question on a comment form may be answered.
 COMMUNITY_CHALLENGE_MAX_AGE_SECONDS = env_int("COMMUNITY_CHALLENGE_MAX_AGE_SECONDS", 3_600)
 COMMUNITY_POSTS_PER_PAGE = 10
+# Replies nest this many levels deep; deeper replies are shown beside their parent.
+COMMUNITY_COMMENT_MAX_DEPTH = 5
 
 LOGGING = {
     "version": 1,

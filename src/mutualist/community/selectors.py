@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -100,8 +101,10 @@ def post_list_for_author(*, user: User) -> QuerySet[Post]:
     )
 
 
-def tag_get_public(*, slug: str) -> Tag:
-    tag = Tag.objects.filter(slug=slug).first()
+def tag_get_public(*, slug: str, now: dt.datetime | None = None) -> Tag:
+    """A tag of at least one public post; 404 otherwise (a tag only a draft
+    carries would tell the public what the draft is about)."""
+    tag = tag_list_used(now=now).filter(slug=slug).first()
     if tag is None:
         raise Http404("No such tag.")
     return tag
@@ -142,13 +145,20 @@ class PublicComment:
         return f"comment-{self.id}"
 
 
+def _linkable(website: str) -> str:
+    """The commenter's website if it is an http(s) address, else empty: a row
+    written by anything but the services (the admin, a migration) must not put
+    a ``javascript:`` link under a commenter's name."""
+    return website if website.lower().startswith(("http://", "https://")) else ""
+
+
 def _public(comment: Comment, *, author_id: int) -> PublicComment:
     return PublicComment(
         id=comment.pk,
         post_id=comment.post_id,
         parent_id=comment.parent_id,
         name=comment.name,
-        website=comment.website,
+        website=_linkable(comment.website),
         # Stored clean; cleaned again on the way out, so a row written by
         # anything but comment_submit (the admin, a migration) is safe too.
         body_html=mark_safe(clean_comment_html(comment.body)),  # noqa: S308 -- nh3 cleaned it
@@ -169,13 +179,34 @@ def comment_list_public(*, post: Post) -> list[PublicComment]:
 def comment_tree_public(*, post: Post) -> list[PublicComment]:
     """The post's approved comments as threads: top-level comments oldest
     first, each with its approved replies. A reply whose parent is no longer
-    shown (trashed, marked spam) is shown at the top level rather than lost."""
+    shown (trashed, marked spam) is shown at the top level rather than lost.
+
+    Threads nest at most ``COMMUNITY_COMMENT_MAX_DEPTH`` levels: a reply to a
+    comment at the deepest level is shown beside it, as blogs do. Without a
+    limit a long chain of replies (each one published once its writer is
+    trusted) would make the page's recursive template exceed Python's
+    recursion limit, a 500 for every reader.
+    """
+    deepest = max(1, settings.COMMUNITY_COMMENT_MAX_DEPTH) - 1
     flat = comment_list_public(post=post)
     by_id = {c.id: c for c in flat}
+    depth: dict[int, int] = {}
+    # Where a comment's replies go: the comment itself, or beside it when it
+    # is at the deepest level (then its own container).
+    home: dict[int, list[PublicComment]] = {}
     roots: list[PublicComment] = []
+    # Oldest first, so a parent is always placed before its replies.
     for comment in flat:
         parent = by_id.get(comment.parent_id) if comment.parent_id is not None else None
-        (parent.replies if parent is not None else roots).append(comment)
+        if parent is None or parent.id not in depth:
+            container, level = roots, 0
+        elif depth[parent.id] < deepest:
+            container, level = parent.replies, depth[parent.id] + 1
+        else:
+            container, level = home[parent.id], deepest
+        container.append(comment)
+        depth[comment.id] = level
+        home[comment.id] = container
     return roots
 
 

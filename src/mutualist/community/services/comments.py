@@ -19,6 +19,7 @@ for moderation otherwise. The post's author hears of it by email after commit.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 
 from django.conf import settings
@@ -50,8 +51,23 @@ _LINK = re.compile(r"""(?i)(?:https?://|mailto:|\bwww\.)[^\s"'<>]*""")
 
 
 def address_digest(address: str) -> str:
-    """A keyed hash of a client address: enough to count, never the address."""
-    return salted_hmac("mutualist.community.address", address or "-").hexdigest()
+    """A keyed hash of a client address: enough to count, never the address.
+
+    An IPv6 address counts by its /64 network: one home or one server gets a
+    whole /64, so counting each /128 would give it an endless budget.
+    """
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        key = address or "-"
+    else:
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped  # ::ffff:192.0.2.1 is that IPv4 address
+        if isinstance(ip, ipaddress.IPv6Address):
+            key = str(ipaddress.IPv6Network((ip, 64), strict=False))
+        else:
+            key = str(ip)
+    return salted_hmac("mutualist.community.address", key, algorithm="sha256").hexdigest()
 
 
 def _count_links(cleaned: str) -> int:
@@ -85,6 +101,12 @@ def _clean_email(email: str) -> str:
         raise ValidationFailed(
             "That is not an email address.", code="invalid_email", field="email"
         ) from None
+    # A quoted local part ("?cc=x@evil"@example.com) is valid mail syntax but
+    # no one's real address, and it would carry headers into a mailto: link.
+    if '"' in email or "\\" in email:
+        raise ValidationFailed(
+            "That is not an email address we accept.", code="invalid_email", field="email"
+        )
     return email
 
 
@@ -110,8 +132,12 @@ def _clean_website(website: str) -> str:
     return website
 
 
-def clean_comment_body(body: str) -> str:
-    """The body as it will be stored, or the refusal a commenter should read."""
+def clean_comment_body(body: str, *, check_links: bool = True) -> str:
+    """The body as it will be stored, or the refusal a commenter should read.
+
+    ``check_links=False`` for a moderator's edit: the links limit is against
+    spam, and a moderator's correction is not spam.
+    """
     limit = settings.COMMUNITY_COMMENT_MAX_CHARS
     raw = refuse_unstorable((body or "").strip(), field="body", allow_nul=True)
     if len(raw) > limit:
@@ -123,6 +149,8 @@ def clean_comment_body(body: str) -> str:
     cleaned = clean_comment_html(raw).strip()
     if not plain_text(cleaned):
         raise ValidationFailed("Please write a comment.", code="empty_comment", field="body")
+    if not check_links:
+        return cleaned
     links = _count_links(cleaned)
     if links > settings.COMMUNITY_COMMENT_MAX_LINKS:
         raise ValidationFailed(
@@ -159,10 +187,27 @@ def _parent(*, post: Post, parent_id: int | None) -> Comment | None:
     return parent
 
 
-def _trusted(*, email: str, user: User | None, post: Post) -> bool:
-    if user is not None and can_moderate(user=user, post=post):
-        return True
-    return Comment.objects.filter(email__iexact=email, status=Comment.Status.APPROVED).exists()
+def _trusted(*, name: str, email: str, user: User | None, post: Post) -> bool:
+    """Whether the comment is published at once rather than held.
+
+    A signed-in member: when they moderate the post, or once a comment of
+    theirs (signed in) was approved. A visitor: once a visitor's comment with
+    the same name and email was approved (as WordPress has it), and never
+    under the email of an account: anyone can type a member's address, which
+    is easy to guess, so the member must sign in to be trusted.
+    """
+    if user is not None:
+        if can_moderate(user=user, post=post):
+            return True
+        return Comment.objects.filter(user=user, status=Comment.Status.APPROVED).exists()
+    if User.objects.filter(email__iexact=email).exists():
+        return False
+    return Comment.objects.filter(
+        user__isnull=True,
+        email__iexact=email,
+        name__iexact=name,
+        status=Comment.Status.APPROVED,
+    ).exists()
 
 
 def comment_submit(
@@ -209,7 +254,7 @@ def comment_submit(
         challenge_redeem(signed=challenge, answer=answer, now=now)
     status = (
         Comment.Status.APPROVED
-        if _trusted(email=email, user=user, post=post)
+        if _trusted(name=name, email=email, user=user, post=post)
         else Comment.Status.PENDING
     )
     with transaction.atomic():
@@ -289,17 +334,14 @@ def comment_edit(
     _require_moderator(comment=comment, moderator=moderator)
     name = _clean_name(name)
     website = _clean_website(website)
-    limit = settings.COMMUNITY_COMMENT_MAX_CHARS
-    raw = refuse_unstorable((body or "").strip(), field="body", allow_nul=True)
-    if len(raw) > limit:
-        raise ValidationFailed(
-            f"The comment is too long: at most {limit:,} characters.", code="too_long", field="body"
-        )
-    cleaned = clean_comment_html(raw).strip()
-    if not plain_text(cleaned):
+    try:
+        cleaned = clean_comment_body(body, check_links=False)
+    except ValidationFailed as exc:
+        if exc.code != "empty_comment":
+            raise
         raise ValidationFailed(
             "A comment cannot be empty: trash it instead.", code="empty_comment", field="body"
-        )
+        ) from None
     Comment.objects.filter(pk=comment.pk).update(
         name=name, website=website, body=cleaned, edited_at=now or timezone.now()
     )

@@ -34,6 +34,7 @@ RESERVED_SLUGS = frozenset(
     {"write", "mine", "moderation", "feed", "tags", "comments", "page", "new", "drafts"}
 )
 TAGS_MAX = 10
+FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 
 def _clean_text(value: str, *, field: str, label: str, max_length: int, required: bool) -> str:
@@ -113,6 +114,15 @@ def _unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
 def _publication(
     *, status: str, published_at: dt.datetime | None, current: dt.datetime | None, now: dt.datetime
 ) -> dt.datetime | None:
+    # A date near year 1 or 9999 overflows on its way to UTC (and means nothing).
+    if published_at is not None and not (
+        FIRST_YEAR <= published_at.year <= LAST_YEAR and timezone.is_aware(published_at)
+    ):
+        raise ValidationFailed(
+            f"A publication date must be between {FIRST_YEAR} and {LAST_YEAR}, with its time zone.",
+            code="invalid_date",
+            field="published_at",
+        )
     if status not in Post.Status.values:
         raise ValidationFailed(
             "A post is either a draft or published.", code="invalid_status", field="status"

@@ -24,6 +24,7 @@ from mutualist.community.selectors import (
     post_get_for_viewer,
     post_get_public,
     post_list_public,
+    tag_get_public,
     tag_list_used,
 )
 from mutualist.community.services.comments import comment_moderate, comment_submit
@@ -158,3 +159,49 @@ def test_a_members_comment_on_someone_elses_post_is_not_the_authors(cast: Cast) 
     (shown,) = comment_tree_public(post=post)
 
     assert (shown.id, shown.by_member, shown.by_author) == (comment.pk, True, False)
+
+
+def test_a_tag_only_a_draft_carries_is_not_public(cast: Cast) -> None:
+    published_post(cast.ana, status=Post.Status.DRAFT, published_at=None, tags=["Secret merger"])
+    published_post(cast.ana, title="Public", tags=["Open"])
+
+    with pytest.raises(Http404):
+        tag_get_public(slug="secret-merger")
+    assert tag_get_public(slug="open").name == "Open"
+
+
+def test_threads_nest_five_levels_and_deeper_replies_sit_beside_their_parent(
+    cast: Cast,
+) -> None:
+    # given: a chain of 80 replies, each to the one before
+    post = published_post(cast.ana)
+    parent_id = None
+    chain = []
+    for n in range(80):
+        comment = comment_submit(
+            post=post,
+            body=f"Level {n}",
+            address=f"198.51.100.{n}",
+            user=cast.ana,
+            parent_id=parent_id,
+        )
+        chain.append(comment.pk)
+        parent_id = comment.pk
+
+    tree = comment_tree_public(post=post)
+
+    # then: five levels, the rest beside the fifth, in order
+    levels, node = [], tree
+    while node:
+        levels.append([c.id for c in node])
+        node = node[0].replies
+    assert [len(level) for level in levels] == [1, 1, 1, 1, 76]
+    assert levels[-1] == chain[4:]
+
+
+def test_a_website_that_is_not_http_is_never_a_public_link(cast: Cast) -> None:
+    post = published_post(cast.ana)
+    comment = comment_submit(post=post, body="ok", address=ADDRESS, user=cast.ana)
+    Comment.objects.filter(pk=comment.pk).update(website="javascript:alert(1)")
+
+    assert comment_tree_public(post=post)[0].website == ""

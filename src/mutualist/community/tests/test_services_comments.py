@@ -400,3 +400,71 @@ def test_an_edit_by_someone_else_or_to_nothing_is_refused(cast: Cast, post: Post
 
     assert caught.value.code == "empty_comment"
     assert Comment.objects.get(pk=comment.pk).body == "Thank you, this helped."
+
+
+# --- Who is trusted, and how addresses are counted -----------------------------------
+
+
+def test_a_visitor_typing_a_members_email_is_held_however_trusted_the_member(
+    cast: Cast, post: Post
+) -> None:
+    # given: Ben (a member) has an approved comment, made signed in
+    comment_submit(post=post, body="Signed in.", address=ADDRESS, user=cast.ben)
+    comment_moderate(comment=Comment.objects.get(), moderator=cast.ana, action="approve")
+
+    # when: a visitor types Ben's name and address
+    comment = comment_submit(**form(post, name="Ben Okafor", email="BEN@example.org"))
+
+    # then: held; Ben himself, signed in, is published at once
+    assert comment.status == Comment.Status.PENDING
+    signed_in = comment_submit(post=post, body="Me again.", address=ADDRESS, user=cast.ben)
+    assert signed_in.status == Comment.Status.APPROVED
+
+
+def test_a_visitor_is_trusted_under_the_same_name_and_email_only(cast: Cast, post: Post) -> None:
+    first = comment_submit(**form(post))
+    comment_moderate(comment=first, moderator=cast.ana, action="approve")
+
+    other_name = comment_submit(**form(post, name="Someone Else", body="Hi."))
+    same = comment_submit(**form(post, name="ROSA", body="Hello again."))
+
+    assert (other_name.status, same.status) == (Comment.Status.PENDING, Comment.Status.APPROVED)
+
+
+@pytest.mark.parametrize(
+    "email", ['"?cc=a@evil.example&body=hi"@example.com', '"rosa"@example.net']
+)
+def test_a_quoted_email_is_refused(post: Post, email: str) -> None:
+    error = refused(
+        lambda: comment_submit(**form(post, email=email)), ValidationFailed, "invalid_email"
+    )
+    assert error.field == "email"
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "same"),
+    [
+        ("2001:db8:1:2::1", "2001:db8:1:2:ffff::9", True),  # one /64
+        ("2001:db8:1:2::1", "2001:db8:1:3::1", False),
+        ("203.0.113.7", "::ffff:203.0.113.7", True),  # IPv4 written as IPv6
+        ("203.0.113.7", "203.0.113.8", False),
+    ],
+)
+def test_addresses_are_counted_by_ipv4_address_or_ipv6_network(
+    one: str, other: str, same: bool
+) -> None:
+    assert (address_digest(one) == address_digest(other)) is same
+    assert one not in address_digest(one)
+
+
+def test_the_rate_limit_counts_a_whole_ipv6_network(cast: Cast, post: Post) -> None:
+    for n in range(5):
+        comment_submit(
+            post=post, body=f"Comment {n}", address=f"2001:db8:1:2::{n + 1}", user=cast.ben
+        )
+
+    refused(
+        lambda: comment_submit(**form(post, address="2001:db8:1:2::99")),
+        TooManyAttempts,
+        "rate_limited",
+    )

@@ -150,3 +150,20 @@ def test_only_the_author_edits_or_deletes(cast: Cast) -> None:
     assert post.title == "Covering Sydney's mornings from Manila"
     post_delete(post=post, actor=cast.ana)
     assert Post.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        dt.datetime(1, 1, 1, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=5))),
+        dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+        dt.datetime(1899, 12, 31, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 27, 9, 0),  # noqa: DTZ001 -- no time zone, on purpose
+    ],
+)
+def test_it_refuses_a_publication_date_it_cannot_mean(cast: Cast, when: dt.datetime) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        published_post(cast.ana, published_at=when)
+
+    assert (caught.value.code, caught.value.field) == ("invalid_date", "published_at")
+    assert Post.objects.count() == 0
