@@ -6,8 +6,9 @@ the comment awaits moderation. Ana approves it from her queue with one click
 (htmx swaps the row), and the visitor then finds it under the post. All
 along, the browser reports no Content-Security-Policy violation: the blog's
 pages keep to their own policy (no inline script or style, htmx's indicator
-style switched off). And the policy is really enforced: a script injected
-into the page is refused. Screenshots are kept (see conftest.py).
+style switched off). htmx evaluates no attribute code and ignores hx-*
+attributes inside a comment. And the policy is really enforced: a script
+injected into the page is refused. Screenshots are kept (see conftest.py).
 """
 
 from __future__ import annotations
@@ -132,6 +133,23 @@ def test_a_visitor_answers_the_sum_and_their_comment_waits_for_the_author(
 
     # and no page broke the blog's policy
     assert violations == []
+
+    # and htmx keeps out of what people wrote: it evaluates no attribute code,
+    # and an hx-* attribute inside a comment (were one ever to get past the
+    # sanitizer) does nothing
+    assert visitor.evaluate("htmx.config.allowEval") is False
+    asked: list[str] = []
+    visitor.on("request", lambda request: asked.append(request.url))
+    visitor.evaluate(
+        """(id) => {
+            const body = document.querySelector(`#${id} .blog-comment-body`);
+            body.insertAdjacentHTML("beforeend", '<b hx-get="/blog/feed/" hx-trigger="load">x</b>');
+            htmx.process(body);
+        }""",
+        f"comment-{comment.pk}",
+    )
+    visitor.wait_for_timeout(300)
+    assert not [url for url in asked if "/blog/feed/" in url], asked
 
     # and the policy is enforced: a script slipped into the page does not run
     ran = visitor.evaluate(

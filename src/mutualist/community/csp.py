@@ -6,30 +6,28 @@ Comments are the one place where strangers put markup into our pages.
 run it: no inline script, no event-handler attribute, no ``javascript:`` URL,
 no script from another origin.
 
-Why a decorator on the blog's views and not site-wide: Django 5.2 has no
-built-in CSP (6.0 brings one), and django-csp is a middleware for every page,
-while issue #8 asks for the blog's pages. The rest of the site has never been
-audited against this policy (the funds pages carry inline ``<style>``), so
-turning it on everywhere would break them. When the whole site is ready, the
-same policy can move into settings and Django's own middleware.
+Why only the blog and not site-wide: Django 5.2 has no built-in CSP (6.0
+brings one), and django-csp is a middleware for every page, while issue #8
+asks for the blog's pages. The rest of the site has never been audited
+against this policy (the funds pages carry inline ``<style>``), so turning
+it on everywhere would break them. When the whole site is ready, the same
+policy can move into settings and Django's own middleware.
+
+It is set by ``community.middleware.BlogContentSecurityPolicyMiddleware`` on
+every response under ``/blog/``, not by a decorator on the blog's views: a
+decorator never sees the responses that no blog view makes: the CSRF
+failure page, the 404 for a path under ``/blog/`` that matches no route,
+the 500 page.
 
 htmx would insert an inline ``<style>`` for its request indicators, which
-``style-src 'self'`` refuses: every blog page carries
-``<meta name="htmx-config" content='{"includeIndicatorStyles":false}'>``
-(``community/_head.html``).
+``style-src 'self'`` refuses, and would evaluate ``hx-on``/``js:`` attribute
+code with ``eval``: every blog page carries
+``<meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false}'>``
+(``community/_head.html``), and the blocks of user content (a post's body, a
+comment's) carry ``hx-disable``, so htmx ignores any ``hx-*`` attribute in them.
 """
 
 from __future__ import annotations
-
-import functools
-from collections.abc import Callable
-from typing import Concatenate, ParamSpec
-
-from django.core.exceptions import PermissionDenied
-from django.core.handlers.exception import response_for_exception
-from django.http import Http404, HttpRequest, HttpResponse
-
-P = ParamSpec("P")
 
 HEADER = "Content-Security-Policy"
 
@@ -54,22 +52,3 @@ _DIRECTIVES = (
     "frame-ancestors 'none'",
 )
 POLICY = "; ".join(_DIRECTIVES)
-
-
-def blog_csp(
-    view: Callable[Concatenate[HttpRequest, P], HttpResponse],
-) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
-    """Set the blog's ``Content-Security-Policy`` on every response of ``view``,
-    its "not found" and "forbidden" pages included (made here, exactly as
-    Django would make them, so that they carry the header too)."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
-        try:
-            response = view(request, *args, **kwargs)
-        except (Http404, PermissionDenied) as exc:
-            response = response_for_exception(request, exc)
-        response[HEADER] = POLICY
-        return response
-
-    return wrapper

@@ -20,9 +20,14 @@ from django.utils import timezone
 
 from mutualist.collectives.models import Collective
 from mutualist.community.models import Post
+from mutualist.community.services.posts import FIRST_YEAR, LAST_YEAR
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 HONEYPOT_FIELD = "homepage"
+# The largest id a database stores (a signed 64-bit integer).
+ID_MAX = 2**63 - 1
+# An id no row has (they start at 1).
+NO_COMMENT = 0
 
 
 class CommentForm(forms.Form):
@@ -77,7 +82,11 @@ class CommentForm(forms.Form):
     )
     # The signed, opaque reference to the question (never its answer).
     challenge = forms.CharField(required=False, widget=forms.HiddenInput)
-    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # The comment answered. Anything but an id is refused (invalid_parent),
+    # never quietly posted at the top level.
+    parent = forms.IntegerField(
+        required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args: Any, member: bool, question: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -97,8 +106,17 @@ class CommentForm(forms.Form):
         return "" if value is None else str(value)
 
     def parent_id(self) -> int | None:
+        """The comment answered; ``None`` for a comment on the post.
+
+        A ``parent`` that is no id at all ("abc", "²", "-1", 20 digits) is
+        ``NO_COMMENT``, which no comment has: the service refuses it as
+        ``invalid_parent``, in its own order (after a closed post, say),
+        rather than the comment being posted at the top level.
+        """
         if not hasattr(self, "cleaned_data"):
             self.is_valid()
+        if "parent" in self.errors:
+            return NO_COMMENT
         value = self.cleaned_data.get("parent")
         return value if isinstance(value, int) else None
 
@@ -199,6 +217,12 @@ class PostForm(forms.Form):
         value = self.cleaned_data.get("published_at")
         if value is None:
             return None
+        # Before any conversion: year 1 read in Nairobi is year 0 in UTC, an
+        # OverflowError (and such a date means nothing for a post).
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise forms.ValidationError(
+                f"Choose a date between the years {FIRST_YEAR} and {LAST_YEAR}."
+            )
         naive = timezone.make_naive(value) if timezone.is_aware(value) else value
         aware = naive.replace(tzinfo=self.zone, fold=0)
         if aware.astimezone(dt.UTC).astimezone(self.zone).replace(tzinfo=None) != naive:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from html.parser import HTMLParser
 
 import nh3
 from django.conf import settings
@@ -116,6 +117,62 @@ def clean_comment_html(html: str) -> str:
             break
         cleaned = again
     return cleaned
+
+
+class _Shape(HTMLParser):
+    """What a reader would notice of some HTML: its tags with their
+    attributes, and its text (unescaped). Closing tags do not count: the
+    sanitizer closes what was left open."""
+
+    def __init__(self, html: str, *, link_rel: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.link_rel = link_rel
+        self.tags: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+        self.text: list[str] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # The rel the sanitizer puts on every link is its own, not the writer's.
+        kept = ((name, (value or "").strip()) for name, value in attrs)
+        self.tags.append((tag, tuple(sorted(a for a in kept if a != ("rel", self.link_rel)))))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    def handle_comment(self, data: str) -> None:
+        self.tags.append(("!--", ()))
+
+    def handle_decl(self, decl: str) -> None:
+        self.tags.append(("!", ()))
+
+    def unknown_decl(self, data: str) -> None:
+        self.tags.append(("!", ()))
+
+    def handle_pi(self, data: str) -> None:
+        self.tags.append(("?", ()))
+
+    def shape(self) -> tuple[list[tuple[str, tuple[tuple[str, str], ...]]], str]:
+        return self.tags, " ".join("".join(self.text).split())
+
+
+def comment_markup_removed(typed: str, cleaned: str) -> bool:
+    """Whether ``clean_comment_html`` took away something of ``typed`` to
+    give ``cleaned``: a tag, an attribute (a ``javascript:`` link's href), a
+    comment, or text (a ``<script>``'s).
+
+    Not a plain comparison of the two strings: cleaning also escapes a
+    stray ``<`` or ``&``, quotes attributes, closes open tags and adds
+    ``rel`` to links, and none of that loses anything the writer typed.
+    So a commenter can be told their HTML was cut only when it was.
+    """
+    rel = settings.COMMUNITY_COMMENT_LINK_REL
+    try:
+        return _Shape(typed, link_rel=rel).shape() != _Shape(cleaned, link_rel=rel).shape()
+    except Exception:  # html.parser gives up on some garbage ("<![;x")
+        # Markup too broken to read was not kept as typed. And this is only
+        # advice, asked after the comment is stored: it must never fail.
+        return True
 
 
 # --- Posts ---------------------------------------------------------------------

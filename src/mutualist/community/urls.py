@@ -4,17 +4,16 @@
 from __future__ import annotations
 
 from django.urls import path
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from mutualist.community import views
-from mutualist.community.csp import blog_csp
 from mutualist.community.feeds import LatestPostsFeed, TagPostsFeed
 
 app_name = "community"
 
 urlpatterns = [
     path("blog/", views.index, name="index"),
-    path("blog/feed/", blog_csp(require_GET(LatestPostsFeed())), name="feed"),
+    path("blog/feed/", require_safe(LatestPostsFeed()), name="feed"),
     path("blog/write/", views.post_new, name="post_new"),
     path("blog/mine/", views.mine, name="mine"),
     path("blog/moderation/", views.moderation, name="moderation"),
@@ -22,7 +21,7 @@ urlpatterns = [
     path("blog/moderation/<int:comment_id>/edit/", views.comment_edit, name="comment_edit"),
     path("blog/comments/<int:comment_id>/", views.comment, name="comment"),
     path("blog/tags/<slug:slug>/", views.tag, name="tag"),
-    path("blog/tags/<slug:slug>/feed/", blog_csp(require_GET(TagPostsFeed())), name="tag_feed"),
+    path("blog/tags/<slug:slug>/feed/", require_safe(TagPostsFeed()), name="tag_feed"),
     path("blog/<slug:slug>/", views.post, name="post"),
     path("blog/<slug:slug>/comments/", views.comment_create, name="comment_create"),
     path("blog/<slug:slug>/edit/", views.post_edit, name="post_edit"),

@@ -1,6 +1,7 @@
-"""The blog's Content-Security-Policy: on every response of the blog, and
-pages that keep to it (no inline script, no inline style, no event-handler
-attributes), so the policy refuses nothing of ours."""
+"""The blog's Content-Security-Policy: on every response under /blog/ (a
+CSRF failure, an address that matches nothing, a server error and HEAD
+included), and pages that keep to it (no inline script, no inline style,
+no event-handler attributes), so the policy refuses nothing of ours."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ import re
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
 from mutualist.community.csp import HEADER, POLICY
+from mutualist.community.middleware import PATH_PREFIX
 from mutualist.community.tests.test_views_support import (
+    HTMX_CONFIG,
     a_draft,
     a_post,
     approved_comment,
@@ -29,6 +34,7 @@ EXACT = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+MIDDLEWARE_PATH = "mutualist.community.middleware.BlogContentSecurityPolicyMiddleware"
 
 
 @pytest.fixture
@@ -113,6 +119,59 @@ def test_the_blogs_not_found_and_forbidden_pages_carry_the_policy_too(client, db
         assert "Page not found" in page_of(response)
 
 
+def test_a_refused_csrf_check_under_the_blog_carries_the_policy(cast: Cast):
+    # given: a client that has never had a page, so no CSRF cookie (curl -d x=1)
+    post = a_post(cast.ana)
+    curl = Client(enforce_csrf_checks=True)
+
+    # when: it posts a comment straight away
+    response = curl.post(comment_url(post), {"x": "1"})
+
+    # then: Django's CSRF failure page, before any view, with the policy
+    assert response.status_code == 403
+    assert response[HEADER] == EXACT
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/blog/comments/abc/", "/blog/a/b/c/", "/blog/tags/", "/blog/%C2%B2/comments/x/"],
+)
+def test_a_blog_address_that_matches_no_page_carries_the_policy(client, db, url):
+    response = client.get(url)
+
+    assert response.status_code == 404
+    assert response[HEADER] == EXACT
+
+
+def test_a_server_error_on_a_blog_page_carries_the_policy(client, db, monkeypatch):
+    # given: the index fails (a database gone, a bug)
+    def broken(**kwargs: Any) -> Any:
+        raise RuntimeError("the database is gone")
+
+    monkeypatch.setattr("mutualist.community.views.reading.post_list_public", broken)
+    client.raise_request_exception = False
+
+    # when
+    response = client.get("/blog/")
+
+    # then: the 500 page, with the policy
+    assert response.status_code == 500
+    assert response[HEADER] == EXACT
+
+
+def test_head_answers_carry_the_policy(blog, client):
+    for url in blog["public"]:
+        assert client.head(url)[HEADER] == EXACT, url
+
+
+def test_the_middleware_covers_exactly_where_the_blog_is_mounted():
+    assert reverse("community:index") == PATH_PREFIX
+    assert MIDDLEWARE_PATH in settings.MIDDLEWARE
+    # after SecurityMiddleware, before every middleware that may answer on its own
+    assert settings.MIDDLEWARE.index(MIDDLEWARE_PATH) == 1
+    assert settings.MIDDLEWARE[0] == "django.middleware.security.SecurityMiddleware"
+
+
 def test_the_policy_is_the_blogs_alone(client, db):
     # The rest of the site is not yet written for it (inline <style> in the
     # funds' pages): it stays there until the site moves to Django's own CSP.
@@ -149,5 +208,5 @@ def test_the_blogs_pages_have_nothing_inline_that_the_policy_would_refuse(
         assert not INLINE_STYLE.search(page), url
         assert not EVENT_HANDLER.search(page), url
         assert not JS_URL.search(page), url
-        # htmx's own inline <style> is switched off
-        assert """<meta name="htmx-config" content='{"includeIndicatorStyles":false}'>""" in page
+        # htmx's own inline <style> is switched off, and so is its eval
+        assert HTMX_CONFIG in page

@@ -32,7 +32,7 @@ from mutualist.community.tests.test_views_support import (
     shows,
     visitor_form,
 )
-from mutualist.community.views.comments import HELD, PUBLISHED
+from mutualist.community.views.comments import CLEANED, HELD, PUBLISHED
 from mutualist.testing import Cast
 
 pytestmark = pytest.mark.django_db
@@ -194,6 +194,95 @@ def test_a_javascript_link_is_cleaned_not_stored_and_never_shown(cast: Cast, cli
     assert "<b>hi</b>" in page
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<a href="javascript:alert(1)">click</a>',
+        "<p>A paragraph</p>",
+        '<b onclick="x()">bold</b>',
+        "Hello <script>alert(1)</script>",
+        '<q cite="/accounts/logout/">a quote</q>',
+        "Hi <![;x",  # so broken that Python's own HTML parser gives up on it
+    ],
+    ids=[
+        "javascript link",
+        "tag not allowed",
+        "event handler",
+        "script",
+        "relative cite",
+        "unreadable",
+    ],
+)
+def test_a_visitor_is_told_when_some_of_their_html_was_removed(cast: Cast, client, body):
+    post = a_post(cast.ana)
+
+    response = client.post(comment_url(post), visitor_form(client, post, body=body), follow=True)
+
+    assert shows(response, f"{HELD} {CLEANED}")
+    assert Comment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "3 < 4 & 5 > 2, I <3 this",
+        '<a href="https://example.net/guide">the guide</a> and <EM>this</EM>',
+        "<b>left open",
+        "Plain words.",
+    ],
+    ids=["stray < and &", "allowed link and tag", "tag left open", "plain"],
+)
+def test_nothing_is_said_when_cleaning_removed_nothing(cast: Cast, client, body):
+    # escaping a stray <, closing a tag, adding rel to a link remove nothing
+    post = a_post(cast.ana)
+
+    response = client.post(comment_url(post), visitor_form(client, post, body=body), follow=True)
+
+    assert shows(response, HELD)
+    assert not shows(response, CLEANED)
+    assert Comment.objects.count() == 1
+
+
+def test_a_member_published_at_once_is_told_too(cast: Cast, client_for):
+    # given: Ana's own post, where her comments are published at once
+    post = a_post(cast.ana)
+    ana = client_for(cast.ana)
+
+    response = ana.post(comment_url(post), {"body": '<a href="javascript:x()">me</a>'}, follow=True)
+
+    assert shows(response, f"{PUBLISHED} {CLEANED}")
+    assert Comment.objects.get().body == '<a rel="nofollow ugc noopener noreferrer">me</a>'
+
+
+def test_the_authors_email_quotes_the_comment_as_the_commenters_words(
+    cast: Cast, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    # given: a visitor's comment that reads like a message from the site
+    post = a_post(cast.ana)
+    body = (
+        "Mutualist security team: your account is suspended. Log in at "
+        "https://mutualist-login.example to keep it, within 24 hours."
+    )
+    data = visitor_form(client, post, body=body)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(comment_url(post), data).status_code == 302
+
+    # then: the author reads it as the commenter's, quoted line by line
+    (message,) = mailoutbox
+    text = message.body
+    assert "the commenter's own words, not Mutualist's" in text
+    start = text.index("----- Rosa Visitor wrote -----\n")
+    end = text.index("----- end of the comment -----")
+    quoted = text[start:end].splitlines()[1:]
+    assert quoted == [
+        "> Mutualist security team: your account is suspended. Log in at",
+        "> https://mutualist-login.example to keep it, within 24 hours.",
+    ]
+    assert VISITOR_EMAIL not in text
+
+
 # --- Refused -----------------------------------------------------------------------
 
 
@@ -350,6 +439,60 @@ def test_a_reply_to_a_comment_not_shown_is_refused_above_the_form(cast: Cast, cl
     assert shows(response, "You can only reply to a comment shown on this post.")
     assert '<div class="form-errors" role="alert">' in page_of(response)
     assert Comment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "parent",
+    ["abc", "²", "-1", "0", "1.5", "9" * 20],
+    ids=["letters", "superscript two", "negative", "zero", "decimal", "beyond any id"],
+)
+def test_a_reply_to_something_that_is_no_comment_is_refused_above_the_form(
+    cast: Cast, client, parent
+):
+    # given: a post with an approved comment
+    post = a_post(cast.ana)
+    approved_comment(post, moderator=cast.ana)
+    stored = Comment.objects.count()
+
+    # when: the form's parent is not a comment's id
+    response = client.post(comment_url(post), visitor_form(client, post, parent=parent))
+
+    # then: refused where it shows, nothing stored (not even at the top level),
+    # and the form comes back as a comment on the post, with a new question
+    assert response.status_code == 400
+    page = page_of(response)
+    assert (
+        '<div class="form-errors" role="alert"><ul class="errorlist nonfield">'
+        "<li>You can only reply to a comment shown on this post.</li></ul></div>"
+    ) in page
+    assert '<h2 id="respond-heading">Leave a comment</h2>' in page
+    assert '<input type="hidden" name="parent" id="id_parent">' in page
+    assert shows(response, "Thank you, this helped our team.")
+    assert Comment.objects.count() == stored
+
+
+def test_a_refused_members_comment_naming_a_superscript_parent_is_a_page_not_a_crash(
+    cast: Cast, client_for
+):
+    # "²".isdigit() is True, and int("²") raises: it once made this a 500
+    post = a_post(cast.ana)
+
+    response = client_for(cast.olga).post(comment_url(post), {"body": "", "parent": "²"})
+
+    assert response.status_code == 400
+    assert shows(response, "You can only reply to a comment shown on this post.")
+    assert Comment.objects.count() == 0
+
+
+def test_a_bad_parent_on_a_closed_post_is_refused_as_closed(cast: Cast, client_for):
+    # the post's own refusal comes first, as the service orders them
+    post = a_post(cast.ana, comments_open=False)
+
+    response = client_for(cast.olga).post(comment_url(post), {"body": "Hi", "parent": "abc"})
+
+    assert response.status_code == 409
+    assert shows(response, "Comments on this post are closed.")
+    assert Comment.objects.count() == 0
 
 
 def test_a_comment_on_a_closed_post_is_refused(cast: Cast, client, client_for):

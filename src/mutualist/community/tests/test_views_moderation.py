@@ -4,6 +4,7 @@ htmx or without; and outsiders, who find nothing to moderate."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from django.urls import reverse
 
 from mutualist.community.models import Comment
 from mutualist.community.tests.test_views_support import (
+    HTMX_CONFIG,
     a_post,
     approved_comment,
     held_comment,
@@ -77,6 +79,40 @@ def test_the_author_sees_held_comments_with_the_commenters_email(cast: Cast, cli
     approved = page_of(client_for(cast.ana).get(QUEUE, {"status": "approved"}))
     assert f'id="queue-{rosa.pk}"' in approved
     assert ">Unapprove<span" in approved
+
+
+def test_an_address_that_carries_mail_headers_writes_to_that_address_alone(cast: Cast, client_for):
+    # given: a held comment from an address that is valid mail syntax, with a
+    # query in its quoted local part (written before the service refused
+    # quoted local parts, or by hand)
+    post = a_post(cast.ana)
+    held = held_comment(post)
+    trap = '"?cc=a@evil.example&body=hi"@example.com'
+    Comment.objects.filter(pk=held.pk).update(email=trap)
+
+    # when
+    page = page_of(client_for(cast.ana).get(QUEUE))
+
+    # then: the link's address is encoded, so a mail program adds no copy
+    # and no text; the address is shown as it is
+    assert (
+        '<a href="mailto:%22%3Fcc%3Da@evil.example%26body%3Dhi%22@example.com">'
+        "&quot;?cc=a@evil.example&amp;body=hi&quot;@example.com</a>"
+    ) in page
+    assert 'mailto:"' not in page
+    assert not re.search(r'href="mailto:[^"]*[?&=]', page)
+
+
+def test_the_comment_in_the_queue_is_out_of_htmxs_reach(cast: Cast, client_for):
+    held = held_comment(a_post(cast.ana))
+
+    page = page_of(client_for(cast.ana).get(QUEUE))
+    edit = page_of(client_for(cast.ana).get(edit_url(held)))
+
+    assert f'<div class="blog-comment-body" hx-disable>{held.body}</div>' in page
+    assert f'<div class="blog-comment-body blog-preview" hx-disable>{held.body}</div>' in edit
+    assert HTMX_CONFIG in page
+    assert HTMX_CONFIG in edit
 
 
 def test_a_collectives_coordinator_moderates_posts_written_for_it(cast: Cast, client_for):

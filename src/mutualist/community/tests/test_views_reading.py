@@ -13,6 +13,7 @@ from django.utils import timezone
 from mutualist.collectives.models import Membership
 from mutualist.community.models import Post, SpentChallenge
 from mutualist.community.tests.test_views_support import (
+    HTMX_CONFIG,
     VISITOR_EMAIL,
     a_draft,
     a_post,
@@ -374,6 +375,29 @@ def test_reply_links_open_the_form_as_a_reply_to_that_comment(cast: Cast, client
     assert '<input type="hidden" name="parent" id="id_parent">' in page
 
 
+@pytest.mark.parametrize(
+    "replyto",
+    ["²", "١", "-1", "+1", " ", "abc", "9" * 20, "1" * 1000],
+    ids=["superscript two", "arabic-indic one", "negative", "signed", "blank", "letters",
+         "beyond any id", "a thousand digits"],
+)  # fmt: skip
+def test_a_replyto_that_is_no_comment_id_opens_the_form_for_a_comment_on_the_post(
+    cast: Cast, client, replyto
+):
+    # given: a post with an approved comment whose id is 1
+    post = a_post(cast.ana)
+    approved_comment(post, moderator=cast.ana)
+
+    # when: ?replyto= names no comment ("²".isdigit() is True, int("²") fails)
+    response = client.get(post_url(post), {"replyto": replyto})
+
+    # then: the page, with the form for a comment on the post
+    assert response.status_code == 200
+    page = page_of(response)
+    assert '<h2 id="respond-heading">Leave a comment</h2>' in page
+    assert '<input type="hidden" name="parent" id="id_parent">' in page
+
+
 def test_a_post_closed_to_comments_says_so_instead_of_the_form(cast: Cast, client):
     post = a_post(cast.ana, comments_open=False)
     approved = approved_comment(a_post(cast.ana, title="Open one"), moderator=cast.ana)
@@ -442,6 +466,54 @@ def test_the_author_and_the_collectives_coordinator_see_a_link_to_moderate(cast:
 
 def test_a_post_page_takes_no_post(cast: Cast, client):
     assert client.post(post_url(a_post(cast.ana))).status_code == 405
+
+
+def test_the_reading_pages_and_the_feeds_answer_head_as_get(cast: Cast, client):
+    # given: a published post with a tag and an approved comment
+    post = a_post(cast.ana, tags=["time zones"])
+    comment = approved_comment(post, moderator=cast.ana)
+    permalink = reverse("community:comment", kwargs={"comment_id": comment.pk})
+    spent = SpentChallenge.objects.count()
+
+    # when / then: HEAD (link checkers, feed readers, monitors) is GET without a body
+    for url, status in [
+        (INDEX, 200),
+        ("/blog/tags/time-zones/", 200),
+        (post_url(post), 200),
+        ("/blog/feed/", 200),
+        ("/blog/tags/time-zones/feed/", 200),
+        (permalink, 302),
+    ]:
+        head, get = client.head(url), client.get(url)
+        assert (head.status_code, get.status_code) == (status, status), url
+        assert head["Content-Type"] == get["Content-Type"], url
+        assert head.content == b"", url
+    # showing a post writes nothing, so HEAD on it writes nothing either
+    assert SpentChallenge.objects.count() == spent
+
+
+def test_a_members_own_pages_answer_head_too(cast: Cast, client_for):
+    ana = client_for(cast.ana)
+
+    for url in ("/blog/mine/", "/blog/moderation/", "/blog/write/"):
+        assert ana.head(url).status_code == 200, url
+
+
+def test_what_people_wrote_is_out_of_htmxs_reach(cast: Cast, client):
+    # given: a post with a comment
+    post = a_post(cast.ana)
+    comment = approved_comment(post, moderator=cast.ana, body="Thank <em>you</em>.")
+
+    # when
+    page = page_of(client.get(post_url(post)))
+
+    # then: htmx ignores any hx-* attribute in the post's body or a comment
+    # (name, website and text), and never evaluates code from an attribute
+    assert '<div class="blog-body" hx-disable><p>We split the day' in page
+    article = page.split(f'<li class="blog-comment" id="comment-{comment.pk}">')[1]
+    assert article.lstrip().startswith("<article hx-disable>")
+    assert article.index("Thank <em>you</em>.") < article.index("</article>")
+    assert HTMX_CONFIG in page
 
 
 # --- A comment's permalink -----------------------------------------------------------

@@ -24,6 +24,10 @@ from mutualist.members.models import User
 
 ADDRESS = "198.51.100.20"
 VISITOR_EMAIL = "rosa.visitor@example.net"
+# In every blog page's <head>: no inline <style> from htmx, no eval of attributes.
+HTMX_CONFIG = (
+    """<meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false}'>"""
+)
 
 
 def page_of(response: Any) -> str:

@@ -18,6 +18,7 @@ from mutualist.community.tests.test_views_support import (
     post_url,
     shows,
 )
+from mutualist.members.models import Profile
 from mutualist.testing import Cast
 
 pytestmark = pytest.mark.django_db
@@ -126,6 +127,42 @@ def test_a_publication_date_is_read_in_the_authors_time_zone(cast: Cast, client_
     assert shows(response, "Scheduled — not public")
     # and the edit form shows it in her time again
     assert 'value="2030-01-01T09:00"' in page_of(ana.get(edit_url(post)))
+
+
+@pytest.mark.parametrize(
+    ("zone", "typed"),
+    [
+        ("Africa/Nairobi", "0001-01-01T00:00"),  # before year 1 in UTC
+        ("America/New_York", "9999-12-31T23:59"),  # after 9999 in UTC
+        ("UTC", "1899-12-31T23:59"),
+        ("UTC", "9999-01-01T00:00"),
+    ],
+    ids=["year 1 east of UTC", "year 9999 west of UTC", "before 1900", "year 9999"],
+)
+def test_a_publication_date_outside_1900_to_9998_is_refused_on_its_field(
+    cast: Cast, client_for, zone, typed
+):
+    # given: Ana's profile says she lives in ``zone``
+    Profile.objects.filter(user=cast.ana).update(timezone=zone)
+
+    # when: she types a date near the ends of the calendar
+    response = client_for(cast.ana).post(WRITE, form_data(published_at=typed))
+
+    # then: refused on the field (it once overflowed on its way to UTC), nothing written
+    assert response.status_code == 422
+    page = page_of(response)
+    assert "Choose a date between the years 1900 and 9998." in page
+    assert f'value="{typed}"' in page
+    assert Post.objects.count() == 0
+
+
+def test_the_first_and_last_years_allowed_are_accepted(cast: Cast, client_for):
+    Profile.objects.filter(user=cast.ana).update(timezone="Pacific/Kiritimati")  # UTC+14
+    ana = client_for(cast.ana)
+
+    assert ana.post(WRITE, form_data(published_at="1900-01-01T00:00")).status_code == 302
+    assert ana.post(WRITE, form_data(published_at="9998-12-31T23:59")).status_code == 302
+    assert Post.objects.count() == 2
 
 
 def test_a_member_cannot_write_for_a_collective_they_are_not_in(cast: Cast, client_for):

@@ -4,7 +4,8 @@ commenting, writing one's own posts, and moderating comments.
 Thin views: a permission-scoped selector (404 for whoever may not see the
 post or the comment), a form, one service call, then a render or a redirect
 with a message. A service's ``DomainError`` lands on the form field it names.
-Every response carries the blog's Content-Security-Policy (``community.csp``).
+Every response under /blog/ carries the blog's Content-Security-Policy
+(``community.middleware``).
 """
 
 from __future__ import annotations

@@ -74,9 +74,11 @@ def description(post: Post) -> str:
 def linkable_website(url: str) -> str:
     """``url`` if it may be a link's ``href`` (http or https), else "".
 
-    ``comment_submit`` and ``comment_edit`` accept nothing else; this keeps a
-    row written some other way (the admin, a migration) from becoming a
-    ``javascript:`` link.
+    For the moderation queue, which shows the rows themselves (the public
+    pages read ``PublicComment``, whose website the selector already empties
+    unless it is http(s)). ``comment_submit`` and ``comment_edit`` accept
+    nothing else; this keeps a row written some other way (the admin, a
+    migration) from becoming a ``javascript:`` link.
     """
     return url if url.strip().lower().startswith(("http://", "https://")) else ""
 

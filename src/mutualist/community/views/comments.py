@@ -17,9 +17,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from mutualist.community.csp import blog_csp
 from mutualist.community.forms import HONEYPOT_FIELD, CommentForm
 from mutualist.community.models import Comment, Post
+from mutualist.community.sanitize import comment_markup_removed
 from mutualist.community.selectors import post_get_for_viewer
 from mutualist.community.services.challenges import challenge_issue
 from mutualist.community.services.comments import comment_submit
@@ -32,6 +32,7 @@ from mutualist.members.web import request_viewer
 
 HELD = "Thank you! Your comment is awaiting moderation."
 PUBLISHED = "Thank you! Your comment is published."
+CLEANED = "Some of your HTML was removed: only the tags listed under the form are kept."
 
 
 def _status_of(exc: DomainError) -> int:
@@ -52,6 +53,10 @@ def _form_again(request: HttpRequest, *, member: bool, exc: DomainError) -> Comm
         data["answer"] = ""
         question = issued.question
     data[HONEYPOT_FIELD] = ""
+    if exc.field == "parent":
+        # Not a comment one may answer: the form comes back as a comment on
+        # the post, as its heading says, and the refusal is said above it.
+        data["parent"] = ""
     form = CommentForm(data, member=member, question=question)
     form.is_valid()
     field = exc.field if exc.field in form.fields else None
@@ -61,7 +66,6 @@ def _form_again(request: HttpRequest, *, member: bool, exc: DomainError) -> Comm
     return form
 
 
-@blog_csp
 @require_POST
 def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
     viewer = request_viewer(request)
@@ -89,11 +93,15 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
         again = _form_again(request, member=member, exc=exc)
         context = post_context(request, post, form=again, refusal=exc.message)
         return render(request, f"{TEMPLATES}/post.html", context, status=_status_of(exc))
+    # Said, not done silently: a javascript: link or a <p> that was typed
+    # is not in what is stored.
+    cleaned = comment_markup_removed(form.value("body").strip(), comment.body)
+    note = f" {CLEANED}" if cleaned else ""
     if comment.status == Comment.Status.APPROVED:
-        messages.success(request, PUBLISHED)
+        messages.success(request, PUBLISHED + note)
         return redirect(post_url(post, f"comment-{comment.pk}"))
     # To the top of the page's content, where the message is (the comment is
     # not shown yet). An anchor is needed: without one the browser would keep
     # the form's "#respond".
-    messages.success(request, HELD)
+    messages.success(request, HELD + note)
     return redirect(post_url(post, "content"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,9 +23,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from mutualist.community.csp import blog_csp
 from mutualist.community.forms import CommentEditForm
 from mutualist.community.models import Comment
 from mutualist.community.sanitize import allowed_comment_html, clean_comment_html
@@ -72,6 +71,17 @@ def queue_url(status: str) -> str:
     return f"{reverse('community:moderation')}?{urlencode({'status': status})}"
 
 
+def mailto(address: str) -> str:
+    """A ``mailto:`` URL that writes to ``address`` and nothing more.
+
+    Every character but letters, digits, ``@`` and ``._-~`` is
+    percent-encoded (RFC 6068): a valid address such as
+    ``"?cc=a@evil.example&body=hi"@example.com`` must not add a copy to
+    someone else, or words, to the moderator's reply.
+    """
+    return f"mailto:{quote(address, safe='@')}"
+
+
 @dataclass(frozen=True)
 class Row:
     """A comment as its moderator sees it, email address included."""
@@ -81,6 +91,7 @@ class Row:
     post_url: str
     parent_url: str
     website: str
+    mailto: str
     actions: list[tuple[str, str]]
     notice: str = ""
     error: str = ""
@@ -95,6 +106,7 @@ def row(comment: Comment, *, notice: str = "", error: str = "") -> Row:
         post_url=post_url(comment.post),
         parent_url=post_url(comment.post, f"comment-{parent.pk}") if parent is not None else "",
         website=linkable_website(comment.website),
+        mailto=mailto(comment.email),
         actions=ACTIONS[comment.status],
         notice=notice,
         error=error,
@@ -110,9 +122,8 @@ class Tab:
     current: bool
 
 
-@blog_csp
 @login_required
-@require_GET
+@require_safe
 def moderation(request: HttpRequest) -> HttpResponse:
     user = request_member(request)
     status = request.GET.get("status") or Comment.Status.PENDING
@@ -137,7 +148,6 @@ def moderation(request: HttpRequest) -> HttpResponse:
     return render(request, f"{TEMPLATES}/moderation.html", context)
 
 
-@blog_csp
 @login_required
 @require_POST
 @forbidden_as_403
@@ -164,7 +174,6 @@ def comment_moderate(request: HttpRequest, comment_id: int) -> HttpResponse:
     return redirect(queue_url(was))
 
 
-@blog_csp
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 @forbidden_as_403

@@ -14,11 +14,10 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from mutualist.collectives.models import Collective, Membership
 from mutualist.collectives.selectors import membership_list_for_user
-from mutualist.community.csp import blog_csp
 from mutualist.community.forms import PostForm, zone_of
 from mutualist.community.models import Post
 from mutualist.community.selectors import (
@@ -70,7 +69,6 @@ def _refused(form: PostForm, exc: DomainError) -> int:
     return exc.status
 
 
-@blog_csp
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def post_new(request: HttpRequest) -> HttpResponse:
@@ -92,7 +90,6 @@ def post_new(request: HttpRequest) -> HttpResponse:
     return _form_page(request, form, post=None, status=status)
 
 
-@blog_csp
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 @forbidden_as_403
@@ -121,7 +118,6 @@ def post_edit(request: HttpRequest, slug: str) -> HttpResponse:
     return _form_page(request, form, post=post, status=status)
 
 
-@blog_csp
 @login_required
 @require_POST
 @forbidden_as_403
@@ -140,9 +136,8 @@ def post_delete_view(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("community:mine")
 
 
-@blog_csp
 @login_required
-@require_GET
+@require_safe
 def mine(request: HttpRequest) -> HttpResponse:
     user = request_member(request)
     cards = [card(post) for post in post_list_for_author(user=user)]
