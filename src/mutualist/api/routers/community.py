@@ -45,6 +45,7 @@ from mutualist.api.schemas.community import (
 from mutualist.collectives.models import Collective
 from mutualist.collectives.selectors import collective_get_public
 from mutualist.community.models import Comment, Post
+from mutualist.community.sanitize import comment_markup_removed
 from mutualist.community.selectors import (
     comment_get_for_moderator,
     comment_list_public,
@@ -183,7 +184,8 @@ def blog_comment_create(
 ) -> Status[CommentSubmittedOut]:
     """Published at once when a comment of yours was approved before (or
     you moderate the post); held for moderation otherwise (``status``,
-    ``message``). At most ``COMMUNITY_COMMENT_RATE_LIMIT`` comments from one
+    ``message``). HTML that is not allowed is removed, and said so
+    (``cleaned``, ``message``). At most ``COMMUNITY_COMMENT_RATE_LIMIT`` comments from one
     address in ``COMMUNITY_COMMENT_RATE_WINDOW_SECONDS``: ``429 rate_limited``."""
     user = request_user(request)
     post = post_get_public(slug=slug)
@@ -202,7 +204,8 @@ def blog_comment_create(
             parent_id=payload.parent_id,
             user=user,
         )
-    return Status(201, CommentSubmittedOut.from_model(comment, post=post))
+    cleaned = comment_markup_removed(payload.body.strip(), comment.body)
+    return Status(201, CommentSubmittedOut.from_model(comment, post=post, cleaned=cleaned))
 
 
 # --- Writing posts --------------------------------------------------------------------

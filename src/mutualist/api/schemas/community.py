@@ -176,6 +176,10 @@ HELD_MESSAGE = (
     "Thank you. Your comment is held for moderation: it will appear once the "
     "post's author or its collective's coordinators approve it."
 )
+CLEANED_MESSAGE = (
+    "Some of your HTML was removed: only the allowed tags and attributes are kept "
+    "(body_html is the comment as it is shown)."
+)
 
 
 class CommentSubmittedOut(Schema):
@@ -192,11 +196,23 @@ class CommentSubmittedOut(Schema):
     )
     created_at: dt.datetime
     url: str = Field(description="The comment's permalink (it answers once approved)")
-    message: str | None = Field(description="What happens next, when the comment is held")
+    cleaned: bool = Field(
+        description="Some of the HTML sent was removed (a tag or attribute not allowed, "
+        "a link that is not http, https or mailto)"
+    )
+    message: str | None = Field(
+        description="What happens next, when the comment is held; and what was removed, "
+        "when something was"
+    )
 
     @classmethod
-    def from_model(cls, comment: Comment, *, post: Post) -> CommentSubmittedOut:
+    def from_model(cls, comment: Comment, *, post: Post, cleaned: bool) -> CommentSubmittedOut:
+        """``cleaned``: whether cleaning took away some of what was sent
+        (``comment_markup_removed``)."""
         held = comment.status == Comment.Status.PENDING
+        said = [HELD_MESSAGE] if held else []
+        if cleaned:
+            said.append(CLEANED_MESSAGE)
         return cls(
             id=comment.pk,
             post=post.slug,
@@ -207,7 +223,8 @@ class CommentSubmittedOut(Schema):
             status="pending" if held else "approved",
             created_at=comment.created_at,
             url=comment_url(comment.pk),
-            message=HELD_MESSAGE if held else None,
+            cleaned=cleaned,
+            message=" ".join(said) or None,
         )
 
 

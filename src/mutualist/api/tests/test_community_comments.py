@@ -35,11 +35,40 @@ def comments_of(post: Post) -> str:
 
 
 def test_an_anonymous_caller_must_log_in_to_comment(post):
+    # Django's test client skips the CSRF check; a real client without a
+    # cookie is stopped by it first (the next test).
     before = blog_state()
 
     response = post_json(Client(), comments_of(post), {"body": "Hello"})
 
     assert_problem(response, 401, "not_authenticated")
+    assert blog_state() == before
+
+
+def test_a_caller_without_a_token_or_a_session_is_stopped_by_the_csrf_check(post, cast):
+    # given: a client with no token and no cookie at all (curl, a script);
+    # the API takes it for a browser session, whose unsafe requests need
+    # the CSRF token, and it has none
+    curl = Client(enforce_csrf_checks=True)
+    held = visitor_comment(post)
+    before = blog_state()
+
+    # when / then: commenting, writing, changing, deleting, moderating: 403
+    for response in [
+        post_json(curl, comments_of(post), {"body": "Hello"}),
+        post_json(curl, f"{API}/blog/posts", {"title": "T", "body": "B"}),
+        curl.put(
+            f"{API}/blog/posts/{post.slug}",
+            json.dumps({"title": "T", "body": "B"}),
+            content_type="application/json",
+        ),
+        curl.delete(f"{API}/blog/posts/{post.slug}"),
+        post_json(curl, f"{API}/blog/comments/{held.pk}/moderation", {"action": "approve"}),
+    ]:
+        assert_problem(response, 403, "csrf_failed")
+    # reading what is one's own: 401
+    assert_problem(curl.get(f"{API}/me/blog/posts"), 401, "not_authenticated")
+    assert_problem(curl.get(f"{API}/blog/moderation"), 401, "not_authenticated")
     assert blog_state() == before
 
 
@@ -59,6 +88,7 @@ def test_a_members_first_comment_is_held_for_moderation(post, cast):
         "status": "pending",
         "created_at": body["created_at"],
         "url": comment_url(comment.pk),
+        "cleaned": False,
         "message": (
             "Thank you. Your comment is held for moderation: it will appear once the "
             "post's author or its collective's coordinators approve it."
@@ -161,6 +191,50 @@ def test_markup_beyond_the_allowed_list_is_removed(post, cast):
         == '<b>bold</b> <a rel="nofollow ugc noopener noreferrer">link</a>'
     )
     assert Comment.objects.get().body == response.json()["body_html"]
+
+
+def test_the_answer_says_when_some_of_the_html_was_removed(post, cast):
+    response = post_json(
+        bearer_client(cast.ben),
+        comments_of(post),
+        {"body": 'See <a href="javascript:alert(1)">this</a>, <p>please</p>.'},
+    )
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["cleaned"] is True
+    assert body["message"] == (
+        "Thank you. Your comment is held for moderation: it will appear once the "
+        "post's author or its collective's coordinators approve it. "
+        "Some of your HTML was removed: only the allowed tags and attributes are kept "
+        "(body_html is the comment as it is shown)."
+    )
+
+
+def test_a_published_comment_with_html_removed_says_only_that(post, cast):
+    response = post_json(bearer_client(cast.ana), comments_of(post), {"body": "<p>Thanks</p>"})
+
+    body = response.json()
+    assert (body["status"], body["cleaned"]) == ("approved", True)
+    assert body["message"] == (
+        "Some of your HTML was removed: only the allowed tags and attributes are kept "
+        "(body_html is the comment as it is shown)."
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3 < 4 & 5 > 2",
+        '<a href="https://example.net/">a link</a> <b>left open',
+        "<EM>Loud</EM> &amp; clear",
+    ],
+)
+def test_nothing_is_said_when_cleaning_removed_nothing(post, cast, text):
+    response = post_json(bearer_client(cast.ana), comments_of(post), {"body": text})
+
+    body = response.json()
+    assert (body["status"], body["cleaned"], body["message"]) == ("approved", False, None)
 
 
 # --- Refusals ------------------------------------------------------------------------

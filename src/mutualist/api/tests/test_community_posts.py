@@ -146,6 +146,38 @@ def test_a_bad_post_is_refused_and_nothing_is_written(cast, fields, status, code
     assert blog_state() == before
 
 
+EDGES_OF_THE_CALENDAR = ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"]
+
+
+@pytest.mark.parametrize("published_at", EDGES_OF_THE_CALENDAR, ids=["year 1", "year 9999"])
+@pytest.mark.parametrize("status", ["draft", "published"])
+def test_a_publication_date_at_the_edge_of_the_calendar_is_refused(cast, published_at, status):
+    # such a date overflowed on its way to UTC: a 500
+    before = blog_state()
+
+    response = post_json(
+        bearer_client(cast.ben), POSTS, a_post(status=status, published_at=published_at)
+    )
+
+    refused(response, 422, "invalid_date", "published_at")
+    assert blog_state() == before
+
+
+@pytest.mark.parametrize("published_at", EDGES_OF_THE_CALENDAR, ids=["year 1", "year 9999"])
+def test_a_change_to_a_date_at_the_edge_of_the_calendar_is_refused(cast, published_at):
+    post = published_post(cast.ben)
+    before = blog_state()
+
+    response = put_json(
+        bearer_client(cast.ben),
+        f"{POSTS}/{post.slug}",
+        a_post(status="published", published_at=published_at),
+    )
+
+    refused(response, 422, "invalid_date", "published_at")
+    assert blog_state() == before
+
+
 def test_a_member_who_left_a_collective_may_not_write_for_it(cast):
     Membership.objects.filter(user=cast.ben, collective=cast.collective_a).update(
         state=Membership.State.LEFT, left_at=timezone.now()
