@@ -131,7 +131,10 @@ def test_the_tick_forgets_only_answers_older_than_any_valid_question() -> None:
     connection.vendor != "postgresql",
     reason="row-lock races need PostgreSQL (set DATABASE_URL); SQLite serialises writers",
 )
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback, like every race test: a plain transactional test's
+# flush re-creates the content types, and the next serialized test's restore
+# then collides with them.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_requests_with_one_right_answer_at_once_pass_once() -> None:
     issued = challenge_issue()
     answer = str(answer_of(issued))
