@@ -1,0 +1,8 @@
+"""Engines: pure computations the apps call, with no Django and no database.
+
+- ``matching``: the team matching engine, the cheapest team that covers a
+  job's hours (a MILP solved by HiGHS through ``scipy.optimize.milp``).
+
+The arrows point one way: apps import engines, engines import nothing of
+the apps (``tests/test_engines_stand_alone.py`` checks it).
+"""
