@@ -301,7 +301,8 @@ def _precheck(problem: _Problem) -> tuple[tuple[Uncovered, ...], str] | None:
 def _prune(problem: _Problem, limit: int | None) -> list[_Candidate]:
     """The candidates worth a variable: useful ones, less those dominated by
     ``limit`` others, when no team needs more than ``limit`` members (see the
-    module's docstring)."""
+    module's docstring). A dominator needs capacity for all a member could
+    ever be given (their capacity, or fewer if they can do fewer hours)."""
     instance = problem.instance
     useful = [c for c in problem.candidates if _useful(c)]
     if limit is None or len(useful) <= limit:
@@ -315,10 +316,16 @@ def _prune(problem: _Problem, limit: int | None) -> list[_Candidate]:
         bits += [len(problem.slot_start) + r for r in c.flexible]
         for bit in bits:
             masks[row, bit // 64] |= np.uint64(1) << np.uint64(bit % 64)
+    # What a member can give at most, and what they could ever be asked for.
     capacity = np.array([min(c.capacity, total_hours) for c in useful], dtype=np.int64)
+    flexible = [role.hours or 0 for role in instance.roles]
+    asked = np.array(
+        [min(c.capacity, c.possible_hours + sum(flexible[r] for r in c.flexible)) for c in useful],
+        dtype=np.int64,
+    )
     # The order that breaks ties: cheaper first, then more capacity, then the instance's order.
     order = sorted(range(len(useful)), key=lambda i: (useful[i].member.rate, -capacity[i], i))
-    masks, capacity = masks[order], capacity[order]
+    masks, capacity, asked = masks[order], capacity[order], asked[order]
     keep: list[_Candidate] = []
     for position, i in enumerate(order):
         candidate = useful[i]
@@ -327,7 +334,7 @@ def _prune(problem: _Problem, limit: int | None) -> list[_Candidate]:
             continue
         mine = masks[position]
         covers = np.all((masks[:position] & mine) == mine, axis=1)
-        dominators = np.count_nonzero(covers & (capacity[:position] >= capacity[position]))
+        dominators = np.count_nonzero(covers & (capacity[:position] >= asked[position]))
         if dominators < limit:
             keep.append(candidate)
     keep.sort(key=lambda c: c.index)
