@@ -372,9 +372,10 @@ def _role(value: object, where: str) -> Role:
 
 
 def _rate(value: object, where: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, str | int):
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        # A binary float cannot hold 9.10 exactly; the rate must be exact.
         raise InstanceError(where, 'give the rate as a decimal string, such as "9.50".')
-    text = str(value)
+    text = str(value) if not isinstance(value, Decimal) else format(value, "f")
     if not _RATE.match(text):
         raise InstanceError(where, f"{text!r} is not a rate such as 9.50.")
     try:
