@@ -1,4 +1,4 @@
-"""Benchmarks: the member directory, the ledger, billing and the funds, on a throwaway database.
+"""Benchmarks: the member directory, the ledger, billing, the funds and team matching.
 
 - ``directory``: ``profile_list_directory``, plain and with the time-zone
   overlap filter, at 1,000 and 2,000 members (``directory_bench.py``).
@@ -7,8 +7,13 @@
 - ``billing``: 10,000 invoices drafted from approved time, issued, paid and
   split, one after the other; the cost per invoice and its queries, early
   and late in the run (``billing_bench.py``).
+- ``funds``: a month of ``mutualist tick``'s sick-pay work for 100 funds of 50
+  (``funds_bench.py``).
+- ``matching``: the team matching engine on random pools of 100, 1,000 and
+  5,000 members against a greedy baseline (``matching_bench.py``); it needs
+  no database, and ``--only matching`` sets none up.
 
-The database is whatever ``DATABASE_URL`` points at, made disposable
+The database (for all but ``matching``) is whatever ``DATABASE_URL`` points at, made disposable
 (``harness.py``): a fresh ``mutualist_bench`` database on a PostgreSQL server,
 or a new SQLite file in a temporary directory when it is unset or SQLite.
 
@@ -17,6 +22,7 @@ Usage (from the project root)::
     make bench                                      # SQLite
     DATABASE_URL=postgres://USER:PASSWORD@HOST:PORT/NAME make bench
     DEBUG=1 .venv/bin/python bench/run.py --only ledger --explain
+    .venv/bin/python bench/run.py --only matching
 
 Exits 1 if a target is missed, so a regression fails loudly.
 """
@@ -24,6 +30,7 @@ Exits 1 if a target is missed, so a regression fails loudly.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -34,8 +41,11 @@ from directory_bench import run_directory
 from funds_bench import check_funds, funds_text, run_funds, targets_text
 from harness import bench_database
 from ledger_bench import check_targets, ledger_text, run_ledger
+from matching_bench import SIZES as MATCHING_SIZES
+from matching_bench import run_matching
 
-BENCHES = ("directory", "ledger", "billing", "funds")
+BENCHES = ("directory", "ledger", "billing", "funds", "matching")
+NO_DATABASE = {"matching"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,6 +71,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--funds", type=int, default=100, help="funds: collectives, a sick-pay fund of 50 each"
     )
+    parser.add_argument(
+        "--matching-sizes",
+        type=int,
+        nargs="+",
+        default=list(MATCHING_SIZES),
+        help="matching: members in each pool",
+    )
+    parser.add_argument("--matching-seeds", type=int, default=3, help="matching: pools per size")
+    parser.add_argument(
+        "--matching-repeat", type=int, default=3, help="matching: timed solves per pool"
+    )
     args = parser.parse_args(argv)
     if args.members < 2 or args.repeat < 1 or args.read_repeat < 1:
         parser.error("--members must be at least 2, --repeat and --read-repeat at least 1")
@@ -70,14 +91,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--engagements is 1 to 100, and --invoices at least 10 per engagement")
     if not 1 <= args.funds <= 999:
         parser.error("--funds is 1 to 999")
+    if args.matching_seeds < 1 or args.matching_repeat < 1 or min(args.matching_sizes) < 1:
+        parser.error("--matching-seeds, --matching-repeat and --matching-sizes are at least 1")
     chosen = args.only or list(BENCHES)
 
     missed: list[str] = []
-    with (
-        tempfile.TemporaryDirectory(prefix="mutualist-bench-") as tmp,
-        bench_database(Path(tmp)) as database,
-    ):
-        print(f"database: {database.description}", file=sys.stderr)
+    with contextlib.ExitStack() as stack:
+        # Only the benchmarks that need one get a database (and Django).
+        if set(chosen) - NO_DATABASE:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="mutualist-bench-"))
+            database = stack.enter_context(bench_database(Path(tmp)))
+            print(f"database: {database.description}", file=sys.stderr)
         if "directory" in chosen:
             report, directory_missed = run_directory(
                 members=args.members, repeat=args.repeat, seed=args.seed
@@ -132,6 +156,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not funds_missed:
                 print(targets_text() + "\n")
             missed += funds_missed
+        if "matching" in chosen:
+            report, matching_missed = run_matching(
+                sizes=args.matching_sizes, seeds=args.matching_seeds, repeat=args.matching_repeat
+            )
+            print("## Team matching\n")
+            print(report)
+            print()
+            missed += matching_missed
     for sentence in missed:
         print(f"MISSED: {sentence}")
     return 1 if missed else 0
