@@ -644,10 +644,10 @@ def _diagnose(problem: _Problem, remaining: _Remaining) -> str:
             needed = ""
             if smallest.status == _MILP_OPTIMAL and smallest.x is not None:
                 size = round(float(smallest.x @ fewest.c))
-                needed = f" The smallest team that can has {size} members."
+                needed = f" The smallest team that can has {_members(size)}."
             each = ", each on one role," if instance.one_role_per_member else ""
             return (
-                f"No team of at most {instance.max_team_size} members{each} can staff every "
+                f"No team of at most {_members(instance.max_team_size)}{each} can staff every "
                 f"hour within their capacity.{needed} Raise max_team_size, or add members "
                 "with more capacity or wider availability."
             )
@@ -656,6 +656,10 @@ def _diagnose(problem: _Problem, remaining: _Remaining) -> str:
         f"No valid team includes every pinned member ({pinned}) within the other rules; "
         "unpin one or raise max_team_size."
     )
+
+
+def _members(count: int) -> str:
+    return f"{count} member" if count == 1 else f"{count} members"
 
 
 def _capacity_reason(
