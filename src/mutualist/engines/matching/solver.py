@@ -67,6 +67,10 @@ from mutualist.engines.matching.timegrid import (
 )
 
 _Remaining = Callable[[], float | None]
+_OUT_OF_TIME = (
+    "No team keeps every rule; the time limit ran out before the engine could tell which "
+    "rule stands in the way. Give it more time to find out."
+)
 
 # HiGHS statuses as scipy.optimize.milp reports them.
 _MILP_OPTIMAL, _MILP_LIMIT, _MILP_INFEASIBLE = 0, 1, 2
@@ -626,13 +630,17 @@ def _diagnose(problem: _Problem, remaining: _Remaining) -> str:
     useful = [c for c in problem.candidates if _useful(c)]
     unlimited = _model(problem, useful, team_limit=False, pins=False)
     free = _run(unlimited, remaining())
-    if free.status == _MILP_INFEASIBLE or free.x is None:
+    if free.status == _MILP_INFEASIBLE:
         return _capacity_reason(problem, useful, remaining)
+    if free.x is None:
+        return _OUT_OF_TIME
     if instance.max_team_size is not None:
         limited = _run(
             _model(problem, _prune(problem, instance.max_team_size), team_limit=True, pins=False),
             remaining(),
         )
+        if limited.status != _MILP_INFEASIBLE and limited.x is None:
+            return _OUT_OF_TIME
         if limited.status == _MILP_INFEASIBLE:
             # No team needs more members than this one has, so the same
             # reduction holds for the smallest team with that many.
