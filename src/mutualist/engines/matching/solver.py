@@ -468,7 +468,8 @@ def _model(
                     add_row([(var, 1.0) for var in team_vars[k]], 1.0, math.inf)
                     add_row(load, 1.0, math.inf)
         # One coverage role at a time: at each instant one of their slots starts,
-        # the slots of different roles covering it sum to at most one.
+        # the slots covering it (of different roles: one role's slots never
+        # overlap) sum to at most one.
         if len(c.coverage) > 1:
             timeline = sorted(
                 (problem.slot_start[x[var][1]], var, problem.slot_role[x[var][1]])
@@ -478,7 +479,7 @@ def _model(
             for point in sorted(set(starts)):
                 low = _first_at_least(starts, point - HOUR + 1)
                 group = [(var, role) for start, var, role in timeline[low:] if start <= point]
-                if len({role for _, role in group}) > 1:
+                if len(group) > 1:
                     add_row([(var, 1.0) for var, _ in group], -math.inf, 1.0)
     if limit is not None:
         every = [var for variables in team_vars for var in variables]
