@@ -12,9 +12,10 @@ The JSON shape (``docs/matching.md`` has all of it)::
                   "timezone": "Asia/Manila", "rate": "9.50", "capacity": 30,
                   "availability": [{"days": ["mon"], "start": "06:00", "end": "14:00"}]}]}
 
-and three optional keys beyond the issue's format: ``pinned`` (member ids
-who must be on the team), ``excluded`` (member ids left out) and
-``one_role_per_member`` (each member on one role at most).
+and four optional keys beyond the issue's format: ``pinned`` (member ids
+who must be on the team), ``excluded`` (member ids left out),
+``one_role_per_member`` (each member on one role at most) and
+``fewest_members`` (among the cheapest teams, one with the fewest members).
 
 ``parse_instance`` refuses anything else with an ``InstanceError`` naming
 the field (``members[3].rate``), so a caller can say what to fix. Unknown
@@ -132,6 +133,7 @@ class Instance:
     pinned: frozenset[str] = field(default_factory=frozenset)
     excluded: frozenset[str] = field(default_factory=frozenset)
     one_role_per_member: bool = False
+    fewest_members: bool = False
 
     def __post_init__(self) -> None:
         check_instance(self)
@@ -223,6 +225,7 @@ _TOP_KEYS = {
     "pinned",
     "excluded",
     "one_role_per_member",
+    "fewest_members",
 }
 _ROLE_KEYS = {"id", "skill", "timezone", "coverage", "hours"}
 _MEMBER_KEYS = {"id", "skills", "timezone", "rate", "capacity", "availability"}
@@ -248,9 +251,12 @@ def parse_instance(data: object) -> Instance:
         _member(item, f"members[{index}]")
         for index, item in enumerate(_list(top.get("members", []), "members"))
     )
-    one_role = top.get("one_role_per_member", False)
-    if not isinstance(one_role, bool):
-        raise InstanceError("one_role_per_member", "give true or false.")
+    options: dict[str, bool] = {}
+    for name in ("one_role_per_member", "fewest_members"):
+        value = top.get(name, False)
+        if not isinstance(value, bool):
+            raise InstanceError(name, "give true or false.")
+        options[name] = value
     return Instance(
         week=week,
         roles=roles,
@@ -259,7 +265,8 @@ def parse_instance(data: object) -> Instance:
         currency=currency,
         pinned=_ids(top.get("pinned", []), "pinned"),
         excluded=_ids(top.get("excluded", []), "excluded"),
-        one_role_per_member=one_role,
+        one_role_per_member=options["one_role_per_member"],
+        fewest_members=options["fewest_members"],
     )
 
 

@@ -195,6 +195,17 @@ def solve(
     optimal = outcome.status == _MILP_OPTIMAL
     gap = 0.0 if optimal else float(outcome.mip_gap if outcome.mip_gap is not None else math.inf)
     team, shifts, cost = _answer(problem, considered, model, outcome.x)
+    if optimal and typed.fewest_members and len(team) > 1:
+        # Among the teams of that least cost, one with the fewest members: the
+        # cost is unchanged, so the answer stays proven optimal; if time runs
+        # out, the best such team found so far (or the first) is kept.
+        cheapest = int(cost * problem.scale)
+        fewest = _model(
+            problem, considered, team_limit=True, pins=True, objective="team", cost_cap=cheapest
+        )
+        smaller = _run(fewest, remaining())
+        if smaller.x is not None:
+            team, shifts, cost = _answer(problem, considered, fewest, smaller.x)
     return MatchResult(
         status=OPTIMAL if optimal else FEASIBLE,
         cost=cost,
@@ -355,10 +366,13 @@ def _model(
     team_limit: bool,
     pins: bool,
     objective: str = "cost",
+    cost_cap: int | None = None,
 ) -> _Model:
     """The MILP over ``candidates``. ``objective`` is ``cost`` (the engine's),
     ``team`` (fewest members) or ``hours`` (most hours staffed, with the
-    cover rows relaxed to at most: for explaining an infeasible instance)."""
+    cover rows relaxed to at most: for explaining an infeasible instance).
+    ``cost_cap`` bounds the cost (in rate x scale units): the cheapest
+    teams, for the ``fewest_members`` tie-break."""
     instance = problem.instance
     limit = instance.max_team_size if team_limit else None
     pinned = instance.pinned if pins else frozenset()
@@ -484,6 +498,10 @@ def _model(
     if limit is not None:
         every = [var for variables in team_vars for var in variables]
         add_row([(var, 1.0) for var in every], -math.inf, float(limit))
+    if cost_cap is not None:
+        paid = [(var, float(rates[k])) for var, (k, _) in enumerate(x)]
+        paid += [(offset_h + offset, float(rates[k])) for offset, (k, _) in enumerate(h)]
+        add_row(paid, -math.inf, float(cost_cap))
 
     return _Model(
         c=cost,
