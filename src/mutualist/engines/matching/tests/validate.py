@@ -283,7 +283,10 @@ def validate(instance: Instance, result: MatchResult) -> list[str]:
         fail(f"cost {result.cost!r} is not the sum of hours x rate, {total}")
     if result.status == OPTIMAL and result.gap != 0.0:
         fail(f"optimal with gap {result.gap!r}")
-    if result.status == FEASIBLE and (not isinstance(result.gap, float) or not result.gap >= 0.0):
+    # A feasible team's proven gap, or None when the solver proved no bound.
+    if result.status == FEASIBLE and not (
+        result.gap is None or (isinstance(result.gap, float) and result.gap >= 0.0)
+    ):
         fail(f"feasible with gap {result.gap!r}")
     if result.uncovered:
         fail(f"a team with uncovered hours: {result.uncovered!r}")
