@@ -230,6 +230,13 @@ def pitch_check(data: CheckInput) -> CheckResult:
 
     # Each line's real hour slots that week (a flexible line has none).
     line_slots = [slots_of(line.shifts, data.timezone, monday) for line in data.lines]
+    # A coverage window from Sunday night reaches into the next Monday (day
+    # 7 of the week), and a shift starting that Monday at midnight staffs
+    # those hours week after week: its occurrence in the next week counts
+    # for them. Without it, "mon 00:00-06:00" against "sun 22:00-06:00"
+    # would read as unstaffed every week.
+    next_week = monday + dt.timedelta(weeks=1)
+    line_next = [slots_of(line.shifts, data.timezone, next_week) for line in data.lines]
     available = {
         member.key: merge(availability_intervals(member.availability, member.timezone, monday))
         for member in data.members
@@ -249,8 +256,10 @@ def pitch_check(data: CheckInput) -> CheckResult:
         ]
         if role.kind == COVERAGE:
             by_slot: dict[Slot, list[int]] = {}
-            for line, slots in lines:
-                for slot in slots:
+            for i, line in enumerate(data.lines):
+                if line.role != role.key:
+                    continue
+                for slot in sorted({*line_slots[i], *line_next[i]}):
                     by_slot.setdefault(slot, []).append(line.member)
             slot_checks = tuple(
                 SlotCheck(

@@ -232,3 +232,22 @@ def test_in_the_october_week_the_skipped_hour_has_no_slot():
 def test_it_refuses_lines_that_name_nothing_known(lines, message):
     with pytest.raises(ValueError, match=message):
         run([support()], lines, [member()])
+
+
+def test_a_monday_midnight_shift_staffs_the_end_of_a_sunday_night_window_every_week():
+    # given: coverage Sunday 22:00 to Monday 06:00; Ana Sunday 22:00-24:00,
+    # Ben from Monday midnight (the hours a team proposal may split at midnight)
+    night = support(coverage=(HourWindow(6, 22, 6),))
+    lines = [
+        LineInput(10, 1, shifts=(HourWindow(6, 22, 24),)),
+        LineInput(11, 1, shifts=(HourWindow(0, 0, 6),)),
+    ]
+
+    result = run([night], lines, [member(10), member(11, "Ben")])
+
+    # then: all 8 hours of the week's night are staffed, Ben's 6 by his
+    # Monday shift of the week after, and the week bills 2 + 6 hours
+    [role] = result.roles
+    assert (role.required_hours, role.staffed_hours, role.unstaffed) == (8, 8, [])
+    assert [len(slot.staffed_by) for slot in role.slots] == [1] * 8
+    assert role.hours == 8
