@@ -27,6 +27,13 @@ from mutualist.engines.matching.tests.validate import HOUR, holds, member_free, 
 
 def brute_force(instance: Instance) -> Decimal | None:
     """The least cost of a team keeping every rule, or ``None`` if there is none."""
+    found = cheapest_teams(instance)
+    return None if found is None else found[0]
+
+
+def cheapest_teams(instance: Instance) -> tuple[Decimal, int] | None:
+    """The least cost of a team keeping every rule, and the fewest members a
+    team of that cost has; ``None`` if there is no such team."""
     monday = instance.week
     members = {m.id: m for m in instance.members if m.id not in instance.excluded}
     free = {member_id: member_free(m, monday) for member_id, m in members.items()}
@@ -50,15 +57,22 @@ def brute_force(instance: Instance) -> Decimal | None:
     ]
     limit = len(members) if instance.max_team_size is None else instance.max_team_size
 
-    best: list[Decimal | None] = [None]
+    best: Decimal | None = None
+    fewest = 0
+    # Smaller teams first: a later team of the same cost is no smaller.
     for size in range(min(limit, len(members)) + 1):
         for team in itertools.combinations(members, size):
             if instance.pinned <= set(team):
-                _search_team(instance, members, team, slots, flexible, best)
-    return best[0]
+                cost = _search_team(instance, members, team, slots, flexible, best)
+                if cost is not None and (best is None or cost < best):
+                    best, fewest = cost, size
+    return None if best is None else (best, fewest)
 
 
-def _search_team(instance, members, team, slots, flexible, best) -> None:
+def _search_team(instance, members, team, slots, flexible, bound) -> Decimal | None:
+    """The least cost of ``team`` with every member given an hour at least,
+    if it is no more than ``bound``."""
+    best: list[Decimal | None] = [None]
     on_team = set(team)
     rate = {member_id: members[member_id].rate for member_id in team}
     cheapest = min(rate.values(), default=Decimal(0))
@@ -76,7 +90,9 @@ def _search_team(instance, members, team, slots, flexible, best) -> None:
         idle = sum(1 for member_id in team if hours[member_id] == 0)
         if idle > units_left:
             return True  # someone on the team would have no hours: another team's case
-        return best[0] is not None and cost + units_left * cheapest >= best[0]
+        least = cost + units_left * cheapest
+        # Ties with the bound go on: another team of that cost may be smaller.
+        return (bound is not None and least > bound) or (best[0] is not None and least >= best[0])
 
     def give(member_id: str, role_id: str, count: int) -> None:
         hours[member_id] += count
@@ -137,3 +153,4 @@ def _search_team(instance, members, team, slots, flexible, best) -> None:
             take(member_id, role_id, count, had_role)
 
     cover(0, Decimal(0))
+    return best[0]

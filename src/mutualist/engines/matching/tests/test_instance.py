@@ -142,6 +142,7 @@ REFUSALS = [
         "pinned",
     ),
     ("one role per member as text", at("one_role_per_member", "yes"), "one_role_per_member"),
+    ("fewest members as a number", at("fewest_members", 1), "fewest_members"),
 ]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 
 from mutualist.engines.matching import INFEASIBLE, OPTIMAL, Instance, parse_instance, solve
-from mutualist.engines.matching.tests.brute import brute_force
+from mutualist.engines.matching.tests.brute import brute_force, cheapest_teams
 from mutualist.engines.matching.tests.support import small_instances
 from mutualist.engines.matching.tests.validate import (
     holds,
@@ -45,6 +45,23 @@ def test_the_engine_agrees_with_brute_force(data: dict[str, Any]):
     else:
         assert result.status == OPTIMAL
         assert result.cost == best
+        assert validate(typed, result) == []
+
+
+@SETTINGS
+@given(small_instances())
+def test_fewest_members_keeps_the_least_cost_with_the_smallest_team(data: dict[str, Any]):
+    data = {**data, "fewest_members": True}
+    typed = parse_instance(data)
+    best = cheapest_teams(typed)
+
+    result = solve(data)
+
+    if best is None:
+        assert result.status == INFEASIBLE
+    else:
+        assert result.status == OPTIMAL
+        assert (result.cost, len(result.team)) == best
         assert validate(typed, result) == []
 
 

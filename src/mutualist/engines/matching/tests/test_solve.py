@@ -200,6 +200,35 @@ def test_one_role_per_member_keeps_each_member_to_one_role():
     assert result.cost == Decimal("6") == brute_force(parse_instance(data))
 
 
+def test_fewest_members_picks_one_member_where_two_cost_the_same():
+    # ana alone, or bob and cara together: 40 either way
+    data = instance(
+        [coverage("c", "s", "UTC", MON_9_13)],
+        [member("bob", capacity=2), member("cara", capacity=2), member("ana", capacity=4)],
+        fewest_members=True,
+    )
+    result = solved(data)
+    assert result.status == OPTIMAL
+    assert result.cost == Decimal("40")
+    assert [line.member for line in result.team] == ["ana"]
+
+
+def test_fewest_members_never_pays_for_a_smaller_team():
+    # bob and cara are a millionth cheaper an hour than ana: they stay
+    data = instance(
+        [coverage("c", "s", "UTC", MON_9_13)],
+        [
+            member("bob", rate="9.999999", capacity=2),
+            member("cara", rate="9.999999", capacity=2),
+            member("ana", capacity=4),
+        ],
+        fewest_members=True,
+    )
+    result = solved(data)
+    assert result.cost == Decimal("39.999996")
+    assert [line.member for line in result.team] == ["bob", "cara"]
+
+
 # --- Infeasible instances explain themselves -------------------------------------------
 
 

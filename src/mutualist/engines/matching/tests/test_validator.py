@@ -22,7 +22,7 @@ from mutualist.engines.matching import (
     Uncovered,
     parse_instance,
 )
-from mutualist.engines.matching.tests.brute import brute_force
+from mutualist.engines.matching.tests.brute import brute_force, cheapest_teams
 from mutualist.engines.matching.tests.cases import CASES, MON_9_13
 from mutualist.engines.matching.tests.support import (
     coverage,
@@ -349,3 +349,25 @@ def test_brute_force_counts_no_team_larger_than_the_limit():
     data = instance([coverage("c", "s", "UTC", MON_9_13)], members)
     assert brute_force(parse_instance(data)) == Decimal("40")
     assert brute_force(parse_instance({**data, "max_team_size": 3})) is None
+
+
+def test_brute_force_finds_the_fewest_members_among_the_cheapest_teams():
+    # ana alone, or bob and cara together, at 10 an hour: one member will do.
+    data = instance(
+        [coverage("c", "s", "UTC", MON_9_13)],
+        [
+            member("bob", capacity=2),
+            member("cara", capacity=2),
+            member("ana", capacity=4),
+            member("dan", rate="11"),
+        ],
+    )
+    assert cheapest_teams(parse_instance(data)) == (Decimal("40"), 1)
+    # Cheaper by a cent, bob and cara make the only cheapest team.
+    cheaper = {
+        **data,
+        "members": [
+            {**m, "rate": "9.99"} if m["id"] in ("bob", "cara") else m for m in data["members"]
+        ],
+    }
+    assert cheapest_teams(parse_instance(cheaper)) == (Decimal("39.96"), 2)
