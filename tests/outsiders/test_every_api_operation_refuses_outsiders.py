@@ -191,6 +191,8 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "POST /api/v1/pitches/{pitch_id}/accept": (401, 404),
     "POST /api/v1/pitches/{pitch_id}/check": (401, 404),
     "POST /api/v1/pitches/{pitch_id}/decline": (401, 404),
+    "POST /api/v1/pitches/{pitch_id}/proposal": (401, 404),
+    "POST /api/v1/pitches/{pitch_id}/proposal/apply": (401, 404),
     "POST /api/v1/pitches/{pitch_id}/send": (401, 404),
     "POST /api/v1/pitches/{pitch_id}/withdraw": (401, 404),
     "POST /api/v1/time-entries/{entry_id}/adjustments": (401, 404),

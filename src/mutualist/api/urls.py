@@ -31,6 +31,7 @@ from mutualist.api.routers.tokens import router as tokens_router
 from mutualist.api.routers.work_calendar import router as work_calendar_router
 from mutualist.api.routers.work_clients import router as work_clients_router
 from mutualist.api.routers.work_pitches import router as work_pitches_router
+from mutualist.api.routers.work_proposals import router as work_proposals_router
 from mutualist.api.routers.work_time import router as work_time_router
 
 DESCRIPTION = """\
@@ -90,6 +91,7 @@ api.add_router("", tokens_router)
 api.add_router("", ledger_router)
 api.add_router("", work_clients_router)
 api.add_router("", work_pitches_router)
+api.add_router("", work_proposals_router)
 api.add_router("", work_time_router)
 api.add_router("", work_calendar_router)
 api.add_router("", billing_invoices_router)

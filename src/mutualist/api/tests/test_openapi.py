@@ -58,6 +58,8 @@ EXPECTED_PATHS = {
     "/api/v1/jobs/{job_id}/pitches": {"post"},
     "/api/v1/pitches/{pitch_id}": {"get", "put"},
     "/api/v1/pitches/{pitch_id}/check": {"get", "post"},
+    "/api/v1/pitches/{pitch_id}/proposal": {"post"},
+    "/api/v1/pitches/{pitch_id}/proposal/apply": {"post"},
     "/api/v1/pitches/{pitch_id}/send": {"post"},
     "/api/v1/pitches/{pitch_id}/withdraw": {"post"},
     "/api/v1/pitches/{pitch_id}/accept": {"post"},
