@@ -96,16 +96,21 @@ WEEKS = (
     "2026-10-26",  # New York falls back on Sunday 1 November
     "2026-03-23",  # Europe/Lisbon springs forward on Sunday 29 March
 )
-ROLE_ZONES = ("UTC", "Australia/Sydney", "America/New_York", "Asia/Kolkata")
-MEMBER_ZONES = (
+ROLE_ZONES = (
     "UTC",
     "Australia/Sydney",
     "America/New_York",
-    "Asia/Kolkata",
+    "Asia/Kolkata",  # +05:30
+    "Australia/Lord_Howe",  # half an hour of daylight saving, with Sydney's dates
+    "America/St_Johns",  # -03:30, with New York's dates
+    "Asia/Kathmandu",  # +05:45
+)
+MEMBER_ZONES = (
+    *ROLE_ZONES,
     "Asia/Manila",
     "Pacific/Honolulu",
     "Europe/Lisbon",
-    "Australia/Lord_Howe",  # half an hour of daylight saving
+    "Pacific/Chatham",  # +13:45 in the southern summer
 )
 # Rates whose sums a float would get wrong, ties, a zero, six places.
 RATES = ("0", "7.25", "9.50", "10", "10.000001", "10.000002", "12.125", "15", "0.1", "0.2")

@@ -100,6 +100,38 @@ CLOCK_CHANGES = [
 ]
 
 
+# Lord Howe Island moves its clocks by half an hour, on Sydney's Sundays.
+FOUR_HOURS = window(["sun"], "00:00", "04:00")
+HALF_HOUR_CHANGES = [
+    pytest.param(
+        # Sunday 5 April, 02:00 (+11) becomes 01:30 (+10:30): 01:00 first shows at
+        # 14:00 UTC, 02:00 shows once, at 15:30; 15:00-15:30 is the second 01:30.
+        "2026-03-30",
+        [
+            ("2026-04-04T13:00:00Z", "2026-04-04T15:00:00Z"),
+            ("2026-04-04T15:30:00Z", "2026-04-04T17:30:00Z"),
+        ],
+        id="Lord Howe falls back half an hour",
+    ),
+    pytest.param(
+        # Sunday 4 October, 02:00 (+10:30) becomes 02:30 (+11): 02:00 never shows;
+        # 01:00 is 14:30-15:30 UTC and 03:00 is 16:00.
+        "2026-09-28",
+        [
+            ("2026-10-03T13:30:00Z", "2026-10-03T15:30:00Z"),
+            ("2026-10-03T16:00:00Z", "2026-10-03T17:00:00Z"),
+        ],
+        id="Lord Howe springs forward half an hour",
+    ),
+]
+
+
+@pytest.mark.parametrize(("week", "hours"), HALF_HOUR_CHANGES)
+def test_a_half_hour_clock_change_keeps_whole_local_hours(week, hours):
+    assert slots_as_shifts("Australia/Lord_Howe", week, FOUR_HOURS) == hours
+    assert slots_as_uncovered("Australia/Lord_Howe", week, FOUR_HOURS) == hours
+
+
 @pytest.mark.parametrize(("zone", "week", "hours"), CLOCK_CHANGES)
 def test_a_night_of_a_clock_change_has_the_slots_of_its_local_hours(zone, week, hours):
     assert slots_as_shifts(zone, week, SUNDAY_NIGHT) == hours
@@ -379,3 +411,17 @@ def test_an_interval_starting_a_second_late_does_not_hold_the_hour():
     )
     result = solve(typed)
     assert uncovered_rows(result) == [("r", "2026-11-30T09:00:00Z", "2026-11-30T10:00:00Z")]
+
+
+def test_a_day_the_calendar_skipped_has_no_slots():
+    # Samoa crossed the date line after Thursday 29 December 2011 (-10): Friday
+    # the 30th never happened, and Saturday 00:00 (+14) came an hour after
+    # Thursday 23:00.
+    hours = slots_as_shifts(
+        "Pacific/Apia",
+        "2011-12-26",
+        window(["thu"], "23:00", "02:00"),  # its last two hours fall on the 30th
+        window(["fri"], "09:00", "17:00"),
+        window(["sat"], "00:00", "01:00"),
+    )
+    assert hours == [("2011-12-30T09:00:00Z", "2011-12-30T11:00:00Z")]
