@@ -3,12 +3,13 @@ for small random ones that brute force can still settle."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
 from hypothesis import strategies as st
 
-from mutualist.engines.matching import MatchResult, parse_instance, solve
+from mutualist.engines.matching import Instance, MatchResult, parse_instance, solve
 from mutualist.engines.matching.tests.validate import validate
 
 WEEK = "2026-11-30"  # the issue's week: Sydney on daylight time (+11)
@@ -207,3 +208,27 @@ def small_instances(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         options["currency"] = "EUR"
     return instance(roles, members, week=draw(st.sampled_from(WEEKS)), **options)
+
+
+@st.composite
+def small_typed_instances(draw: st.DrawFn) -> Instance:
+    """``small_instances`` where some members come with their real free time
+    (``intervals``, as the product passes availability less other shifts)."""
+    typed = parse_instance(draw(small_instances()))
+    monday = dt.datetime.combine(typed.week, dt.time(), tzinfo=dt.UTC)
+    members = []
+    for one in typed.members:
+        if draw(st.booleans()):
+            intervals = []
+            for _ in range(draw(st.integers(0, 3))):
+                # Mostly on the half hour, sometimes on any second.
+                step = draw(st.sampled_from((1800, 1800, 60, 1)))
+                start = monday + dt.timedelta(
+                    seconds=step * draw(st.integers(-86400 // step, 8 * 86400 // step))
+                )
+                length = dt.timedelta(seconds=draw(st.integers(1800, 12 * 3600)))
+                zone = dt.timezone(dt.timedelta(minutes=draw(st.sampled_from((0, 330, -600)))))
+                intervals.append((start.astimezone(zone), (start + length).astimezone(zone)))
+            one = dataclasses.replace(one, intervals=tuple(intervals))
+        members.append(one)
+    return dataclasses.replace(typed, members=tuple(members))

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 
 from mutualist.engines.matching import INFEASIBLE, OPTIMAL, Instance, parse_instance, solve
 from mutualist.engines.matching.tests.brute import brute_force, cheapest_teams
-from mutualist.engines.matching.tests.support import small_instances
+from mutualist.engines.matching.tests.support import small_instances, small_typed_instances
 from mutualist.engines.matching.tests.validate import (
     holds,
     member_free,
@@ -42,6 +42,21 @@ def test_the_engine_agrees_with_brute_force(data: dict[str, Any]):
         assert result.cost is None
         assert result.team == ()
         assert result.shifts == ()
+    else:
+        assert result.status == OPTIMAL
+        assert result.cost == best
+        assert validate(typed, result) == []
+
+
+@SETTINGS
+@given(small_typed_instances())
+def test_the_engine_agrees_with_brute_force_on_members_real_free_time(typed: Instance):
+    best = brute_force(typed)
+
+    result = solve(typed)
+
+    if best is None:
+        assert result.status == INFEASIBLE
     else:
         assert result.status == OPTIMAL
         assert result.cost == best
