@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
+from babel.numbers import get_currency_precision
 from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
@@ -256,6 +257,8 @@ def _problem(instance: Instance) -> _Problem:
 
     places = max((-int(m.rate.as_tuple().exponent) for m in instance.members), default=0)
     places = max(places, 0)
+    # The cost shows at least the currency's minor units (none for JPY, three for KWD).
+    minor = get_currency_precision(instance.currency) if instance.currency else 2
     return _Problem(
         instance=instance,
         slots=slots,
@@ -264,7 +267,7 @@ def _problem(instance: Instance) -> _Problem:
         slot_start=slot_start,
         candidates=candidates,
         scale=10**places,
-        places=max(places, 2),
+        places=max(places, minor),
     )
 
 
@@ -367,16 +370,18 @@ def _model(
     pins: bool,
     objective: str = "cost",
     cost_cap: int | None = None,
+    one_role: bool | None = None,
 ) -> _Model:
     """The MILP over ``candidates``. ``objective`` is ``cost`` (the engine's),
     ``team`` (fewest members) or ``hours`` (most hours staffed, with the
     cover rows relaxed to at most: for explaining an infeasible instance).
     ``cost_cap`` bounds the cost (in rate x scale units): the cheapest
-    teams, for the ``fewest_members`` tie-break."""
+    teams, for the ``fewest_members`` tie-break. ``one_role`` overrides the
+    instance's ``one_role_per_member`` (to tell whether it stands in the way)."""
     instance = problem.instance
     limit = instance.max_team_size if team_limit else None
     pinned = instance.pinned if pins else frozenset()
-    one_role = instance.one_role_per_member
+    one_role = instance.one_role_per_member if one_role is None else one_role
     needs_y = (limit is not None or bool(pinned) or objective == "team") and not one_role
 
     x: list[tuple[int, int]] = []
@@ -643,12 +648,24 @@ def _stats(problem: _Problem, model: _Model | None, *, considered: int) -> dict[
 
 def _diagnose(problem: _Problem, remaining: _Remaining) -> str:
     """Why no team exists, when every hour has someone who could staff it:
-    capacity (members are shared between roles and hours), the team-size
-    limit, or the pinned members."""
+    one role per member, capacity (members are shared between roles and
+    hours), the team-size limit, or the pinned members."""
     instance = problem.instance
     useful = [c for c in problem.candidates if _useful(c)]
     unlimited = _model(problem, useful, team_limit=False, pins=False)
     free = _run(unlimited, remaining())
+    if free.status == _MILP_INFEASIBLE and instance.one_role_per_member:
+        many = _run(
+            _model(problem, useful, team_limit=False, pins=False, one_role=False), remaining()
+        )
+        if many.x is not None:
+            return (
+                "No team keeps every member on one role (one_role_per_member): the hours "
+                "can be staffed only if someone works two roles. Add members with these "
+                "skills, or allow more than one role each."
+            )
+        if many.status != _MILP_INFEASIBLE:
+            return _OUT_OF_TIME
     if free.status == _MILP_INFEASIBLE:
         return _capacity_reason(problem, useful, remaining)
     if free.x is None:
@@ -695,7 +712,9 @@ def _capacity_reason(
     """Each role's hours the members can staff at most, when capacity (or one
     role at a time) leaves some unstaffed whichever team is chosen."""
     instance = problem.instance
-    model = _model(problem, candidates, team_limit=False, pins=False, objective="hours")
+    model = _model(
+        problem, candidates, team_limit=False, pins=False, objective="hours", one_role=False
+    )
     most = _run(model, remaining())
     needed = len(problem.slot_start) + sum(role.hours or 0 for role in instance.roles)
     if most.x is None:

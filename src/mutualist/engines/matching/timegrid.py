@@ -25,6 +25,15 @@ HOUR = 60  # minutes
 Interval = tuple[int, int]  # [start, end) in epoch minutes
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MINUTE = 60_000_000  # microseconds
+
+
+def _microseconds(instant: dt.datetime) -> int:
+    """Exact microseconds since the epoch (a float timestamp rounds)."""
+    return (instant - _EPOCH) // dt.timedelta(microseconds=1)
+
+
 def to_minutes(instant: dt.datetime) -> int:
     """Epoch minutes of an aware instant, rounded down."""
     return int(instant.timestamp()) // 60
@@ -90,13 +99,13 @@ def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
 def member_free(member: Member, monday: dt.date) -> list[Interval]:
     """The real intervals a member can work around the week planned, merged.
 
-    From ``member.intervals`` when given (minutes inside them, rounded
-    inwards); otherwise each local hour of their weekly windows in the weeks
+    From ``member.intervals`` when given (whole minutes inside them: a start
+    at 09:00:00.5 is 09:01); otherwise each local hour of their weekly windows in the weeks
     before, of and after ``monday`` as an hour-long piece, with the slot rules.
     """
     if member.intervals is not None:
         return merge_intervals(
-            (-(-int(start.timestamp()) // 60), int(end.timestamp()) // 60)
+            (-(-_microseconds(start) // _MINUTE), _microseconds(end) // _MINUTE)
             for start, end in member.intervals
         )
     starts: set[int] = set()

@@ -220,3 +220,24 @@ def test_without_a_time_limit_the_pools_are_solved_to_proven_optimality():
         result = unhurried(seed, team)
         assert result.status == INFEASIBLE
         assert result.reason is not None and f"at most {team} member" in result.reason
+
+
+@pytest.mark.parametrize(
+    ("currency", "rate", "cost"),
+    [
+        ("JPY", "1500", "3000"),
+        ("USD", "9.5", "19.00"),
+        ("KWD", "2.5", "5.000"),
+        (None, "3", "6.00"),
+    ],
+)
+def test_the_cost_shows_the_currencys_minor_units(currency, rate, cost):
+    data = instance(
+        [flexible("f", "s", 2)],
+        [member("ana", rate=rate)],
+        **({"currency": currency} if currency else {}),
+    )
+    result = solved(data)
+    assert result.status == OPTIMAL
+    assert str(result.cost) == cost
+    assert result.to_dict()["team"][0]["cost"] == cost

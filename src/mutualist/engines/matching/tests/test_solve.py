@@ -361,12 +361,6 @@ def test_a_flexible_role_nobody_has_the_skill_for_is_named():
     assert "'bookkeeping'" in result.reason
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: an instance infeasible only because of one_role_per_member is "
-    "explained as a capacity shortfall ('Add members, or raise capacity') without "
-    "naming the option that stands in the way",
-)
 def test_one_role_per_member_standing_in_the_way_is_named():
     # ana, the only member, has both skills and room for all 4 hours
     data = instance(

@@ -427,13 +427,6 @@ def test_a_day_the_calendar_skipped_has_no_slots():
     assert hours == [("2011-12-30T09:00:00Z", "2011-12-30T11:00:00Z")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: timegrid.member_free rounds an interval's start up to the minute "
-    "after truncating the timestamp to whole seconds, so a start a fraction of a second "
-    "after 09:00 counts as 09:00 (outwards, not inwards) and the 09:00 hour is staffed "
-    "by someone not yet free",
-)
 def test_an_interval_starting_a_fraction_of_a_second_late_does_not_hold_the_hour():
     typed = _typed_with_intervals(
         (utc("2026-11-30T09:00") + dt.timedelta(milliseconds=500), utc("2026-11-30T12:00")),
