@@ -152,6 +152,8 @@ EXPECTED: dict[str, tuple[int | str, int | str, int | str, int | str]] = {
     "work:pitch_check": (LOGIN, LOGIN, 404, 404),
     "work:pitch_decline": (LOGIN, LOGIN, 405, 404),
     "work:pitch_new": (LOGIN, LOGIN, 404, 404),
+    "work:pitch_proposal": (LOGIN, LOGIN, 404, 405),
+    "work:pitch_proposal_apply": (LOGIN, LOGIN, 405, 404),
     "work:pitch_send": (LOGIN, LOGIN, 405, 404),
     "work:pitch_withdraw": (LOGIN, LOGIN, 405, 404),
     "work:portal": (LOGIN, LOGIN, 200, 405),

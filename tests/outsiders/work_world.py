@@ -139,6 +139,8 @@ def work_world(cast: Cast) -> dict[str, Any]:
             "work:client_leave": {"pk": work.harbour.pk},
             "work:pitch": {"pk": draft.pk},
             "work:pitch_check": {"pk": draft.pk},
+            "work:pitch_proposal": {"pk": draft.pk},
+            "work:pitch_proposal_apply": {"pk": draft.pk},
             "work:pitch_send": {"pk": draft.pk},
             "work:pitch_withdraw": {"pk": draft.pk},
             "work:pitch_accept": {"pk": work.pitch.pk},

@@ -11,6 +11,7 @@ from mutualist.work.views import (
     engagements,
     pitches,
     portal,
+    proposals,
     time,
     timesheets,
 )
@@ -22,6 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *portal.urlpatterns,
     *clients.urlpatterns,
     *pitches.urlpatterns,
+    *proposals.urlpatterns,
     *engagements.urlpatterns,
     *time.urlpatterns,
     *timesheets.urlpatterns,
