@@ -363,7 +363,10 @@ JOBS: tuple[DemoJob, ...] = (
             DemoPitch(
                 collective="remote-crew",
                 coordinator="joy",
-                message="Remote Crew covers the whole Pacific day from Cebu and Davao.",
+                # A draft without a team: "Propose a team" on it gives Jun's
+                # nights in Cebu (08:00/09:00-15:00/16:00 in San Francisco)
+                # and Sofía's late afternoons in Mexico City.
+                message="Remote Crew covers the whole Pacific day from Cebu and Mexico City.",
                 bill_rates=("22.00",),
                 team=(),
                 outcome="draft",

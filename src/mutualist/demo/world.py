@@ -244,11 +244,13 @@ PEOPLE: tuple[DemoPerson, ...] = (
         bio="Ticket triage, DNS and email deliverability problems, on the US clock.",
         languages=("ceb", "en"),
         skills={"technical_support": 3, "customer_support": 2, "live_chat": 2},
-        rate="480",
-        currency="PHP",
+        # Remote Crew invoices in US dollars, and its members quote in them.
+        rate="8.50",
+        currency="USD",
         capacity=40,
-        # Tuesday to Saturday nights; Saturday's shift ends on Sunday morning.
-        availability=(W("tue-sat", "23:00", "07:00"),),
+        # Monday to Friday nights, the American business day; Friday's shift
+        # ends on Saturday morning (07:00-15:00 in San Francisco in winter).
+        availability=(W("mon-fri", "23:00", "07:00"),),
     ),
     DemoPerson(
         login="ramil",
@@ -322,10 +324,13 @@ PEOPLE: tuple[DemoPerson, ...] = (
         bio="Support inboxes and help-centre translation for Latin American launches.",
         languages=("en", "es"),
         skills={"customer_support": 3, "translation": 3, "email_support": 2},
-        rate="250",
-        currency="MXN",
+        rate="13.00",
+        currency="USD",
         capacity=35,
-        availability=(W("mon-fri", "08:00", "15:00"),),
+        # Mornings, and late afternoons into the Pacific afternoon (no daylight
+        # saving in Mexico City: 15:00-19:00 is 13:00-17:00 in San Francisco
+        # in winter, 14:00-18:00 in summer).
+        availability=(W("mon-fri", "08:00", "13:00"), W("mon-fri", "15:00", "19:00")),
     ),
     DemoPerson(
         login="priya",

@@ -156,3 +156,30 @@ def test_once_adds_the_work_to_a_demo_loaded_before_it_existed(db, capsys):
         "Manila Virtual Assistants Cooperative"
     )
     assert CoworkingSpace.objects.filter(collective__slug="manila-va").count() == 1
+
+
+def test_propose_a_team_on_remote_crews_draft_gives_jun_and_sofia(loaded):
+    from mutualist.work.services.proposals import pitch_team_propose
+
+    # given: Joy's draft for Pacific Pet Supplies, Mon-Fri 09:00-17:00 in San
+    # Francisco at 22.00 USD, with no team yet
+    pitch = Pitch.objects.get(
+        collective__slug="remote-crew",
+        state=Pitch.State.DRAFT,
+        job__client__name__startswith="Pacific",
+    )
+    joy = pitch.created_by
+    assert not pitch.team.exists()
+
+    # when: she asks for a team
+    proposal = pitch_team_propose(pitch=pitch, by=joy)
+
+    # then: Jun's Cebu nights and Sofía's Mexico City afternoons cover all 40
+    # hours, Jun (8.50) as much as he can (30 in winter, 35 in summer)
+    assert (proposal.status, proposal.complete) == ("optimal", True)
+    hours = {line.member.name: line.hours for line in proposal.lines}
+    assert sorted(hours) == ["Jun Abellana", "Sofía Álvarez"]
+    assert hours["Jun Abellana"] in (30, 35)
+    assert hours["Jun Abellana"] + hours["Sofía Álvarez"] == 40
+    assert proposal.price.amount == 880
+    assert proposal.margin is not None and proposal.margin.amount > 0
