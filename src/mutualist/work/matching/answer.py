@@ -375,6 +375,11 @@ def engine_words(text: str | None, roles: Sequence[RoleFacts], *, stand_ins: int
     for role in roles:
         text = text.replace(f"the skill {role_skill(role.key)!r}", f"the skill {role.skill_name}")
         text = text.replace(repr(str(role.key)), f"“{role.title}”")
+    # One role per member is the pitch builder's rule, not a choice to relax.
+    text = text.replace(" (one_role_per_member)", "").replace(
+        ", or allow more than one role each.",
+        "; a pitch keeps each member on one role, as an engagement seat has one rate.",
+    )
     return text.replace("Raise max_team_size", "Raise the team size limit").replace(
         "raise max_team_size", "raise the team size limit"
     )

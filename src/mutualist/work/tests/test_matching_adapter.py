@@ -395,3 +395,18 @@ def test_engine_reasons_use_role_titles_skill_names_and_the_limits_name():
         "that can has 2 members. Raise the team size limit."
     )
     assert engine_words(None, roles) == ""
+
+
+def test_one_role_per_member_is_told_as_the_pitchs_rule_not_a_switch():
+    text = engine_words(
+        "No team keeps every member on one role (one_role_per_member): the hours can be "
+        "staffed only if someone works two roles. Add members with these skills, or allow "
+        "more than one role each.",
+        (support(), books()),
+    )
+
+    assert text == (
+        "No team keeps every member on one role: the hours can be staffed only if someone "
+        "works two roles. Add members with these skills; a pitch keeps each member on one "
+        "role, as an engagement seat has one rate."
+    )

@@ -437,3 +437,18 @@ def test_a_sunday_night_in_the_week_sydney_springs_forward_is_proposed_and_appli
         HourWindow(s.weekday, s.start_hour, s.end_hour)
         for s in PitchShift.objects.filter(member__pitch=pitch)
     ] == [HourWindow(6, 0, 6)]
+
+
+def test_a_team_only_possible_with_someone_on_two_roles_is_explained(world):
+    # Cora alone has both skills and time; Dev and Ben are left out
+    set_member(
+        world.cora, rate="18.00", capacity=60, skills={"customer_support": 3, "bookkeeping": 2}
+    )
+
+    proposal = pitch_team_propose(
+        pitch=world.pitch, by=world.ana, excluded=["dev-patel", "ben-okafor"]
+    )
+
+    assert (proposal.status, proposal.lines) == ("infeasible", ())
+    assert (proposal.reason or "").startswith("No team keeps every member on one role:")
+    assert "one_role_per_member" not in (proposal.reason or "")
