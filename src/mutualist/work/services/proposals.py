@@ -245,7 +245,9 @@ def pitch_team_propose(
     if not left_open:
         return proposal_read(result, built)
     retry = build(left_open)
-    again = _solve(retry, limit)
+    # The time limit is for the whole proposal: the second search gets what
+    # the first left (a little at least, as the first stopped short of it).
+    again = _solve(retry, max(limit - result.seconds, min(limit, 0.5)))
     if again.found:
         return proposal_read(again, retry)
     why = [

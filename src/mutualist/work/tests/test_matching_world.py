@@ -23,7 +23,6 @@ The cheapest team: Dev 20 h and Cora 20 h of support, Ben 6 h of books:
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -137,4 +136,3 @@ def test_the_world_has_four_members_of_a_and_a_draft_without_the_newcomers(work)
         )
     ) == ["ana-reyes", "ben-okafor", "cora-lim", "dev-patel"]
     assert world.pitch.team.count() == 2  # Ana on support, Ben on books
-    assert dt.date(2026, 12, 7).weekday() == 0
