@@ -7,6 +7,7 @@ a deployment shows up at start-up instead of as odd behaviour later.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,20 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be an integer; got {raw!r}") from None
+
+
+def env_seconds(name: str, default: float) -> float:
+    """A number of seconds above 0 (a decimal, such as 2.5)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ImproperlyConfigured(f"{name} must be a number of seconds above 0; got {raw!r}")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -310,6 +325,9 @@ EMAIL_VERIFY_MAX_AGE_HOURS = env_int("EMAIL_VERIFY_MAX_AGE_HOURS", 72)
 # admission rule).
 GOVERNANCE_ADMISSION_VOTE_DAYS = env_int("GOVERNANCE_ADMISSION_VOTE_DAYS", 7)
 API_PAGE_SIZE_MAX = 100
+# Seconds the pitch builder gives the matching engine for one team proposal
+# (the whole proposal: the search, and the second one if hours are left open).
+WORK_MATCH_TIME_LIMIT = env_seconds("WORK_MATCH_TIME_LIMIT", 5.0)
 
 # --- Community blog ------------------------------------------------------------
 # The HTML a comment may keep, tag -> allowed attributes; everything else is

@@ -322,6 +322,9 @@ def instance_build(
         currency=currency,
         pinned=frozenset(c.member.handle for c in candidates if c.status == PINNED),
         one_role_per_member=True,
+        # Of the teams of least cost, the fewest people: no one on for a single hour
+        # where a teammate could have taken it for the same money.
+        fewest_members=True,
     )
     return Built(
         instance=instance,
