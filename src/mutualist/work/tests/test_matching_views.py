@@ -156,3 +156,13 @@ def test_a_pitch_that_is_no_longer_a_draft_sends_the_coordinator_back_to_it(worl
     assert (shown.status_code, shown["Location"]) == (302, back)
     assert (used.status_code, used["Location"]) == (302, back)
     assert Pitch.objects.get(pk=world.pitch.pk).state == Pitch.State.SENT
+
+
+def test_no_team_shows_the_reason_and_no_price(world, client_for):
+    html = page(client_for(world.ana).get(url(world), {"max_team_size": "1"}))
+
+    assert "Infeasible" in html
+    assert "No team of at most 1 member" in html
+    assert "proposal-price" not in html and "proposal-margin" not in html
+    assert "a role has no bill rate yet" not in html
+    assert "Use this team" not in html
