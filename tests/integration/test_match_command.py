@@ -209,3 +209,39 @@ def test_main_returns_the_status_instead_of_exiting(example: Path) -> None:
     assert cli.main([str(example)], stdout=out, stderr=err) == 0  # type: ignore[arg-type]
     assert json.loads(out.text)["status"] == "optimal"
     assert err.text == ""
+
+
+def test_what_the_solver_writes_to_file_descriptor_1_goes_to_stderr(
+    example: Path, monkeypatch, capfd
+) -> None:
+    # HiGHS has lines it prints with printf whatever its options say; stdout
+    # must stay the JSON answer alone.
+    real = cli.solve
+
+    def chatty(data, *, time_limit=None):
+        os.write(1, b"HighsMipSolverData::transformNewIntegerFeasibleSolution\n")
+        return real(data, time_limit=time_limit)
+
+    monkeypatch.setattr(cli, "solve", chatty)
+
+    assert cli.main([str(example)], stdout=sys.stdout, stderr=sys.stderr) == 0
+
+    out, err = capfd.readouterr()
+    assert json.loads(out)["cost"] == "377.00"
+    assert "HighsMipSolverData" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ('{"week": ' + "1" * 5000 + "}", "holds a number too long to read"),
+        (json.dumps(EXAMPLE).replace('"9.50"', "1.5e999999999"), "members[0].rate: "),
+        (json.dumps(EXAMPLE).replace('"ana"', '"ana\\ud800"', 1), "members[0].id: "),
+    ],
+)
+def test_extreme_input_is_one_line_and_exit_2(text: str, says: str) -> None:
+    done = run("-", stdin=text)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert len(done.stderr.splitlines()) == 1
+    assert says in done.stderr

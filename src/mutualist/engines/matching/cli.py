@@ -15,10 +15,12 @@ stderr naming the field (``members[3].rate: ...``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any, NoReturn, TextIO
 
@@ -77,7 +79,8 @@ def main(
     try:
         args = parser().parse_args(argv)
         data = _read(args.instance, stdin)
-        result = solve(data, time_limit=args.time_limit)
+        with _solver_chatter_to_stderr(stdout):
+            result = solve(data, time_limit=args.time_limit)
     except _Refused as refusal:
         stderr.write(f"{PROG}: {refusal}\n")
         return USAGE
@@ -85,6 +88,9 @@ def main(
         stderr.write(f"{PROG}: {error}\n")
         return USAGE
     stdout.write(result.to_json() + "\n")
+    flush = getattr(stdout, "flush", None)
+    if flush is not None:
+        flush()
     return FOUND if result.found else NONE_FOUND
 
 
@@ -109,6 +115,30 @@ def _read(path: str, stdin: TextIO) -> Any:
         ) from None
     except RecursionError:
         raise _Refused(f"{name} is nested too deeply to be an instance") from None
+    except ValueError:  # a whole number of more than 4,300 digits
+        raise _Refused(f"{name} holds a number too long to read") from None
+
+
+@contextlib.contextmanager
+def _solver_chatter_to_stderr(stdout: TextIO) -> Iterator[None]:
+    """Point file descriptor 1 at stderr while the solver runs: HiGHS has
+    lines its C++ prints to the process's standard output whatever its
+    options say, and stdout must carry the JSON answer alone."""
+    for stream in (stdout, sys.stdout, sys.stderr):
+        flush = getattr(stream, "flush", None)
+        if flush is not None:
+            flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no descriptor 1 at all: nothing C could write into
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 if __name__ == "__main__":  # pragma: no cover

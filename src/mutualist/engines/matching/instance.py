@@ -35,8 +35,9 @@ from decimal import Decimal, InvalidOperation
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Weeks the engine plans: wide enough for any real job, narrow enough that
-# the week either side and every time zone's offset stay inside datetime.
-WEEK_MIN = dt.date(1971, 1, 4)
+# the week either side stays inside datetime, and late enough that every
+# zone's offset is a whole number of minutes (Monrovia's was -0:44:30 until 1972).
+WEEK_MIN = dt.date(1980, 1, 7)
 WEEK_MAX = dt.date(2199, 12, 30)
 # Hours a week in one member's capacity, one flexible role, one rate's digits.
 CAPACITY_MAX = 168
@@ -152,6 +153,12 @@ def check_instance(instance: Instance) -> None:
         raise InstanceError("max_team_size", "give at least 1, or leave it out for no limit.")
     if not instance.roles:
         raise InstanceError("roles", "name at least one role.")
+    for index, role in enumerate(instance.roles):
+        for at, window in enumerate(role.coverage):
+            _check_window(window, f"roles[{index}].coverage[{at}]")
+    for index, member in enumerate(instance.members):
+        for at, window in enumerate(member.availability):
+            _check_window(window, f"members[{index}].availability[{at}]")
     seen: set[str] = set()
     for index, role in enumerate(instance.roles):
         where = f"roles[{index}]"
@@ -200,6 +207,16 @@ def check_instance(instance: Instance) -> None:
             f"{len(instance.pinned)} members are pinned, more than max_team_size "
             f"({instance.max_team_size}).",
         )
+
+
+def _check_window(window: Window, where: str) -> None:
+    days = window.days
+    if not days or len(set(days)) != len(days) or not all(0 <= day <= 6 for day in days):
+        raise InstanceError(f"{where}.days", "give distinct days from 0 (Monday) to 6.")
+    if not 0 <= window.start <= 23:
+        raise InstanceError(f"{where}.start", "give an hour from 0 to 23.")
+    if not 0 <= window.end <= 24:
+        raise InstanceError(f"{where}.end", "give an hour from 0 to 24.")
 
 
 @functools.cache
@@ -295,6 +312,10 @@ def _text(value: object, where: str) -> str:
         raise InstanceError(where, "give a non-empty string.")
     if len(value) > ID_MAX_LENGTH:
         raise InstanceError(where, f"at most {ID_MAX_LENGTH} characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no text can carry it out again
+        raise InstanceError(where, "give valid text (this holds a lone surrogate).") from None
     return value
 
 
@@ -382,6 +403,19 @@ def _rate(value: object, where: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         # A binary float cannot hold 9.10 exactly; the rate must be exact.
         raise InstanceError(where, 'give the rate as a decimal string, such as "9.50".')
+    if isinstance(value, int) and not 0 <= value < RATE_MAX:
+        raise InstanceError(where, "give a rate from 0 to 999999999.")
+    if isinstance(value, Decimal) and (
+        not value.is_finite()
+        or value.adjusted() >= 9
+        or int(value.as_tuple().exponent) < -RATE_PLACES_MAX
+    ):
+        # Checked before the number is written out: 1e999999999 has a billion digits.
+        raise InstanceError(
+            where, f"give a rate from 0 to 999999999, at most {RATE_PLACES_MAX} decimal places."
+        )
+    if isinstance(value, str) and len(value) > 40:
+        raise InstanceError(where, "give a rate such as 9.50 (this one is too long).")
     text = str(value) if not isinstance(value, Decimal) else format(value, "f")
     if not _RATE.match(text):
         raise InstanceError(where, f"{text!r} is not a rate such as 9.50.")

@@ -4,6 +4,7 @@ at fault, so a coordinator (or ``mutualist match``) can say what to fix."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
@@ -11,7 +12,14 @@ from typing import Any
 
 import pytest
 
-from mutualist.engines.matching import Instance, InstanceError, Member, parse_instance, solve
+from mutualist.engines.matching import (
+    Instance,
+    InstanceError,
+    Member,
+    Window,
+    parse_instance,
+    solve,
+)
 from mutualist.engines.matching.tests.support import (
     WEEKDAYS,
     coverage,
@@ -73,6 +81,8 @@ REFUSALS = [
     ("a week in basic ISO form", at("week", "20261130"), "week"),
     ("a week as a number", at("week", 20261130), "week"),
     ("a week too long ago", at("week", "1970-01-05"), "week"),
+    # Monrovia's offset was -0:44:30 until 1972: not a whole minute
+    ("a week before 1980", at("week", "1979-12-31"), "week"),
     ("no week", drop("week"), "week"),
     ("a team size of 0", at("max_team_size", 0), "max_team_size"),
     ("a team size as text", at("max_team_size", "2"), "max_team_size"),
@@ -115,6 +125,16 @@ REFUSALS = [
     ("a rate of NaN", at("members.1.rate", "NaN"), "members[1].rate"),
     ("a rate with seven places", at("members.1.rate", "9.1234567"), "members[1].rate"),
     ("a rate of a billion", at("members.1.rate", "1000000000"), "members[1].rate"),
+    ("a rate of 10**5000", at("members.1.rate", 10**5000), "members[1].rate"),
+    (
+        "a rate of Decimal 1.5e999999999",
+        at("members.1.rate", Decimal("1.5e999999999")),
+        "members[1].rate",
+    ),
+    ("a rate of Decimal 1e-99", at("members.1.rate", Decimal("1e-99")), "members[1].rate"),
+    ("a rate of Decimal Infinity", at("members.1.rate", Decimal("Infinity")), "members[1].rate"),
+    ("a rate of 50 digits", at("members.1.rate", "1" * 50), "members[1].rate"),
+    ("an id with a lone surrogate", at("members.1.id", "bob\ud800"), "members[1].id"),
     ("a negative capacity", at("members.1.capacity", -1), "members[1].capacity"),
     ("a capacity beyond a week", at("members.1.capacity", 169), "members[1].capacity"),
     ("a capacity as a float", at("members.1.capacity", 4.0), "members[1].capacity"),
@@ -213,3 +233,33 @@ def test_a_typed_rate_that_is_no_number_is_refused():
     with pytest.raises(InstanceError) as caught:
         Instance(week=typed.week, roles=typed.roles, members=(odd,))
     assert caught.value.field == "members[0].rate"
+
+
+@pytest.mark.parametrize("limit", ["5", True, None.__class__])
+def test_solve_refuses_a_time_limit_of_another_type(limit):
+    with pytest.raises(InstanceError) as caught:
+        solve(good(), time_limit=limit)
+    assert caught.value.field == "time_limit"
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        (Window(days=(9,), start=1, end=2), "days"),
+        (Window(days=(), start=1, end=2), "days"),
+        (Window(days=(0, 0), start=1, end=2), "days"),
+        (Window(days=(0,), start=30, end=2), "start"),
+        (Window(days=(0,), start=1, end=25), "end"),
+        (Window(days=(0,), start=1, end=-1), "end"),
+    ],
+)
+def test_a_typed_window_out_of_range_is_refused(bad, field):
+    typed = parse_instance(good())
+    role = dataclasses.replace(typed.roles[0], coverage=(bad,))
+    with pytest.raises(InstanceError) as caught:
+        Instance(week=typed.week, roles=(role, *typed.roles[1:]), members=typed.members)
+    assert caught.value.field == f"roles[0].coverage[0].{field}"
+    member = dataclasses.replace(typed.members[0], availability=(bad,))
+    with pytest.raises(InstanceError) as caught:
+        Instance(week=typed.week, roles=typed.roles, members=(member, *typed.members[1:]))
+    assert caught.value.field == f"members[0].availability[0].{field}"

@@ -14,6 +14,7 @@ from mutualist.engines.matching import (
     INFEASIBLE,
     OPTIMAL,
     UNKNOWN,
+    InstanceError,
     MatchResult,
     parse_instance,
     solve,
@@ -116,13 +117,28 @@ def test_the_cheaper_of_two_rates_a_millionth_apart_wins():
     data = instance(
         [flexible("f", "s", 100)],
         [
-            member("dear", rate="999999999.999999", capacity=100),
-            member("cheap", rate="999999999.999998", capacity=100),
+            member("dear", rate="9999999.999999", capacity=100),
+            member("cheap", rate="9999999.999998", capacity=100),
         ],
     )
     result = solved(data)
     assert [line.member for line in result.team] == ["cheap"]
-    assert result.to_dict()["cost"] == "99999999999.999800"
+    assert result.to_dict()["cost"] == "999999999.999800"
+
+
+def test_rates_too_fine_for_an_exact_answer_are_refused_not_guessed():
+    # 100 hours at a billion in millionths is 10**17 units: a double cannot tell
+    # two such costs a millionth apart, so no answer could be proven.
+    data = instance(
+        [flexible("f", "s", 100)],
+        [
+            member("dear", rate="999999999.999999", capacity=100),
+            member("cheap", rate="999999999.999998", capacity=100),
+        ],
+    )
+    with pytest.raises(InstanceError) as caught:
+        solve(data)
+    assert caught.value.field == "members"
 
 
 # --- A time limit ------------------------------------------------------------------------

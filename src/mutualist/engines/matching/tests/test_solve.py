@@ -6,11 +6,19 @@ Every returned team is checked by the independent validator (``solved``).
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
 
-from mutualist.engines.matching import INFEASIBLE, OPTIMAL, parse_instance, solve
+from mutualist.engines.matching import (
+    INFEASIBLE,
+    OPTIMAL,
+    InstanceError,
+    parse_instance,
+    solve,
+    solver,
+)
 from mutualist.engines.matching.tests.brute import brute_force
 from mutualist.engines.matching.tests.cases import CASES, MON_9_13
 from mutualist.engines.matching.tests.support import (
@@ -382,3 +390,96 @@ def test_an_instance_is_solved_from_its_typed_form_alike():
     assert solve(parse_instance(data)).to_dict() | {"seconds": 0} == solve(data).to_dict() | {
         "seconds": 0
     }
+
+
+def test_two_roles_at_once_standing_in_the_way_is_named():
+    # chat and phone both need Mon 09-10, and ana is the only one who can do either
+    data = instance(
+        [
+            coverage("chat", "a", "UTC", window(["mon"], "09:00", "10:00")),
+            coverage("phone", "a", "UTC", window(["mon"], "09:00", "10:00")),
+        ],
+        [member("ana", ["a"], capacity=168)],
+    )
+
+    result = solved(data)
+
+    assert result.status == INFEASIBLE
+    assert result.reason is not None
+    assert "two coverage roles at the same time" in result.reason
+    assert "Capacity" not in result.reason
+
+
+def test_two_roles_half_an_hour_apart_are_named_too():
+    # Kolkata 15:00 is 09:30 UTC: it overlaps a UTC 09:00-10:00 hour by half
+    data = instance(
+        [
+            coverage("utc", "a", "UTC", window(["mon"], "09:00", "10:00")),
+            coverage("ind", "a", "Asia/Kolkata", window(["mon"], "15:00", "16:00")),
+        ],
+        [member("ana", ["a"])],
+    )
+
+    result = solved(data)
+
+    assert result.status == INFEASIBLE
+    assert result.reason is not None
+    assert "two coverage roles at the same time" in result.reason
+
+
+def test_pins_without_a_team_limit_do_not_suggest_raising_one():
+    data = instance(
+        [coverage("c", "s", "UTC", window(["mon"], "09:00", "10:00"))],
+        [member("ana"), member("zed")],
+        pinned=["ana", "zed"],
+    )
+
+    result = solved(data)
+
+    assert result.status == INFEASIBLE
+    assert result.reason is not None
+    assert "pinned" in result.reason and "ana, zed" in result.reason
+    assert "max_team_size" not in result.reason
+
+
+def test_costs_too_large_for_an_exact_optimum_are_refused():
+    # 48 hours at a billion less a millionth, in millionths: past 2**53
+    data = instance(
+        [coverage("c", "s", "UTC", window(["mon", "tue"], "00:00", "24:00"))],
+        [member("cheap", rate="999999999.000001", capacity=48)],
+    )
+    with pytest.raises(InstanceError) as caught:
+        solve(data)
+    assert caught.value.field == "members"
+    assert "too large to be optimised exactly" in caught.value.message
+    # The same hours in whole units are well inside
+    data["members"][0]["rate"] = "999999999"
+    assert solve(data).status == OPTIMAL
+
+
+def test_fewest_members_unproven_in_time_says_so(monkeypatch):
+    # A team of two; the second search (could fewer do it?) is cut short.
+    data = instance(
+        [flexible("f", "s", 2)],
+        [member("ana", capacity=1), member("bob", capacity=1)],
+        fewest_members=True,
+    )
+    runs = []
+    real = solver._run
+
+    def cut_short(model, time_limit):
+        runs.append(model)
+        outcome = real(model, time_limit)
+        if len(runs) == 2:
+            return dataclasses.replace(outcome, status=solver._MILP_LIMIT)
+        return outcome
+
+    monkeypatch.setattr(solver, "_run", cut_short)
+
+    result = solve(data)
+
+    assert len(runs) == 2
+    assert result.status == OPTIMAL
+    assert result.cost == Decimal("20.00")
+    assert result.reason is not None
+    assert "the time limit ran out before a team of that cost with fewer members" in result.reason

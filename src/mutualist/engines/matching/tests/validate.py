@@ -34,7 +34,7 @@ from mutualist.engines.matching.instance import Instance, Member, Role, Window
 from mutualist.engines.matching.result import FEASIBLE, OPTIMAL, MatchResult
 
 HOUR = dt.timedelta(hours=1)
-# Every offset of every zone since 1971 is a multiple of a quarter hour
+# Every offset of every zone since 1980 (the engine's first week) is a multiple of a quarter hour
 # (Asia/Kathmandu +05:45, Pacific/Chatham +12:45), so a wall clock that shows
 # a whole hour does so at one of these instants.
 _QUARTER = dt.timedelta(minutes=15)
