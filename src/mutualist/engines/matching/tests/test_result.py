@@ -216,6 +216,11 @@ def test_a_time_limit_gives_an_honest_status(seed, team, limit):
         best = unhurried(seed, team)
         assert best.status == OPTIMAL
         assert result.cost is not None and best.cost is not None and result.cost >= best.cost
+        # The gap is proven: the team is never further from the optimum than it says.
+        assert result.gap is not None
+        assert (result.cost - best.cost) / result.cost <= Decimal(repr(result.gap)) + Decimal(
+            "1e-9"
+        )
     elif result.status == UNKNOWN:
         assert (result.cost, result.gap, result.team, result.shifts) == (None, None, (), ())
         assert result.reason is not None and "time limit" in result.reason
