@@ -231,7 +231,7 @@ def proposal_read(result: MatchResult, built: Built, *, reason: str | None = Non
                     rate,
                     len(taken),
                     slots=taken,
-                    shifts=slot_windows(taken, built.timezone, built.week),
+                    shifts=slot_windows(taken, built.timezone, built.week, role.coverage),
                 )
             )
     order = {role.key: index for index, role in enumerate(built.roles)}
@@ -242,8 +242,17 @@ def proposal_read(result: MatchResult, built: Built, *, reason: str | None = Non
         notes[:0] = _open_notes(outcomes, built)
     if reason is None:
         reason = engine_words(result.reason, built.roles, stand_ins=len(built.open_roles)) or None
+    status = result.status
+    if found and not lines:
+        # Only stand-ins: every hour is left open, and there is no team to use.
+        status = "infeasible"
+        reason = (
+            "Nobody considered can staff any hour of this job: no active member who is "
+            "not left out has a role's skill, a rate in the pitch's currency and free time "
+            "in its hours. See the notes beside each member."
+        )
     return Proposal(
-        status=result.status,
+        status=status,
         gap=result.gap,
         seconds=result.seconds,
         reason=reason,
@@ -294,20 +303,32 @@ def _role_outcome(role: RoleFacts, lines: Sequence[ProposalLine], built: Built) 
     )
 
 
-def slot_windows(slots: Iterable[Slot], tz: str, monday: dt.date) -> tuple[HourWindow, ...]:
+def slot_windows(
+    slots: Iterable[Slot],
+    tz: str,
+    monday: dt.date,
+    coverage: Sequence[HourWindow] | None = None,
+) -> tuple[HourWindow, ...]:
     """Hour slots (UTC) as weekly windows of ``tz``'s wall clock.
 
     Each slot maps back to the local hour it came from (the first time of a
     repeated hour, as the engine counts it); consecutive local hours join,
     also across an hour the clocks skip that week (it has no slot, and the
-    wall clock reads on). A window may cross midnight; one longer than 23
-    hours is cut at local midnights, as a weekly window is at most a day.
+    wall clock reads on) when that hour is one of the role's ``coverage``
+    hours (a shift must stay inside them). A window may cross midnight; one
+    longer than 23 hours is cut at local midnights, as a weekly window is at
+    most a day.
     """
     zone = ZoneInfo(tz)
+    allowed = (
+        None
+        if coverage is None
+        else {(day % 7) * 24 + hour for window in coverage for day, hour in window.local_hours()}
+    )
     indices = sorted({_local_index(slot, zone, monday) for slot in slots})
     runs: list[list[int]] = []
     for index in indices:
-        if runs and _joins(runs[-1][-1], index, zone, monday):
+        if runs and _joins(runs[-1][-1], index, zone, monday, allowed):
             runs[-1].append(index)
         else:
             runs.append([index])
@@ -324,12 +345,15 @@ def _local_index(slot: Slot, zone: ZoneInfo, monday: dt.date) -> int:
     return (local.date() - monday).days * 24 + local.hour
 
 
-def _joins(last: int, index: int, zone: ZoneInfo, monday: dt.date) -> bool:
+def _joins(
+    last: int, index: int, zone: ZoneInfo, monday: dt.date, allowed: set[int] | None
+) -> bool:
     if index == last + 1:
         return True
     between = range(last + 1, index)
     return len(between) <= 2 and all(
         local_hour_to_utc(monday + dt.timedelta(days=i // 24), i % 24, zone) is None
+        and (allowed is None or ((i // 24) % 7) * 24 + i % 24 in allowed)
         for i in between
     )
 

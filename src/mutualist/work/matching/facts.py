@@ -220,7 +220,12 @@ def _candidate(
 def free_intervals(member: MemberFacts, *, monday: dt.date) -> list[Interval]:
     """The member's availability around the week of ``monday`` (the week
     either side too, as their own week may begin a day earlier or later),
-    less their shifts on other engagements, merged (UTC)."""
+    less their shifts on other engagements, merged (UTC). A time zone this
+    machine does not know (a profile saved before a zone was retired, or
+    edited in the database) gives no free time rather than an error: the
+    member is considered for flexible roles only, and shown with no free hour."""
+    if not is_timezone(member.timezone):
+        return []
     available = merge(availability_intervals(member.availability, member.timezone, monday))
     return subtract(available, merge(member.busy))
 

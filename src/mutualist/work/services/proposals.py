@@ -190,9 +190,10 @@ def pitch_team_propose(
     Writes nothing.
 
     ``pinned`` and ``excluded`` name members (user id or handle) who must be
-    on the team or stay off it; ``rates`` gives pay rates per member (handle
-    or id to a decimal string, in the pitch's currency), over their
-    profile's; ``max_team_size`` limits the team. Refusals name the input:
+    on the team or stay off it; ``rates`` gives pay rates per member (handle,
+    or user id as a number: a string key is a handle, so the API, whose JSON
+    keys are strings, takes handles; to a decimal string, in the pitch's
+    currency), over their profile's; ``max_team_size`` limits the team. Refusals name the input:
     ``pinned[0]`` (``team_member_unknown``, ``pinned_not_eligible``),
     ``excluded[1]`` (``pinned_and_excluded``), ``rates.ana`` (the rate
     codes), ``max_team_size`` (``invalid_team_size``, ``too_many_pinned``),

@@ -305,6 +305,18 @@ def test_a_night_across_a_clock_change_is_one_window_on_the_wall_clock(tz, monda
     assert slots_of(windows, tz, monday) == slots
 
 
+def test_a_skipped_hour_outside_the_coverage_does_not_join_two_shifts():
+    # Sydney springs forward on Sunday 4 October 2026 (02:00 does not exist);
+    # the role covers 00:00-02:00 and 03:00-06:00, so a shift across 02:00
+    # would be outside its hours and refused when the team is used.
+    tz, monday = "Australia/Sydney", dt.date(2026, 9, 28)
+    coverage = (HourWindow(6, 0, 2), HourWindow(6, 3, 6))
+    slots = local_slots(tz, monday, *coverage)
+
+    assert slot_windows(slots, tz, monday, coverage) == coverage
+    assert slot_windows(slots, tz, monday, (HourWindow(6, 0, 6),)) == (HourWindow(6, 0, 6),)
+
+
 def test_hours_apart_stay_apart():
     tz = "Australia/Sydney"
     slots = local_slots(tz, MONDAY, HourWindow(0, 9, 11), HourWindow(0, 12, 13))

@@ -214,10 +214,16 @@ def test_applying_an_open_hours_team_leaves_those_hours_unstaffed_in_the_check(w
         windows=[{"weekday": d, "start": "07:00", "end": "14:00"} for d in range(5)],
     )
 
-    pitch_team_apply_proposal(pitch=world.pitch, by=world.ana)
+    # Without Dev and Ana, nobody is free at Sydney's 09:00 (Manila's 06:00)
+    left_out = ["dev-patel", "ana-reyes"]
+    proposal = pitch_team_propose(pitch=world.pitch, by=world.ana, excluded=left_out)
+    open_hours = [list(role.uncovered) for role in proposal.roles]
+    assert proposal.found and [len(hours) for hours in open_hours] == [5, 0]
 
-    check = pitch_check(pitch=world.pitch, week=dt.date(2026, 12, 7))
-    assert [len(role.unstaffed) for role in check.roles] == [0, 0]  # Dev covers 09:00
+    pitch_team_apply_proposal(pitch=world.pitch, by=world.ana, excluded=left_out)
+
+    check = pitch_check(pitch=world.pitch)
+    assert [role.unstaffed for role in check.roles] == open_hours  # exactly those hours
     assert not any(load.overloaded for load in check.members)
 
 
@@ -452,3 +458,30 @@ def test_a_team_only_possible_with_someone_on_two_roles_is_explained(world):
     assert (proposal.status, proposal.lines) == ("infeasible", ())
     assert (proposal.reason or "").startswith("No team keeps every member on one role:")
     assert "one_role_per_member" not in (proposal.reason or "")
+
+
+def test_everyone_left_out_is_no_team_not_an_optimal_one(world):
+    before = rows(world)
+    everyone = ["ana-reyes", "ben-okafor", "cora-lim", "dev-patel"]
+
+    proposal = pitch_team_propose(pitch=world.pitch, by=world.ana, excluded=everyone)
+
+    assert proposal.status == "infeasible"
+    assert not proposal.found and proposal.lines == ()
+    assert proposal.reason is not None and "Nobody considered can staff" in proposal.reason
+    with pytest.raises(Conflict) as refused:
+        pitch_team_apply_proposal(pitch=world.pitch, by=world.ana, excluded=everyone)
+    assert refused.value.code == "no_team_found"
+    assert rows(world) == before
+
+
+def test_a_member_whose_time_zone_is_unknown_is_proposed_for_no_set_hours(world):
+    from mutualist.members.models import Profile
+
+    Profile.objects.filter(user=world.cora).update(timezone="Mars/Olympus")
+
+    proposal = pitch_team_propose(pitch=world.pitch, by=world.ana)  # no ZoneInfoNotFoundError
+
+    cora = next(c for c in proposal.candidates if c.member.key == world.cora.pk)
+    assert cora.considered and cora.free == ()
+    assert all(line.member.key != world.cora.pk for line in proposal.lines if line.slots)

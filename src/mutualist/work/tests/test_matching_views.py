@@ -3,6 +3,7 @@ who may see it (coordinators; members 403, outsiders 404)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -152,9 +153,12 @@ def test_a_pitch_that_is_no_longer_a_draft_sends_the_coordinator_back_to_it(worl
 
     shown = ana.get(url(world))
     used = ana.post(url(world, "work:pitch_proposal_apply"))
+    # Choices the form would refuse do not matter any more either
+    odd = ana.post(url(world, "work:pitch_proposal_apply"), {"max_team_size": "abc"})
 
     assert (shown.status_code, shown["Location"]) == (302, back)
     assert (used.status_code, used["Location"]) == (302, back)
+    assert (odd.status_code, odd["Location"]) == (302, back)
     assert Pitch.objects.get(pk=world.pitch.pk).state == Pitch.State.SENT
 
 
@@ -166,3 +170,19 @@ def test_no_team_shows_the_reason_and_no_price(world, client_for):
     assert "proposal-price" not in html and "proposal-margin" not in html
     assert "a role has no bill rate yet" not in html
     assert "Use this team" not in html
+
+
+def test_using_a_team_for_another_week_shows_that_weeks_check(world, client_for):
+    ana = client_for(world.ana)
+    week = "2026-12-16"  # a Wednesday: the week of Monday 14 December
+    digest = pitch_team_propose(
+        pitch=world.pitch, by=world.ana, week=dt.date.fromisoformat(week)
+    ).digest
+
+    response = ana.post(url(world, "work:pitch_proposal_apply"), {"digest": digest, "week": week})
+
+    assert response.status_code == 302
+    assert response["Location"] == (
+        reverse("work:pitch", kwargs={"pk": world.pitch.pk}) + f"?week={week}"
+    )
+    assert "Week of Monday 14 December 2026" in page(ana.get(response["Location"]))

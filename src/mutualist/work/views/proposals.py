@@ -20,7 +20,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mutualist.core.errors import Conflict, ValidationFailed
@@ -176,6 +176,9 @@ def pitch_proposal_apply(request: HttpRequest, pk: int) -> HttpResponse:
     """Use the proposed team: solve again with the same choices, write it
     into the draft and go back to the pitch, whose live check shows it."""
     user, pitch = _draft_for_coordinator(request, pk)
+    if pitch.state != Pitch.State.DRAFT:
+        messages.error(request, "Only a draft pitch can be changed.")
+        return redirect("work:pitch", pk=pitch.pk)
     form = _form(pitch, request.POST)
     proposal = None
     if form.is_valid():
@@ -198,7 +201,11 @@ def pitch_proposal_apply(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request, "The proposed team is the draft's team now; its staffing check is below."
             )
-            return redirect("work:pitch", pk=pitch.pk)
+            # The check of the week the team was planned for (the shifts are
+            # weekly; another week's clocks or engagements may differ).
+            week = form.choices().get("week")
+            target = reverse("work:pitch", kwargs={"pk": pitch.pk})
+            return redirect(f"{target}?week={week.isoformat()}" if week else target)
     return _render(request, pitch, form, proposal, user)
 
 
