@@ -135,6 +135,9 @@ class Instance:
     excluded: frozenset[str] = field(default_factory=frozenset)
     one_role_per_member: bool = False
     fewest_members: bool = False
+    # Members the team-size limit does not count (typed instances only): the
+    # pitch builder's stand-ins for hours it leaves open.
+    uncounted: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         check_instance(self)
@@ -194,14 +197,21 @@ def check_instance(instance: Instance) -> None:
                 raise InstanceError(
                     f"{where}.intervals[{at}]", "give aware datetimes, start before end."
                 )
-    for name, chosen in (("pinned", instance.pinned), ("excluded", instance.excluded)):
+    for name, chosen in (
+        ("pinned", instance.pinned),
+        ("excluded", instance.excluded),
+        ("uncounted", instance.uncounted),
+    ):
         unknown = sorted(chosen - ids)
         if unknown:
             raise InstanceError(name, f"{unknown[0]!r} is not one of the members.")
     both = sorted(instance.pinned & instance.excluded)
     if both:
         raise InstanceError("pinned", f"{both[0]!r} is both pinned and excluded.")
-    if instance.max_team_size is not None and len(instance.pinned) > instance.max_team_size:
+    if (
+        instance.max_team_size is not None
+        and len(instance.pinned - instance.uncounted) > instance.max_team_size
+    ):
         raise InstanceError(
             "pinned",
             f"{len(instance.pinned)} members are pinned, more than max_team_size "

@@ -358,7 +358,9 @@ def _prune(problem: _Problem, limit: int | None) -> list[_Candidate]:
     ever be given (their capacity, or fewer if they can do fewer hours)."""
     instance = problem.instance
     useful = [c for c in problem.candidates if _useful(c)]
-    if limit is None or len(useful) <= limit:
+    if limit is None or len(useful) <= limit or instance.uncounted:
+        # (With members the limit does not count, the exchange argument does
+        # not hold: such an instance is small, and solved whole.)
         return useful
     total_hours = len(problem.slot_start) + sum(r.hours or 0 for r in instance.roles)
     positions = len(problem.slot_start) + len(instance.roles)
@@ -538,7 +540,12 @@ def _model(
                 if len(group) > 1:
                     add_row([(var, 1.0) for var, _ in group], -math.inf, 1.0)
     if limit is not None:
-        every = [var for variables in team_vars for var in variables]
+        every = [
+            var
+            for k, variables in enumerate(team_vars)
+            if candidates[k].member.id not in instance.uncounted
+            for var in variables
+        ]
         add_row([(var, 1.0) for var in every], -math.inf, float(limit))
     if cost_cap is not None:
         paid = [(var, float(rates[k])) for var, (k, _) in enumerate(x)]

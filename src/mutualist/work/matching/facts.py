@@ -269,15 +269,21 @@ def instance_build(
     timezone: str,
     week: dt.date,
     open_hours: Mapping[int, OpenHours] | None = None,
+    open_rate: Decimal = Decimal(0),
 ) -> Built:
     """The engine instance for the week of ``week`` (any day of it).
 
     ``open_hours`` (by role key) adds a stand-in member for hours no one can
     staff: the coverage spans the engine reported uncovered, or a flexible
     role's hours when no one may take it. A stand-in costs nothing, staffs
-    only those hours and only that role, and is not counted in the team size,
+    only those hours and only that role, and is not counted in the team size
+    (the engine's ``uncounted``),
     so the engine proposes the cheapest team for the rest and the proposal
     leaves those hours open (``proposal_read`` drops the stand-ins).
+
+    ``open_rate`` prices a stand-in's hour instead: above what the whole
+    team could ever cost, it makes the engine leave open as few hours as it
+    can, and only then the cheapest team (see ``pitch_team_propose``).
     """
     monday = monday_of(week)
     candidates = candidates_of(
@@ -313,7 +319,7 @@ def instance_build(
                 id=stand_ins[key],
                 skills=frozenset({role_skill(key)}),
                 timezone="UTC",
-                rate=Decimal(0),
+                rate=open_rate,
                 capacity=min(WEEK_HOURS, amount),
                 intervals=spans,
             )
@@ -323,7 +329,9 @@ def instance_build(
         week=monday,
         roles=engine_roles,
         members=tuple(engine_members),
-        max_team_size=None if size is None else size + len(stand_ins),
+        max_team_size=size,
+        # Stand-ins are not people: the limit counts the members only.
+        uncounted=frozenset(stand_ins.values()),
         currency=currency,
         pinned=frozenset(c.member.handle for c in candidates if c.status == PINNED),
         one_role_per_member=True,

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -40,19 +41,21 @@ from mutualist.core.errors import Conflict, ValidationFailed
 from mutualist.core.money import Money
 from mutualist.engines.matching import INFEASIBLE, InstanceError, MatchResult, solve
 from mutualist.members.models import User
-from mutualist.work.coverage import monday_of
+from mutualist.work.coverage import HOUR, monday_of, slots_of, slots_to_intervals
 from mutualist.work.matching import (
     PINNED,
     Built,
     Choices,
     OpenHours,
     Proposal,
+    RoleFacts,
     engine_words,
     instance_build,
     open_roles,
     proposal_read,
 )
 from mutualist.work.models import Pitch
+from mutualist.work.pitch_check import FLEXIBLE
 from mutualist.work.selectors.matching import member_facts, role_facts
 from mutualist.work.selectors.pitches import WEEK_RANGE, pitch_team
 from mutualist.work.services.pitches import (
@@ -215,7 +218,9 @@ def pitch_team_propose(
     roles = role_facts(pitch=pitch)
     facts = member_facts(pitch=pitch, users=members, week=monday)
 
-    def build(open_hours: Mapping[int, OpenHours] | None = None) -> Built:
+    def build(
+        open_hours: Mapping[int, OpenHours] | None = None, open_rate: Decimal = Decimal(0)
+    ) -> Built:
         return instance_build(
             roles=roles,
             members=facts,
@@ -224,6 +229,7 @@ def pitch_team_propose(
             timezone=pitch.job.timezone,
             week=monday,
             open_hours=open_hours,
+            open_rate=open_rate,
         )
 
     built = build()
@@ -243,19 +249,59 @@ def pitch_team_propose(
         spans.setdefault(int(span.role), []).append((span.start, span.end))
     left_open: dict[int, OpenHours] = {key: tuple(found) for key, found in spans.items()}
     left_open.update(open_roles(roles, built.candidates))
-    if not left_open:
-        return proposal_read(result, built)
-    retry = build(left_open)
-    # The time limit is for the whole proposal: the second search gets what
-    # the first left (a little at least, as the first stopped short of it).
-    again = _solve(retry, max(limit - result.seconds, min(limit, 0.5)))
-    if again.found:
-        return proposal_read(again, retry)
-    why = [
-        engine_words(result.reason, roles),
-        engine_words(again.reason, roles, stand_ins=len(left_open)),
-    ]
-    return proposal_read(result, built, reason=" ".join(part for part in why if part) or None)
+    spent = result.seconds
+    why = [engine_words(result.reason, roles)]
+    if left_open:
+        retry = build(left_open)
+        # The time limit is for the whole proposal: the next search gets what
+        # the first left (a little at least, as the first stopped short of it).
+        again = _solve(retry, max(limit - spent, min(limit, 0.5)))
+        if again.found:
+            return proposal_read(again, retry)
+        spent += again.seconds
+        why.append(engine_words(again.reason, roles, stand_ins=len(left_open)))
+    reason = " ".join(part for part in why if part) or None
+    # Too few hours between the members, too small a team, one role each:
+    # the team that leaves the fewest hours open, the cheapest such.
+    most = _most_hours(build, roles, built, pitch.job.timezone, monday)
+    if most is not None:
+        best = _solve(most, max(limit - spent, min(limit, 0.5)))
+        if best.found:
+            return proposal_read(
+                best,
+                most,
+                reason=(reason or "No team staffs every hour.")
+                + " The team below staffs as many hours as any team can, the cheapest way;"
+                " the rest are left open.",
+            )
+    return proposal_read(result, built, reason=reason)
+
+
+def _most_hours(
+    build: Callable[[Mapping[int, OpenHours] | None, Decimal], Built],
+    roles: Sequence[RoleFacts],
+    built: Built,
+    timezone: str,
+    monday: dt.date,
+) -> Built | None:
+    """The instance in which every hour may be left open to a stand-in whose
+    hour costs more than the whole team could (so the engine leaves open as
+    few as it can, and then pays the least); None when no one has a rate."""
+    rates = [c.rate.amount for c in built.candidates if c.considered and c.rate is not None]
+    if not rates:
+        return None
+    every: dict[int, OpenHours] = {}
+    for role in roles:
+        if role.kind == FLEXIBLE:
+            every[role.key] = role.flexible_hours or 0
+        else:
+            every[role.key] = tuple(slots_to_intervals(slots_of(role.coverage, timezone, monday)))
+    hours = sum(
+        value if isinstance(value, int) else sum(int((e - s) / HOUR) for s, e in value)
+        for value in every.values()
+    )
+    open_rate = max(rates) * hours + 1
+    return build({key: value for key, value in every.items() if value}, open_rate)
 
 
 def pitch_team_apply_proposal(

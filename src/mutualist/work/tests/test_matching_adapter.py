@@ -244,7 +244,8 @@ def test_stand_ins_for_open_hours_are_not_counted_in_the_team_size():
 
     assert [m.id for m in result.instance.members] == ["m7", "~open:1", "~open:2"]
     assert [m.capacity for m in result.instance.members[1:]] == [1, 6]
-    assert result.instance.max_team_size == 3
+    assert result.instance.max_team_size == 1  # the members' limit
+    assert result.instance.uncounted == {"~open:1", "~open:2"}  # the engine skips them
 
 
 # --- The answer on the wall clock --------------------------------------------------------

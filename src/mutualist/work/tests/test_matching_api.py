@@ -206,7 +206,8 @@ def test_applying_a_team_other_than_the_one_seen_or_none_is_a_conflict(world):
     before = snapshot(world)
 
     assert_problem(post_json(ana, url, {"digest": "0" * 64}), 409, "proposal_changed")
-    assert_problem(post_json(ana, url, {"max_team_size": 1}), 409, "no_team_found")
+    everyone = ["ana-reyes", "ben-okafor", "cora-lim", "dev-patel"]
+    assert_problem(post_json(ana, url, {"excluded": everyone}), 409, "no_team_found")
     assert snapshot(world) == before
 
 

@@ -103,9 +103,13 @@ def test_hours_committed_elsewhere_lower_what_a_member_can_give(world):
 
     ben = next(c for c in proposal.candidates if c.member.handle == "ben-okafor")
     assert ben.capacity == 4
-    assert proposal.status == "infeasible"
-    assert proposal.lines == ()
+    # No team staffs every hour; the one that staffs the most gives Ben his 4
+    assert not proposal.complete
     assert "Books" in (proposal.reason or "")
+    assert "staffs as many hours as any team can" in (proposal.reason or "")
+    books = next(role for role in proposal.roles if role.role.title == "Books")
+    assert (books.required_hours, books.covered_hours) == (6, 4)
+    assert ("ben-okafor", 4) in [(line.member.handle, line.hours) for line in proposal.lines]
 
 
 def test_pinned_and_excluded_members_are_honoured(world):
@@ -150,9 +154,11 @@ def test_a_team_size_limit_is_kept(world):
         ("cora-lim", 40),
     ]
     assert two.pay_cost == Money("864.00", AUD)
-    assert (one.status, one.lines) == ("infeasible", ())
+    # One person cannot take two roles: the one who staffs the most hours alone
+    assert len(one.lines) == 1 and not one.complete
     assert (one.reason or "").startswith("No team of at most 1 member, each on one role,")
     assert "Raise the team size limit" in (one.reason or "")
+    assert [(h, hours) for h, _, hours, _ in team(one)] == [("cora-lim", 40)]
 
 
 def test_a_rate_in_another_currency_is_left_out_unless_the_coordinator_gives_one(world):
@@ -164,9 +170,11 @@ def test_a_rate_in_another_currency_is_left_out_unless_the_coordinator_gives_one
     cora = next(c for c in left_out.candidates if c.member.handle == "cora-lim")
     assert cora.status == "no_rate"
     assert any(note.startswith("Cora Lim's rate is in PHP") for note in left_out.notes)
-    # Without Cora, Dev's 20 h cannot cover the 40: no team, and why
-    assert (left_out.status, left_out.lines) == ("infeasible", ())
+    # Without Cora, Dev's 20 h cannot cover the 40: why, and the most he can do
+    assert not left_out.complete
     assert "“Support” 20 of 40" in (left_out.reason or "")
+    support = next(role for role in left_out.roles if role.role.title == "Support")
+    assert (support.required_hours, support.covered_hours) == (40, 20)
     cora_line = next(line for line in given.lines if line.member.handle == "cora-lim")
     assert (cora_line.pay_rate, cora_line.hours) == (Money("17.50", AUD), 20)
     assert given.complete
@@ -305,7 +313,11 @@ def test_applying_refuses_when_no_team_is_found(world):
     before = rows(world)
 
     with pytest.raises(Conflict) as refused:
-        pitch_team_apply_proposal(pitch=world.pitch, by=world.ana, max_team_size=1)
+        pitch_team_apply_proposal(
+            pitch=world.pitch,
+            by=world.ana,
+            excluded=["ana-reyes", "ben-okafor", "cora-lim", "dev-patel"],
+        )
 
     assert refused.value.code == "no_team_found"
     assert rows(world) == before
@@ -455,7 +467,9 @@ def test_a_team_only_possible_with_someone_on_two_roles_is_explained(world):
         pitch=world.pitch, by=world.ana, excluded=["dev-patel", "ben-okafor"]
     )
 
-    assert (proposal.status, proposal.lines) == ("infeasible", ())
+    # The most hours one role each allows: Cora on support, the books open
+    assert [line.member.handle for line in proposal.lines] == ["cora-lim"]
+    assert not proposal.complete
     assert (proposal.reason or "").startswith("No team keeps every member on one role:")
     assert "one_role_per_member" not in (proposal.reason or "")
 

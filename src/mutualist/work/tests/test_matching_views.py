@@ -163,10 +163,13 @@ def test_a_pitch_that_is_no_longer_a_draft_sends_the_coordinator_back_to_it(worl
 
 
 def test_no_team_shows_the_reason_and_no_price(world, client_for):
-    html = page(client_for(world.ana).get(url(world), {"max_team_size": "1"}))
+    everyone = {
+        f"use_{user.pk}": "exclude" for user in (world.ana, world.ben, world.cora, world.dev)
+    }
+    html = page(client_for(world.ana).get(url(world), everyone))
 
     assert "Infeasible" in html
-    assert "No team of at most 1 member" in html
+    assert "Nobody considered can staff any hour" in html
     assert "proposal-price" not in html and "proposal-margin" not in html
     assert "a role has no bill rate yet" not in html
     assert "Use this team" not in html
@@ -186,3 +189,12 @@ def test_using_a_team_for_another_week_shows_that_weeks_check(world, client_for)
         reverse("work:pitch", kwargs={"pk": world.pitch.pk}) + f"?week={week}"
     )
     assert "Week of Monday 14 December 2026" in page(ana.get(response["Location"]))
+
+
+def test_too_small_a_team_gets_the_one_that_staffs_the_most_hours(world, client_for):
+    html = page(client_for(world.ana).get(url(world), {"max_team_size": "1"}))
+
+    assert "No team of at most 1 member" in html
+    assert "staffs as many hours as any team can" in html
+    assert '<th scope="row">Cora Lim</th>' in html
+    assert "Use this team" in html

@@ -483,3 +483,27 @@ def test_fewest_members_unproven_in_time_says_so(monkeypatch):
     assert result.cost == Decimal("20.00")
     assert result.reason is not None
     assert "the time limit ran out before a team of that cost with fewer members" in result.reason
+
+
+def test_members_the_limit_does_not_count_take_no_seat():
+    # A stand-in (as the pitch builder adds for hours it leaves open) beside
+    # a team of one: the limit counts ana only.
+    typed = parse_instance(
+        instance(
+            [
+                coverage("c", "s", "UTC", window(["mon"], "09:00", "11:00")),
+                flexible("f", "t", 2),
+            ],
+            [member("ana", ["s"]), member("~open", ["t"], rate="1000")],
+            max_team_size=1,
+        )
+    )
+    counted = solve(typed)
+    uncounted = solve(dataclasses.replace(typed, uncounted=frozenset({"~open"})))
+
+    assert counted.status == INFEASIBLE
+    assert uncounted.status == OPTIMAL
+    assert [line.member for line in uncounted.team] == ["ana", "~open"]
+    with pytest.raises(InstanceError) as caught:
+        dataclasses.replace(typed, uncounted=frozenset({"zed"}))
+    assert caught.value.field == "uncounted"
