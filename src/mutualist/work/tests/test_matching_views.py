@@ -196,5 +196,6 @@ def test_too_small_a_team_gets_the_one_that_staffs_the_most_hours(world, client_
 
     assert "No team of at most 1 member" in html
     assert "staffs as many hours as any team can" in html
+    assert "The cheapest team for the hours that can be staffed, proven" in html
     assert '<th scope="row">Cora Lim</th>' in html
     assert "Use this team" in html

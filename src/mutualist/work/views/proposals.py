@@ -44,6 +44,7 @@ STATUS_WORDS = {
     "infeasible": "No team keeps every rule.",
     "unknown": "No team was found within the time limit.",
 }
+PARTIAL_WORDS = "The cheapest team for the hours that can be staffed, proven; some are left open."
 
 
 def _draft_for_coordinator(request: HttpRequest, pk: int) -> tuple[User, Pitch]:
@@ -88,7 +89,11 @@ def _result(proposal: Proposal, viewer: User) -> dict[str, Any]:
     ]
     return {
         "proposal": proposal,
-        "status_words": STATUS_WORDS.get(proposal.status, proposal.status),
+        "status_words": (
+            PARTIAL_WORDS
+            if proposal.status == "optimal" and proposal.found and not proposal.complete
+            else STATUS_WORDS.get(proposal.status, proposal.status)
+        ),
         "lines": lines,
         "roles": roles,
         "week_end": proposal.week + dt.timedelta(days=6),
