@@ -89,12 +89,12 @@ def seed_sequence(rng: Any) -> np.random.SeedSequence:
     entropy), an int seed, a ``SeedSequence``, or a ``Generator`` (its own
     bit generator's seed sequence, so passing a generator is reproducible
     exactly when the generator was seeded)."""
+    if isinstance(rng, bool):
+        raise ValueError(f"rng must be a seed, a SeedSequence or a Generator; got {rng!r}.")
     if rng is None or isinstance(rng, int | np.integer):
         if rng is not None and int(rng) < 0:
             raise ValueError(f"seed must be at least 0; got {int(rng)}.")
         return np.random.SeedSequence(None if rng is None else int(rng))
-    if isinstance(rng, bool):
-        raise ValueError(f"rng must be a seed, a SeedSequence or a Generator; got {rng!r}.")
     if isinstance(rng, np.random.SeedSequence):
         return rng
     if isinstance(rng, np.random.Generator):
