@@ -328,6 +328,14 @@ API_PAGE_SIZE_MAX = 100
 # Seconds the pitch builder gives the matching engine for one team proposal
 # (the whole proposal: the search, and the second one if hours are left open).
 WORK_MATCH_TIME_LIMIT = env_seconds("WORK_MATCH_TIME_LIMIT", 5.0)
+# Simulated paths behind each fund's solvency report (the fund page's fan
+# chart and risks, the recommendation's search): the standard error of a 1 %
+# risk is about 0.1 point at 10,000. Fewer is faster and noisier.
+MUTUAL_SOLVENCY_PATHS = env_int("MUTUAL_SOLVENCY_PATHS", 10_000)
+if MUTUAL_SOLVENCY_PATHS < 100:
+    raise ImproperlyConfigured(
+        f"MUTUAL_SOLVENCY_PATHS must be at least 100; got {MUTUAL_SOLVENCY_PATHS}"
+    )
 
 # --- Community blog ------------------------------------------------------------
 # The HTML a comment may keep, tag -> allowed attributes; everything else is

@@ -527,3 +527,52 @@ class GuaranteeAdvance(models.Model):
 
     def __str__(self) -> str:
         return f"Advance of {self.advanced_minor} {self.currency} on claim #{self.claim_id}"
+
+
+class SolvencyRun(models.Model):
+    """A stored solvency estimate of a fund (``services.solvency``): the
+    simulator's figures for one set of inputs, computed on one day.
+
+    A cache of estimates, never money: no ledger posting points here and no
+    amount is a balance. ``digest`` is the SHA-256 of everything that
+    determines the figures (the engine model's parameters, months, paths,
+    the first simulated month); the seed is derived from it, so the same
+    inputs give the same figures. One row per fund, digest and day: two
+    viewers computing at once store one row, the second reads the first's."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.CASCADE, related_name="solvency_runs")
+    # The open rule-change proposal whose rules were simulated; None for the rules in force.
+    proposal = models.ForeignKey(
+        "governance.Proposal",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="solvency_runs",
+    )
+    digest = models.CharField(max_length=64)
+    computed_on = models.DateField()
+    computed_at = models.DateTimeField(default=timezone.now)
+    # What went in (the model's parameters, the assumptions shown) and what
+    # came out (money as decimal strings in the fund's currency,
+    # probabilities as floats).
+    inputs = models.JSONField()
+    results = models.JSONField()
+    paths = models.PositiveIntegerField()
+    months = models.PositiveSmallIntegerField()
+    seed = models.BigIntegerField()
+    milliseconds = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-computed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fund", "digest", "computed_on"], name="mutual_solvency_once_a_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(paths__gte=1, months__gte=1, seed__gte=0),
+                name="mutual_solvency_run_sizes_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Solvency of {self.fund} on {self.computed_on}"
