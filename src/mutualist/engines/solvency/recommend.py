@@ -113,14 +113,14 @@ class _ChunkEvents:
         paths: int,
         chunk_size: int,
         sequence: np.random.SeedSequence,
-        budget: int = CACHE_BYTES,
+        budget: int | None = None,
     ) -> None:
         self.model = model
         self.months = months
         self.paths = paths
         self.chunk_size = chunk_size
         self.sequence = sequence
-        self.budget = budget
+        self.budget = CACHE_BYTES if budget is None else budget
         self.kept: dict[int, _Events] = {}
         self.bytes = 0
 
