@@ -77,6 +77,8 @@ def test_the_engines_are_there_to_check():
     names = {path.relative_to(ENGINES).as_posix() for path in engine_files()}
     assert "matching/solver.py" in names
     assert "matching/__init__.py" in names
+    assert "solvency/fund.py" in names
+    assert "solvency/__init__.py" in names
 
 
 @pytest.mark.parametrize(
@@ -118,9 +120,10 @@ def test_the_import_check_catches_what_it_looks_for():
     assert "mutualist.engines.matching.timegrid" in [name for _line, name in found]
 
 
-def test_importing_the_matching_engine_loads_no_django_and_no_app():
+@pytest.mark.parametrize("engine", ["matching", "solvency"])
+def test_importing_an_engine_loads_no_django_and_no_app(engine):
     code = (
-        "import sys, mutualist.engines.matching\n"
+        f"import sys, mutualist.engines.{engine}\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in {'django', 'ninja'}"
         " or (m.startswith('mutualist.') and not m.startswith('mutualist.engines')))\n"
         "assert 'django' not in sys.modules, loaded\n"
