@@ -101,6 +101,11 @@ MAX_MONTHS = 1200
 # sums of gifts and deposits (far below any currency's minor unit), not a
 # shortfall: without it a balance equal to the gifts could count as short.
 SHORT_TOLERANCE = 1e-9
+# Events expanded at once: sick periods per scatter, invoices per block of
+# months. They bound a chunk's memory however busy the fund (the usual fund
+# fits one batch, so the batching costs nothing).
+GIFT_BATCH = 2**16
+INVOICE_BATCH = 2**18
 
 
 @dataclass(frozen=True)
@@ -471,10 +476,7 @@ def _sick_pay_events(
     member_pay = np.empty((paths, months))  # every member's payout, summed
     member_dep = np.empty((paths, months))  # every member's deposit, summed
     leave = np.zeros((paths, months)) if model.leave_rate > 0 else None
-    cell_parts: list[IntArray] = []
-    month_parts: list[IntArray] = []
-    length_parts: list[FloatArray] = []
-    half_parts: list[npt.NDArray[np.bool_]] = []
+    gifts = _Gifts(model, months, paths)
     for t in range(months):
         well += back[t].reshape(paths, tiers)
         if t > 0 and model.joins_per_month > 0:
@@ -501,10 +503,7 @@ def _sick_pay_events(
                 # np.unique then one fancy add is several times quicker than np.add.at.
                 where, many = np.unique(ends * cells + cell, return_counts=True)
                 back_flat[where] += many.astype(np.int32)
-                cell_parts.append(cell)
-                month_parts.append(np.full(count, t, dtype=np.int64))
-                length_parts.append(length)
-                half_parts.append(half)
+                gifts.add(cell, t, length, half)
         member_pay[:, t] = members @ pay
         member_dep[:, t] = members @ dep
         if leave is not None:
@@ -518,15 +517,7 @@ def _sick_pay_events(
             )
             members -= leavers
             well -= leavers
-    owed, no_pay, no_dep = _gifts(
-        model,
-        months,
-        paths,
-        np.concatenate(cell_parts) if cell_parts else np.zeros(0, dtype=np.int64),
-        np.concatenate(month_parts) if month_parts else np.zeros(0, dtype=np.int64),
-        np.concatenate(length_parts) if length_parts else np.zeros(0),
-        np.concatenate(half_parts) if half_parts else np.zeros(0, dtype=bool),
-    )
+    owed, no_pay, no_dep = gifts.arrays()
     refunds = tuple(
         t for t in range(months) if (model.start_month - 1 + t) % 12 + 1 == model.refund_month
     )
@@ -554,43 +545,72 @@ def _scatter(index: IntArray, *, weights: FloatArray, minlength: int) -> FloatAr
     return np.bincount(index, weights=weights, minlength=minlength).astype(np.float64, copy=False)
 
 
-def _gifts(
-    model: SickPayModel,
-    months: int,
-    paths: int,
-    cell: IntArray,
-    onset: IntArray,
-    length: FloatArray,
-    half: npt.NDArray[np.bool_],
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """The gifts the sick periods are owed per path and month, and the
-    payouts and deposits of the members at 100 % who deposit nothing then.
-    One (period, month) pair per paid month, scattered with ``bincount``."""
-    tiers = len(model.tier_members)
-    size = paths * months
-    if len(cell) == 0:
-        zeros = np.zeros((paths, months))
-        return zeros, zeros, zeros
-    path, tier = np.divmod(cell, tiers)
-    waiting = model.waiting_days / MONTH_DAYS
-    end = np.minimum(length, waiting + model.max_months)  # the paid period is [waiting, end)
-    first = math.floor(waiting)  # the first month with a paid day
-    count = np.where(end > waiting, np.ceil(end).astype(np.int64) - first, 0)
-    count = np.clip(np.minimum(count, months - onset - first), 0, None)
-    period = np.repeat(np.arange(len(cell)), count)
-    offset = np.arange(len(period)) - np.repeat(np.cumsum(count) - count, count)
-    j = first + offset  # month of the period, from 0
-    share = np.minimum(j + 1, end[period]) - np.maximum(j, waiting)
-    pay = np.asarray(model.tier_payouts)[tier]
-    gift = np.where(half, 0.5 * pay, pay)[period] * share
-    flat = path[period] * months + onset[period] + j
-    owed = _scatter(flat, weights=gift, minlength=size).reshape(paths, months)
-    full = ~half[period]
-    flat_full = flat[full]
-    no_pay = _scatter(flat_full, weights=pay[period][full], minlength=size)
-    dep = np.asarray(model.tier_deposits)[tier][period][full]
-    no_dep = _scatter(flat_full, weights=dep, minlength=size)
-    return owed, no_pay.reshape(paths, months), no_dep.reshape(paths, months)
+class _Gifts:
+    """The gifts owed per path and month, and the payouts and deposits of the
+    members at 100 % who deposit nothing then, gathered from sick periods:
+    each period is expanded into one (period, paid month) pair per month
+    with a paid day and scattered with ``bincount``. Periods are scattered
+    in batches of ``GIFT_BATCH``, so memory stays bounded however many fall
+    sick (a batch holds at most ``GIFT_BATCH x (max_months + 2)`` pairs)."""
+
+    def __init__(self, model: SickPayModel, months: int, paths: int) -> None:
+        self.months = months
+        self.paths = paths
+        self.tiers = len(model.tier_members)
+        self.pay = np.asarray(model.tier_payouts, dtype=np.float64)
+        self.dep = np.asarray(model.tier_deposits, dtype=np.float64)
+        self.waiting = model.waiting_days / MONTH_DAYS
+        self.longest = self.waiting + model.max_months  # a paid period is [waiting, end)
+        size = paths * months
+        self.owed = np.zeros(size)
+        self.no_pay = np.zeros(size)
+        self.no_dep = np.zeros(size)
+        self.parts: list[tuple[IntArray, int, FloatArray, npt.NDArray[np.bool_]]] = []
+        self.pending = 0
+
+    def add(
+        self, cell: IntArray, onset: int, length: FloatArray, half: npt.NDArray[np.bool_]
+    ) -> None:
+        """Periods starting in month ``onset``, in cells ``path x tiers + tier``."""
+        self.parts.append((cell, onset, length, half))
+        self.pending += len(cell)
+        if self.pending >= GIFT_BATCH:
+            self._scatter()
+
+    def arrays(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """``(owed, no_pay, no_dep)``, each ``(paths, months)``."""
+        self._scatter()
+        shape = (self.paths, self.months)
+        return self.owed.reshape(shape), self.no_pay.reshape(shape), self.no_dep.reshape(shape)
+
+    def _scatter(self) -> None:
+        if not self.parts:
+            return
+        cell = np.concatenate([part[0] for part in self.parts])
+        onset = np.concatenate([np.full(len(part[0]), part[1]) for part in self.parts])
+        length = np.concatenate([part[2] for part in self.parts])
+        half = np.concatenate([part[3] for part in self.parts])
+        self.parts = []
+        self.pending = 0
+        months, size, waiting = self.months, len(self.owed), self.waiting
+        path, tier = np.divmod(cell, self.tiers)
+        end = np.minimum(length, self.longest)
+        first = math.floor(waiting)  # the first month with a paid day
+        count = np.where(end > waiting, np.ceil(end).astype(np.int64) - first, 0)
+        count = np.clip(np.minimum(count, months - onset - first), 0, None)
+        period = np.repeat(np.arange(len(cell)), count)
+        offset = np.arange(len(period)) - np.repeat(np.cumsum(count) - count, count)
+        j = first + offset  # month of the period, from 0
+        share = np.minimum(j + 1, end[period]) - np.maximum(j, waiting)
+        pay = self.pay[tier]
+        gift = np.where(half, 0.5 * pay, pay)[period] * share
+        flat = path[period] * months + onset[period] + j
+        self.owed += _scatter(flat, weights=gift, minlength=size)
+        full = ~half[period]
+        flat_full = flat[full]
+        self.no_pay += _scatter(flat_full, weights=pay[period][full], minlength=size)
+        dep = self.dep[tier][period][full]
+        self.no_dep += _scatter(flat_full, weights=dep, minlength=size)
 
 
 def _guarantee_events(
@@ -598,35 +618,46 @@ def _guarantee_events(
 ) -> _Events:
     size = paths * months
     counts = rng.poisson(model.invoices_per_month, (paths, months))
-    total = int(counts.sum())
-    cell = np.repeat(np.arange(size, dtype=np.int64), counts.ravel())  # path * M + month
-    amounts = np.asarray(model.invoice_amounts)[rng.integers(0, len(model.invoice_amounts), total)]
-    late = rng.random(total) < model.late_probability
-    never = rng.random(total) < model.never_probability
-    delay = model.delays.sample(rng, total)
-    path, month = np.divmod(cell, months)
+    per_month = counts.sum(axis=0)
+    owed = np.zeros(size)
+    unit = np.zeros(size)
+    fixed = np.zeros(size)
+    values = np.asarray(model.invoice_amounts)
     claim = model.claim_months
-    levy = amounts / 100.0  # income per levy percent
-
-    on_time = ~late
-    units = [cell[on_time]]
-    unit_weights = [levy[on_time]]
-    due = month + claim
-    claimed = late & (due < months)
-    owed = _scatter(
-        path[claimed] * months + due[claimed],
-        weights=model.payout_fraction * amounts[claimed],
-        minlength=size,
-    )
-    paid_at = month + np.maximum(np.ceil(delay).astype(np.int64), claim)
-    recovered = late & ~never & (paid_at < months)
-    at = path[recovered] * months + paid_at[recovered]
-    units.append(at)
-    unit_weights.append(levy[recovered])
-    unit = _scatter(np.concatenate(units), weights=np.concatenate(unit_weights), minlength=size)
-    fixed = _scatter(
-        at, weights=model.recovery * model.payout_fraction * amounts[recovered], minlength=size
-    )
+    start = 0
+    while start < months:
+        # A block of months holding at most INVOICE_BATCH invoices (at least one month).
+        stop, held = start + 1, int(per_month[start])
+        while stop < months and held + int(per_month[stop]) <= INVOICE_BATCH:
+            held += int(per_month[stop])
+            stop += 1
+        block = counts[:, start:stop]
+        cell = np.repeat(np.arange(block.size, dtype=np.int64), block.ravel())
+        path, month = np.divmod(cell, stop - start)
+        month += start
+        amounts = values[rng.integers(0, len(values), held)]
+        late = rng.random(held) < model.late_probability
+        never = rng.random(held) < model.never_probability
+        delay = model.delays.sample(rng, held)
+        levy = amounts / 100.0  # income per levy percent
+        on_time = ~late
+        unit += _scatter(
+            path[on_time] * months + month[on_time], weights=levy[on_time], minlength=size
+        )
+        due = month + claim
+        claimed = late & (due < months)
+        owed += _scatter(
+            path[claimed] * months + due[claimed],
+            weights=model.payout_fraction * amounts[claimed],
+            minlength=size,
+        )
+        paid_at = month + np.maximum(np.ceil(delay).astype(np.int64), claim)
+        recovered = late & ~never & (paid_at < months)
+        at = path[recovered] * months + paid_at[recovered]
+        unit += _scatter(at, weights=levy[recovered], minlength=size)
+        advance = model.recovery * model.payout_fraction * amounts[recovered]
+        fixed += _scatter(at, weights=advance, minlength=size)
+        start = stop
     return _Events(
         owed=owed.reshape(paths, months),
         unit_income=unit.reshape(paths, months),

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mutualist.engines.solvency import fund as fund_module
 from mutualist.engines.solvency.fund import (
     MONTH_DAYS,
     PERCENTILES,
@@ -599,3 +600,35 @@ def test_durations_draw_what_they_promise():
     assert set(empirical.tolist()) == {1.0, 2.5}
     assert Durations.empirical([1, 2.5]).to_dict() == {"empirical": [1.0, 2.5]}
     assert Durations.geometric(3).to_dict() == {"geometric": 3.0}
+
+
+# --- Bounded memory ------------------------------------------------------------------------
+
+
+def test_sick_periods_scattered_in_small_batches_give_the_same_gifts(monkeypatch):
+    # Given the same run with every sick period scattered on its own
+    whole = simulate_fund(sick_fund(), months=24, paths=300, rng=9)
+    monkeypatch.setattr(fund_module, "GIFT_BATCH", 1)
+
+    batched = simulate_fund(sick_fund(), months=24, paths=300, rng=9)
+
+    # Then the same draws give the same months (up to the order of float sums)
+    assert batched.expected_payouts.tolist() == pytest.approx(
+        whole.expected_payouts.tolist(), rel=1e-12
+    )
+    assert batched.expected_balance.tolist() == pytest.approx(
+        whole.expected_balance.tolist(), rel=1e-12
+    )
+    assert batched.shortfall_probability == whole.shortfall_probability
+
+
+def test_invoices_drawn_a_month_at_a_time_keep_their_months(monkeypatch):
+    # Given blocks of one month of invoices (the draws come in another order)
+    monkeypatch.setattr(fund_module, "INVOICE_BATCH", 1)
+
+    result = simulate_fund(invoices(), months=12, paths=1, rng=3)
+
+    # Then each month's invoices are still claimed a month later and repaid 3 months later
+    from_claims, from_income = invoice_counts(result)
+    assert from_income.tolist() == from_claims[: len(from_income)].tolist()
+    assert from_claims.sum() > 0
