@@ -39,6 +39,14 @@ The contract:
   their own claim).
 - ``members_may_propose``: whether members make such proposals themselves
   (``admission`` proposals are also opened by applications).
+- ``panel(proposal) -> (template, context) | None`` (optional) gives the
+  proposal page a section of the kind's own, below the details: the name
+  of a template (the kind's app's) and the context it is rendered with
+  (``panel`` in it), or None for no section (a closed proposal, say). It
+  runs on every view of the page, so it must be cheap: anything slow is
+  better loaded by the template with htmx from the kind's app's own URL
+  (the funds' rule changes do that for their solvency projection).
+  Governance includes the template without knowing what it shows.
 """
 
 from __future__ import annotations
@@ -89,6 +97,7 @@ class KindHandler:
     may_vote: Callable[[Proposal, User], None] | None = None
     members_may_propose: bool = True
     also_told: Callable[[Proposal], list[int]] = _nobody_else
+    panel: Callable[[Proposal], tuple[str, dict[str, Any]] | None] | None = None
 
 
 _registry: dict[str, KindHandler] = {}

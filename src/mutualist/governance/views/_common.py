@@ -306,6 +306,9 @@ def proposal_context(
         "can_withdraw": proposal.is_open
         and (proposal.author_id == user.pk or membership.is_coordinator),
     }
+    # The kind's own section (``KindHandler.panel``), as its app renders it.
+    panel = handler.panel(proposal) if handler is not None and handler.panel else None
+    context["panel_template"], context["panel"] = panel if panel is not None else ("", {})
     if shown:
         context["tally"] = tally
         context["count_rows"] = count_rows(proposal, tally)
