@@ -1,0 +1,592 @@
+"""A fund's solvency report: the engine's model built from the fund's rows
+(tiers and members, what the accounts hold, the history of sick periods and
+of late invoices, the levy and the payout's share), the run stored once a
+day per set of inputs and read back, and the kinds not simulated.
+
+Paths are kept low (``MUTUAL_SOLVENCY_PATHS = 300``): the figures are the
+engine's, tested in ``engines/solvency/tests``; here they are checked to be
+the engine's own answer for the model and the digest's seed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_CEILING, Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from mutualist.billing.models import Invoice
+from mutualist.collectives.models import SplitShare
+from mutualist.collectives.selectors import bylaws_in_force
+from mutualist.core.money import Money
+from mutualist.engines.solvency.calibrate import GuaranteeHistory, SickPayHistory
+from mutualist.engines.solvency.fund import GuaranteeModel, SickPayModel, simulate_fund
+from mutualist.governance.services import proposal_withdraw
+from mutualist.members.models import User
+from mutualist.mutual.models import Claim, Fund, FundRules, Participation, SolvencyRun
+from mutualist.mutual.rules import GuaranteeRules, rules_clean, rules_for
+from mutualist.mutual.services.funds import fund_rules_propose
+from mutualist.mutual.services.solvency import (
+    HORIZONS,
+    NOBODY_YET,
+    NOT_MODELLED,
+    MembershipFlows,
+    guarantee_history,
+    rules_now,
+    seed_of,
+    sick_pay_history,
+    solvency_for_fund,
+    solvency_for_proposal,
+    solvency_for_rules,
+    solvency_model,
+)
+from mutualist.mutual.tests.helpers import NOW, add_member, fund_active
+from mutualist.mutual.tests.sick_pay_helpers import RULES, join, seed, sick_fund
+from mutualist.testing import Cast, Work, race
+
+pytestmark = pytest.mark.django_db
+
+TODAY = NOW.date()
+DAYS_PER_MONTH = 365.25 / 12
+
+
+@pytest.fixture(autouse=True)
+def _now(time_machine: Any, settings: Any) -> None:
+    time_machine.move_to(NOW, tick=False)
+    settings.MUTUAL_SOLVENCY_PATHS = 300
+
+
+@pytest.fixture
+def fund(cast: Cast) -> Fund:
+    return sick_fund(cast.collective_a, cast.ana)
+
+
+def sick_claim(
+    fund: Fund,
+    member: User,
+    starts_on: dt.date,
+    *,
+    ends_on: dt.date | None = None,
+    state: str = "ended",
+    percent: int = 100,
+) -> Claim:
+    """A sick claim as the claims services leave it, written straight to
+    the table (those services are tested on their own)."""
+    return Claim.objects.create(
+        fund=fund,
+        collective=fund.collective,
+        claimant=member,
+        rules=FundRules.objects.get(fund=fund),
+        state=state,
+        approval="peers",
+        approvals_needed=1,
+        claim_date=starts_on,
+        currency=fund.currency,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        percent=percent,
+    )
+
+
+def months(first: dt.date, last: dt.date) -> float:
+    return round(((last - first).days + 1) / DAYS_PER_MONTH, 4)
+
+
+# --- Sick pay: the model ------------------------------------------------------------------
+
+
+def test_it_counts_the_members_per_tier_and_takes_the_rest_from_the_rules(cast, fund):
+    # Given Ana and Cleo in tier 1, Ben in tier 3, and Dan who left
+    cleo = add_member(cast.collective_a, "cleo@example.org", "Cleo")
+    dan = add_member(cast.collective_a, "dan@example.org", "Dan")
+    join(fund, cast.ana, 0)
+    join(fund, cleo, 0)
+    join(fund, cast.ben, 2)
+    Participation.objects.create(
+        fund=fund,
+        member=dan,
+        tier=1,
+        joined_on=dt.date(2026, 1, 1),
+        state="left",
+        left_on=dt.date(2026, 7, 1),
+    )
+
+    # When the model is built
+    built = solvency_model(fund=fund, rules=rules_now(fund=fund, today=TODAY), today=TODAY)
+
+    # Then it has the active members per tier and the rules' figures
+    model = built.model
+    assert isinstance(model, SickPayModel)
+    assert model.tier_members == (2, 0, 1)
+    assert model.tier_deposits == (30.0, 60.0, 90.0)
+    assert model.tier_payouts == (1000.0, 2000.0, 3000.0)
+    assert (model.waiting_days, model.max_months, model.buffer_multiple) == (30, 24, 36)
+    assert (model.refund_month, model.max_members, model.start_month) == (1, 50, 12)
+    assert model.partial_payouts is True
+    assert built.first_month == dt.date(2026, 12, 1)
+    assert built.reason == ""
+
+
+def test_it_starts_from_what_the_members_accounts_hold(cast, fund):
+    # Given two members' accounts holding 100.00 and 250.50
+    seed(join(fund, cast.ana, 0), "100.00", "ana")
+    seed(join(fund, cast.ben, 1), "250.50", "ben")
+
+    built = solvency_model(fund=fund, rules=rules_now(fund=fund, today=TODAY), today=TODAY)
+
+    assert isinstance(built.model, SickPayModel)
+    assert built.model.initial_balance == 350.5
+    assert built.start_balance == Money("350.50", "PHP")
+    assert ("Money in the fund at the start", "₱350.50", "the ledger") in [
+        (a.label, a.value, a.source) for a in built.assumptions
+    ]
+
+
+def test_it_reads_the_exact_sick_pay_history_of_the_last_36_months(cast, fund):
+    # Given Ana, Ben and Dan in since January (Dan left on 1 July), Cleo since 15 March
+    cleo = add_member(cast.collective_a, "cleo@example.org", "Cleo")
+    dan = add_member(cast.collective_a, "dan@example.org", "Dan")
+    join(fund, cast.ana)
+    join(fund, cast.ben)
+    join(fund, cleo, joined_on=dt.date(2026, 3, 15))
+    Participation.objects.create(
+        fund=fund,
+        member=dan,
+        tier=0,
+        joined_on=dt.date(2026, 1, 1),
+        state="left",
+        left_on=dt.date(2026, 7, 1),
+    )
+    # Ben sick from 10 March to 20 May; Ana half sick since 20 September;
+    # Cleo's claim was rejected: no sick period
+    sick_claim(fund, cast.ben, dt.date(2026, 3, 10), ends_on=dt.date(2026, 5, 20))
+    sick_claim(fund, cast.ana, dt.date(2026, 9, 20), state="ongoing", percent=50)
+    sick_claim(fund, cleo, dt.date(2026, 6, 2), state="rejected")
+
+    # When the history is read on 27 November
+    history, flows = sick_pay_history(fund=fund, today=TODAY)
+
+    # Then January to October count: Ana 10, Ben 10, Cleo 8 (from March),
+    # Dan 6 (to June), less the months that began with Ben sick (April,
+    # May) and with Ana sick (October)
+    assert history == SickPayHistory(
+        member_months=10 + 10 + 8 + 6 - 3,
+        sick_periods=2,
+        durations=(months(dt.date(2026, 3, 10), dt.date(2026, 5, 20)),),
+        ongoing=(months(dt.date(2026, 9, 20), TODAY),),
+        half_periods=1,
+    )
+    assert history.durations == (2.3655,)
+    # Cleo joined after the founders' month; Dan left; February to October observed
+    assert flows == MembershipFlows(joins=1, leaves=1, months=9)
+
+
+def test_a_period_that_reached_its_longest_duration_ends_on_its_last_paid_day(cast, fund):
+    # Given Ben's claim ended by the run after 24 months of gifts (no end told)
+    join(fund, cast.ben, joined_on=dt.date(2024, 1, 1))
+    sick_claim(fund, cast.ben, dt.date(2024, 2, 1))
+
+    history, _ = sick_pay_history(fund=fund, today=TODAY)
+
+    # Then the period lasted from 1 February 2024 to its last paid day: paid
+    # from 2 March 2024 (after 30 waiting days) for 24 months
+    assert history.durations == (months(dt.date(2024, 2, 1), dt.date(2026, 3, 1)),)
+    assert history.ongoing == ()
+
+
+def test_the_history_leaves_out_periods_before_the_window(cast, fund):
+    join(fund, cast.ben, joined_on=dt.date(2022, 1, 1))
+    sick_claim(fund, cast.ben, dt.date(2023, 6, 1), ends_on=dt.date(2023, 8, 1))
+
+    history, flows = sick_pay_history(fund=fund, today=TODAY)
+
+    # Then November 2023 to October 2026: 36 months, nobody sick in them
+    assert (history.member_months, history.sick_periods, history.durations) == (36, 0, ())
+    assert flows == MembershipFlows(joins=0, leaves=0, months=36)
+
+
+def test_joins_and_leaves_become_monthly_rates(cast, fund):
+    cleo = add_member(cast.collective_a, "cleo@example.org", "Cleo")
+    dan = add_member(cast.collective_a, "dan@example.org", "Dan")
+    join(fund, cast.ana)
+    join(fund, cleo, joined_on=dt.date(2026, 3, 15))
+    Participation.objects.create(
+        fund=fund,
+        member=dan,
+        tier=0,
+        joined_on=dt.date(2026, 1, 1),
+        state="left",
+        left_on=dt.date(2026, 7, 1),
+    )
+
+    built = solvency_model(fund=fund, rules=rules_now(fund=fund, today=TODAY), today=TODAY)
+
+    assert isinstance(built.model, SickPayModel)
+    # 10 + 8 + 6 member-months, one leaver; one join in 9 months after the founders'
+    assert built.model.leave_rate == 1 / 24
+    assert built.model.joins_per_month == 1 / 9
+
+
+# --- Payment guarantee: the model ---------------------------------------------------------
+
+
+def invoice(
+    work: Work,
+    number: int,
+    due: dt.date,
+    net: str,
+    *,
+    status: str = "issued",
+    paid_on: dt.date | None = None,
+    currency: str = "PHP",
+    collective: Any = None,
+) -> Invoice:
+    """An issued invoice written straight to the table (billing's services
+    are tested on their own); ``paid_on`` marks it paid that day."""
+    minor = Money(net, currency).minor_units
+    return Invoice.objects.create(
+        collective=collective or work.cast.collective_a,
+        client=work.harbour,
+        status=status,
+        currency=currency,
+        number=f"A-{number}",
+        series="A",
+        seq=number,
+        issue_date=due - dt.timedelta(days=30),
+        due_date=due,
+        subtotal_minor=minor,
+        total_minor=minor,
+        paid_minor=minor if paid_on else 0,
+        paid_at=dt.datetime.combine(paid_on, dt.time(12), tzinfo=dt.UTC) if paid_on else None,
+        created_by=work.cast.ana,
+    )
+
+
+@pytest.fixture
+def guarantee(cast: Cast) -> Fund:
+    return fund_active(cast.collective_a, "guarantee", {"write_off_days": 180}, created_by=cast.ana)
+
+
+def typed(fund: Fund) -> GuaranteeRules:
+    rules = rules_for(fund.kind, FundRules.objects.get(fund=fund).rules)
+    assert isinstance(rules, GuaranteeRules)
+    return rules
+
+
+def test_it_reads_which_invoices_were_late_and_never_paid(cast, work, guarantee):
+    # Given invoices that fell due in the 24 months before 28 October
+    invoice(work, 1, dt.date(2026, 1, 10), "1000.00", status="paid", paid_on=dt.date(2026, 1, 20))
+    invoice(work, 2, dt.date(2026, 3, 1), "2000.00", status="paid", paid_on=dt.date(2026, 5, 15))
+    invoice(work, 3, dt.date(2026, 2, 1), "500.00")  # unpaid for 299 days: never
+    invoice(work, 4, dt.date(2026, 9, 1), "800.00")  # unpaid for 87 days: late
+    # and some that do not count: due too recently, credited in full, a draft,
+    # and one in a currency with no rate on record
+    invoice(work, 5, dt.date(2026, 11, 1), "900.00")
+    invoice(work, 6, dt.date(2026, 4, 1), "700.00", status="void")
+    Invoice.objects.create(
+        collective=cast.collective_a,
+        client=work.harbour,
+        currency="PHP",
+        due_date=dt.date(2026, 4, 1),
+        subtotal_minor=100,
+        total_minor=100,
+        created_by=cast.ana,
+    )
+    invoice(
+        work,
+        7,
+        dt.date(2026, 6, 1),
+        "300.00",
+        status="paid",
+        paid_on=dt.date(2026, 6, 2),
+        currency="USD",
+    )
+
+    figures = guarantee_history(fund=guarantee, rules=typed(guarantee), today=TODAY)
+
+    assert figures.history == GuaranteeHistory(
+        months=24,
+        invoice_amounts=(1000.0, 500.0, 2000.0, 800.0),
+        late=3,
+        delays=(round(75 / DAYS_PER_MONTH, 4),),
+        never=1,
+    )
+    assert figures.left_out == ("USD",)
+
+
+def test_a_written_off_invoice_was_never_paid(cast, work, guarantee):
+    written = invoice(work, 1, dt.date(2026, 2, 1), "500.00", status="void")
+    Claim.objects.create(
+        fund=guarantee,
+        collective=cast.collective_a,
+        claimant=cast.ben,
+        rules=FundRules.objects.get(fund=guarantee),
+        state="written_off",
+        approval="peers",
+        claim_date=dt.date(2026, 3, 10),
+        currency="PHP",
+        amount_minor=40_000,
+        paid_minor=40_000,
+        invoice=written,
+    )
+
+    figures = guarantee_history(fund=guarantee, rules=typed(guarantee), today=TODAY)
+
+    assert (figures.history.invoice_amounts, figures.history.late) == ((500.0,), 1)
+    assert figures.history.never == 1
+
+
+def test_the_levy_and_the_payout_come_from_the_bylaws_and_the_rules(cast, work, guarantee):
+    # Given bylaws giving the treasury 10 % and the guarantee 3 %, and a
+    # guarantee covering 80 % of the members' shares
+    bylaws = bylaws_in_force(collective=cast.collective_a, on=TODAY)
+    SplitShare.objects.create(bylaws=bylaws, recipient="guarantee", percent=Decimal("3.00"))
+
+    built = solvency_model(
+        fund=guarantee, rules=rules_now(fund=guarantee, today=TODAY), today=TODAY
+    )
+
+    # Then the levy is 3 % and the fund pays 87 % x 80 % of a late invoice
+    model = built.model
+    assert isinstance(model, GuaranteeModel)
+    assert model.levy_percent == 3.0
+    assert model.payout_fraction == pytest.approx(0.87 * 0.80, abs=1e-12)
+    assert (model.overdue_days, model.partial_payouts, model.recovery) == (30, True, 1.0)
+    rows = {a.label: (a.value, a.source) for a in built.assumptions}
+    assert rows["Levy on paid invoices"] == ("3.00 %", "the bylaws")
+    assert rows["Paid to the members on a late invoice"][0].startswith("69.6 %")
+
+
+def test_a_guarantee_with_no_invoices_yet_leans_on_the_priors(cast, guarantee):
+    report = solvency_for_fund(fund=guarantee)
+
+    assert report.modelled
+    rows = {a.label: a.source for a in report.assumptions}
+    assert rows["A typical invoice (net, the median)"] == "a prior (no history yet)"
+    assert rows["Chance a client pays more than 30 days late"] == "a prior (no history yet)"
+    # 24 months with no invoice are a history too: they pull the prior's rate down
+    assert rows["Invoices falling due, a month"] == "your history (0 invoices) and a prior"
+    assert report.recommendation is not None
+    assert report.recommendation.lever == "levy_percent"
+    assert report.recommendation.tiers == ()
+
+
+# --- The report, stored once a day ----------------------------------------------------------
+
+
+def test_the_report_is_the_engines_answer_for_the_model_and_the_digests_seed(cast, fund):
+    seed(join(fund, cast.ana, 0), "500.00", "ana")
+    join(fund, cast.ben, 1)
+
+    report = solvency_for_fund(fund=fund)
+
+    run = SolvencyRun.objects.get()
+    assert report.run_id == run.pk
+    assert (run.paths, run.months, run.computed_on) == (300, 60, TODAY)
+    assert run.seed == seed_of(run.digest) == int(run.digest[:15], 16)
+    built = solvency_model(fund=fund, rules=rules_now(fund=fund, today=TODAY), today=TODAY)
+    assert built.model is not None
+    expected = simulate_fund(built.model, months=60, paths=300, rng=run.seed)
+    assert [(r.months, r.probability, r.standard_error) for r in report.risks] == [
+        (months_, *expected.probability_within(months_)) for months_ in HORIZONS
+    ]
+    assert report.percentiles == (5, 25, 50, 75, 95)
+    assert len(report.balance_bands) == 5
+    assert all(len(row) == 60 for row in report.balance_bands)
+    assert report.balance_bands[2][0] == Decimal(
+        repr(float(expected.balance_percentiles[2][0]))
+    ).quantize(Decimal("0.01"))
+    assert report.start_balance == Money("500.00", "PHP")
+    assert (report.first_month, report.months, report.paths) == (dt.date(2026, 12, 1), 60, 300)
+
+
+def test_the_recommendation_is_a_percent_rounded_up_with_each_tiers_deposit(cast, fund):
+    join(fund, cast.ana, 0)
+    join(fund, cast.ben, 2)
+
+    advice = solvency_for_fund(fund=fund).recommendation
+
+    assert advice is not None
+    assert (advice.lever, advice.label) == ("deposit_rate", "Deposit, as a share of the gift")
+    # 30 / 1000, 60 / 2000 and 90 / 3000: 3 % of each gift
+    assert advice.current == Decimal("3.00")
+    if advice.needed is None:
+        assert (advice.achievable, advice.tiers) == (False, ())
+    else:
+        assert advice.needed == advice.needed.quantize(Decimal("0.01"))
+        assert advice.tiers == tuple(
+            (
+                Money(
+                    (Decimal(payout) * advice.needed / 100).quantize(
+                        Decimal("0.01"), rounding=ROUND_CEILING
+                    ),
+                    "PHP",
+                ),
+                Money(payout, "PHP"),
+            )
+            for payout in ("1000.00", "2000.00", "3000.00")
+        )
+
+
+def test_the_same_inputs_the_same_day_are_read_back_not_recomputed(cast, fund):
+    seed(join(fund, cast.ana), "300.00", "ana")
+    first = solvency_for_fund(fund=fund)
+
+    again = solvency_for_fund(fund=fund)
+
+    assert SolvencyRun.objects.count() == 1
+    assert again == first
+
+
+def test_a_new_deposit_is_a_new_digest(cast, fund):
+    ana = join(fund, cast.ana)
+    seed(ana, "300.00", "ana")
+    first = solvency_for_fund(fund=fund)
+
+    seed(ana, "30.00", "ana-december")
+    second = solvency_for_fund(fund=fund)
+
+    runs = list(SolvencyRun.objects.order_by("pk"))
+    assert len(runs) == 2
+    assert runs[0].digest != runs[1].digest
+    assert (first.run_id, second.run_id) == (runs[0].pk, runs[1].pk)
+    assert second.start_balance == Money("330.00", "PHP")
+
+
+def test_the_next_day_computes_again(cast, fund, time_machine):
+    join(fund, cast.ana)
+    solvency_for_fund(fund=fund)
+
+    time_machine.move_to(NOW + dt.timedelta(days=1), tick=False)
+    solvency_for_fund(fund=fund)
+
+    assert list(SolvencyRun.objects.values_list("computed_on", flat=True).order_by("pk")) == [
+        TODAY,
+        TODAY + dt.timedelta(days=1),
+    ]
+
+
+def test_a_drafts_rules_are_computed_and_never_stored(cast, fund):
+    join(fund, cast.ana)
+    rules = rules_clean("sick_pay", {"waiting_days": 14}, base=rules_now(fund=fund, today=TODAY))
+
+    report = solvency_for_rules(fund=fund, rules=rules)
+
+    assert report.modelled
+    assert report.run_id is None
+    assert SolvencyRun.objects.count() == 0
+
+
+def test_the_rules_in_force_given_as_rules_are_the_funds_report(cast, fund):
+    join(fund, cast.ana)
+    stored = solvency_for_fund(fund=fund)
+
+    same = solvency_for_rules(fund=fund, rules=rules_now(fund=fund, today=TODAY) or {})
+
+    assert same.run_id == stored.run_id
+    assert SolvencyRun.objects.count() == 1
+
+
+# --- Proposals ----------------------------------------------------------------------------
+
+
+def test_an_open_rule_change_shows_the_fund_now_and_as_proposed(cast, fund):
+    join(fund, cast.ana)
+    join(fund, cast.ben)
+    proposal = fund_rules_propose(
+        fund=fund,
+        author=cast.ben,
+        rules={"tiers": [{"deposit": "45.00", "payout": "1000.00"}]},
+        effective_from=dt.date(2027, 1, 1),
+    )
+
+    compared = solvency_for_proposal(proposal=proposal)
+
+    assert compared is not None
+    now, proposed = compared
+    assert now.recommendation is not None and proposed.recommendation is not None
+    assert (now.recommendation.current, proposed.recommendation.current) == (
+        Decimal("3.00"),
+        Decimal("4.50"),
+    )
+    runs = dict(SolvencyRun.objects.values_list("pk", "proposal_id"))
+    assert runs == {now.run_id: None, proposed.run_id: proposal.pk}
+
+
+def test_a_closed_proposal_or_an_unmodelled_fund_has_no_comparison(cast, fund):
+    join(fund, cast.ana)
+    proposal = fund_rules_propose(
+        fund=fund, author=cast.ben, rules={"waiting_days": 14}, effective_from=dt.date(2027, 1, 1)
+    )
+    proposal = proposal_withdraw(proposal=proposal, actor=cast.ben)
+    savings = fund_active(cast.collective_a, "savings", created_by=cast.ana)
+    on_savings = fund_rules_propose(
+        fund=savings, author=cast.ben, rules={"percent": "8"}, effective_from=dt.date(2027, 1, 1)
+    )
+
+    assert solvency_for_proposal(proposal=proposal) is None
+    assert solvency_for_proposal(proposal=on_savings) is None
+    assert SolvencyRun.objects.count() == 0
+
+
+# --- What is not simulated ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["savings", "income_gap"])
+def test_savings_and_the_income_gap_say_why_they_are_not_simulated(cast, kind):
+    fund = fund_active(cast.collective_a, kind, created_by=cast.ana)
+
+    report = solvency_for_fund(fund=fund)
+
+    assert (report.modelled, report.reason) == (False, NOT_MODELLED[Fund.Kind(kind)])
+    assert (report.risks, report.balance_bands, report.recommendation) == ((), (), None)
+    assert (report.run_id, report.paths) == (None, 0)
+    assert SolvencyRun.objects.count() == 0
+
+
+def test_a_sick_pay_fund_nobody_takes_part_in_is_not_simulated(cast, fund):
+    report = solvency_for_fund(fund=fund)
+
+    assert (report.modelled, report.reason) == (False, NOBODY_YET)
+    assert report.reason.startswith("Nobody takes part yet: ")
+    assert SolvencyRun.objects.count() == 0
+
+
+def test_a_fund_setting_up_is_simulated_under_its_first_rules_under_vote(cast, work):
+    # Given a guarantee fund whose first rules are under vote
+    from mutualist.mutual.services.funds import fund_setup
+
+    proposal = fund_setup(
+        collective=cast.collective_a, actor=cast.ana, kind="guarantee", rules={"cap_percent": "50"}
+    )
+    fund = Fund.objects.get(kind="guarantee")
+
+    report = solvency_for_fund(fund=fund)
+
+    assert report.modelled
+    assert rules_now(fund=fund, today=TODAY) == proposal.payload["rules"]
+    assert (
+        "covered up to 50 %"
+        in {a.label: a.value for a in report.assumptions}["Paid to the members on a late invoice"]
+    )
+
+
+# --- Two viewers at once (PostgreSQL) -------------------------------------------------------
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="an insert race needs PostgreSQL (set DATABASE_URL); SQLite serialises writers",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_viewers_computing_at_once_store_one_run(cast):
+    fund = sick_fund(cast.collective_a, cast.ana, RULES)
+    join(fund, cast.ana)
+
+    outcome = race(lambda: solvency_for_fund(fund=fund), lambda: solvency_for_fund(fund=fund))
+
+    first, second = outcome.results
+    assert SolvencyRun.objects.count() == 1
+    assert first.run_id == second.run_id == SolvencyRun.objects.get().pk
+    assert first.risks == second.risks
