@@ -23,6 +23,7 @@ from mutualist.mutual.models import (
     FundRules,
     Participation,
     ParticipationChange,
+    SolvencyRun,
 )
 from mutualist.mutual.rules import SickPayRules, rules_for
 from mutualist.mutual.services.claims import claim_create
@@ -102,6 +103,9 @@ def mutual_api_bodies() -> dict[str, dict[str, Any]]:
             "client_id": 1,
             "signed_on": today.isoformat(),
         },
+        "POST /api/v1/collectives/{slug}/funds/{kind}/solvency/preview": {
+            "rules": {"cap": "1.00"},
+        },
     }
 
 
@@ -121,4 +125,5 @@ def mutual_api_snapshot() -> dict[str, Any]:
         "client_agreements": list(ClientAgreement.objects.order_by("pk").values()),
         "claims": list(Claim.objects.order_by("pk").values()),
         "claim_approvals": list(ClaimApproval.objects.order_by("pk").values()),
+        "solvency_runs": list(SolvencyRun.objects.order_by("pk").values()),
     }

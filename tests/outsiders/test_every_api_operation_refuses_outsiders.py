@@ -269,6 +269,11 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "DELETE /api/v1/collectives/{slug}/funds/guarantee/agreements/{agreement_id}": (401, 404),
     "GET /api/v1/collectives/{slug}/funds/guarantee/eligibility/{invoice_id}": (401, 404),
     "GET /api/v1/collectives/{slug}/funds/income_gap/eligibility": (401, 404),
+    # a fund's solvency report, a preview of other rules, a rule change's
+    # comparison: members of A only (nothing is computed or stored for Olga)
+    "GET /api/v1/collectives/{slug}/funds/{kind}/solvency": (401, 404),
+    "POST /api/v1/collectives/{slug}/funds/{kind}/solvency/preview": (401, 404),
+    "GET /api/v1/collectives/{slug}/proposals/{proposal_id}/solvency": (401, 404),
     # community blog: the published posts, their approved comments (Ana's
     # post: no email, not the held one) and the tags are public; Ben's draft
     # is 404 to read, change, delete or comment on; writing for collective A

@@ -27,6 +27,7 @@ from mutualist.api.routers.invitations import router as invitations_router
 from mutualist.api.routers.ledger import router as ledger_router
 from mutualist.api.routers.members import router as members_router
 from mutualist.api.routers.mutual import router as mutual_router
+from mutualist.api.routers.mutual_solvency import router as mutual_solvency_router
 from mutualist.api.routers.tokens import router as tokens_router
 from mutualist.api.routers.work_calendar import router as work_calendar_router
 from mutualist.api.routers.work_clients import router as work_clients_router
@@ -101,4 +102,5 @@ api.add_router("", billing_settings_router)
 api.add_router("", billing_reports_router)
 api.add_router("", governance_router)
 api.add_router("", mutual_router)
+api.add_router("", mutual_solvency_router)
 api.add_router("", community_router)

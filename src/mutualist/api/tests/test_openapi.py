@@ -135,6 +135,9 @@ EXPECTED_PATHS = {
     "/api/v1/collectives/{slug}/funds/guarantee/eligibility/{invoice_id}": {"get"},
     "/api/v1/collectives/{slug}/funds/income_gap/eligibility": {"get"},
     "/api/v1/collectives/{slug}/funds/{kind}/conversions": {"post"},
+    "/api/v1/collectives/{slug}/funds/{kind}/solvency": {"get"},
+    "/api/v1/collectives/{slug}/funds/{kind}/solvency/preview": {"post"},
+    "/api/v1/collectives/{slug}/proposals/{proposal_id}/solvency": {"get"},
     # community blog
     "/api/v1/blog/posts": {"get", "post"},
     "/api/v1/blog/posts/{slug}": {"delete", "get", "put"},
