@@ -87,6 +87,16 @@ def fund_find(*, collective: Collective, kind: str) -> Fund | None:
     return Fund.objects.filter(collective=collective, kind=kind).first()
 
 
+def fund_find_for_operator(*, slug: str, kind: str) -> Fund | None:
+    """The fund of ``kind`` of the collective ``slug``, whoever asks: for
+    the operator's commands (``mutualist simulate --fund``), which run with
+    no user and check no permission. Pages and endpoints use
+    ``fund_get_for_user``."""
+    return (
+        Fund.objects.filter(collective__slug=slug, kind=kind).select_related("collective").first()
+    )
+
+
 def claim_get_for_user(*, user: User, slug: str, claim_id: int) -> Claim:
     """A claim in the collective; 404 for outsiders and unknown ids."""
     collective, _membership = collective_get_for_member(user=user, slug=slug)
