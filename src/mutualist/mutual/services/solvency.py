@@ -479,7 +479,16 @@ def _sick_pay_model(
         Assumption(
             "New members, a month",
             f"{joins:.2f} (at most {rules.max_members} members)",
-            flow_source if flows.months else "no history yet: none assumed",
+            f"your history ({_plural(flows.months, 'month')} after the founders joined)"
+            if flows.months
+            else "no history yet: none assumed",
+        ),
+        Assumption(
+            "Tiers (monthly deposit → monthly gift)",
+            # The rules' amounts as written (two decimals in any currency).
+            "; ".join(f"{tier.deposit:,} → {tier.payout:,}" for tier in rules.tiers)
+            + f" {fund.currency}",
+            "the rules",
         ),
         Assumption("Waiting period", f"{rules.waiting_days} days", "the rules"),
         Assumption("Longest sick-pay period", f"{rules.max_months} months", "the rules"),
@@ -646,7 +655,7 @@ def _guarantee_model(
             seen or "a prior (no history yet)",
         ),
         Assumption(
-            f"Chance a client pays more than {rules.overdue_days} days late",
+            f"Chance a client pays more than {_plural(rules.overdue_days, 'day')} late",
             _percent(calibration.late_probability.value),
             _source(calibration.late_probability, "invoice"),
         ),
@@ -968,7 +977,9 @@ def _report(
             paths=run.paths,
             computed_at=run.computed_at,
             results=run.results,
-            assumptions=run.inputs["assumptions"],
+            # Read fresh, not from the run: a row that does not change the
+            # figures (a sick period begun this month) still shows today's.
+            assumptions=assumptions,
             run_id=run.pk,
         )
 

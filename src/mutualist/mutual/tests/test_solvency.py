@@ -23,6 +23,7 @@ from mutualist.core.money import Money
 from mutualist.engines.solvency.calibrate import GuaranteeHistory, SickPayHistory
 from mutualist.engines.solvency.fund import GuaranteeModel, SickPayModel, simulate_fund
 from mutualist.governance.services import proposal_withdraw
+from mutualist.ledger.models import ExchangeRate
 from mutualist.members.models import User
 from mutualist.mutual.models import Claim, Fund, FundRules, Participation, SolvencyRun
 from mutualist.mutual.rules import GuaranteeRules, rules_clean, rules_for
@@ -43,7 +44,7 @@ from mutualist.mutual.services.solvency import (
 )
 from mutualist.mutual.tests.helpers import NOW, add_member, fund_active
 from mutualist.mutual.tests.sick_pay_helpers import RULES, join, seed, sick_fund
-from mutualist.testing import Cast, Work, race
+from mutualist.testing import Cast, Work, billing_issued, billing_pay, race
 
 pytestmark = pytest.mark.django_db
 
@@ -313,6 +314,39 @@ def test_it_reads_which_invoices_were_late_and_never_paid(cast, work, guarantee)
         never=1,
     )
     assert figures.left_out == ("USD",)
+
+
+def test_a_late_payment_in_another_currency_counts_at_the_rate_on_record(
+    cast, billed, guarantee, time_machine
+):
+    # Given Harbour's invoice of 350.00 AUD net issued on 8 December, due 7 January
+    time_machine.move_to(dt.datetime(2026, 12, 8, 12, tzinfo=dt.UTC), tick=False)
+    issued = billing_issued(billed)
+    assert (issued.subtotal_minor, issued.due_date) == (35_000, dt.date(2027, 1, 7))
+    # paid on 20 March (recorded on 1 April), and a rate of 38.50 PHP an AUD on record
+    time_machine.move_to(dt.datetime(2027, 4, 1, 9, tzinfo=dt.UTC), tick=False)
+    billing_pay(issued, "385.00 AUD", "late", received_on=dt.date(2027, 3, 20))
+    ExchangeRate.objects.create(
+        base="AUD",
+        quote="PHP",
+        rate=Decimal("38.5"),
+        on=dt.date(2027, 3, 30),
+        source="manual",
+        collective=cast.collective_a,
+        entered_by=cast.ana,
+    )
+
+    figures = guarantee_history(fund=guarantee, rules=typed(guarantee), today=dt.date(2027, 4, 1))
+
+    # Then it counts at 13,475.00 PHP, late by 72 days from falling due
+    assert figures.history == GuaranteeHistory(
+        months=24,
+        invoice_amounts=(13475.0,),
+        late=1,
+        delays=(round(72 / DAYS_PER_MONTH, 4),),
+        never=0,
+    )
+    assert figures.left_out == ()
 
 
 def test_a_written_off_invoice_was_never_paid(cast, work, guarantee):

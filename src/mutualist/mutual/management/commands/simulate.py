@@ -196,11 +196,7 @@ class Command(BaseCommand):
             )
         report = solvency_for_fund(fund=fund, paths=paths, seed=seed)
         if not report.modelled:
-            raise CommandError(
-                f"The {fund_name(kind)} of {fund.collective.name} is not simulated: "
-                f"{report.reason}",
-                returncode=USAGE,
-            )
+            raise CommandError(f"{slug}/{kind}: {report.reason}", returncode=USAGE)
         if options["json"]:
             self.stdout.write(json.dumps(solvency_report_json(report), indent=2))
         else:
