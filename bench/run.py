@@ -1,4 +1,4 @@
-"""Benchmarks: the member directory, the ledger, billing, the funds and team matching.
+"""Benchmarks: the member directory, the ledger, billing, the funds, team matching and solvency.
 
 - ``directory``: ``profile_list_directory``, plain and with the time-zone
   overlap filter, at 1,000 and 2,000 members (``directory_bench.py``).
@@ -12,10 +12,15 @@
 - ``matching``: the team matching engine on random pools of 100, 1,000 and
   5,000 members against a greedy baseline (``matching_bench.py``); it needs
   no database, and ``--only matching`` sets none up.
+- ``solvency``: the fund solvency simulator: 10^6 classical ruin paths and
+  10^6 path-months of a 40-member sick-pay fund against plain-Python loops
+  of the same models, and peak memory from 10^5 to 10^7 paths
+  (``solvency_bench.py``); no database either.
 
-The database (for all but ``matching``) is whatever ``DATABASE_URL`` points at, made disposable
-(``harness.py``): a fresh ``mutualist_bench`` database on a PostgreSQL server,
-or a new SQLite file in a temporary directory when it is unset or SQLite.
+The database (for all but ``matching`` and ``solvency``) is whatever
+``DATABASE_URL`` points at, made disposable (``harness.py``): a fresh
+``mutualist_bench`` database on a PostgreSQL server, or a new SQLite file in
+a temporary directory when it is unset or SQLite.
 
 Usage (from the project root)::
 
@@ -23,6 +28,7 @@ Usage (from the project root)::
     DATABASE_URL=postgres://USER:PASSWORD@HOST:PORT/NAME make bench
     DEBUG=1 .venv/bin/python bench/run.py --only ledger --explain
     .venv/bin/python bench/run.py --only matching
+    .venv/bin/python bench/run.py --only solvency
 
 Exits 1 if a target is missed, so a regression fails loudly.
 """
@@ -43,9 +49,10 @@ from harness import bench_database
 from ledger_bench import check_targets, ledger_text, run_ledger
 from matching_bench import SIZES as MATCHING_SIZES
 from matching_bench import run_matching
+from solvency_bench import run_solvency
 
-BENCHES = ("directory", "ledger", "billing", "funds", "matching")
-NO_DATABASE = {"matching"}
+BENCHES = ("directory", "ledger", "billing", "funds", "matching", "solvency")
+NO_DATABASE = {"matching", "solvency"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,6 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--matching-repeat", type=int, default=3, help="matching: timed solves per pool"
     )
+    parser.add_argument(
+        "--solvency-repeat", type=int, default=3, help="solvency: timed classical runs"
+    )
     args = parser.parse_args(argv)
     if args.members < 2 or args.repeat < 1 or args.read_repeat < 1:
         parser.error("--members must be at least 2, --repeat and --read-repeat at least 1")
@@ -93,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--funds is 1 to 999")
     if args.matching_seeds < 1 or args.matching_repeat < 1 or min(args.matching_sizes) < 1:
         parser.error("--matching-seeds, --matching-repeat and --matching-sizes are at least 1")
+    if args.solvency_repeat < 1:
+        parser.error("--solvency-repeat is at least 1")
     chosen = args.only or list(BENCHES)
 
     missed: list[str] = []
@@ -164,6 +176,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(report)
             print()
             missed += matching_missed
+        if "solvency" in chosen:
+            report, solvency_missed = run_solvency(repeat=args.solvency_repeat)
+            print("## Fund solvency simulator\n")
+            print(report)
+            print()
+            missed += solvency_missed
     for sentence in missed:
         print(f"MISSED: {sentence}")
     return 1 if missed else 0
