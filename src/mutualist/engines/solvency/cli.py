@@ -77,9 +77,11 @@ class _Exit(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, with every refusal one line and ``--help`` on our stdout."""
+    """argparse, with every refusal one line and ``--help`` on ``out``."""
 
-    out: TextIO = sys.stdout
+    def __init__(self, *args: Any, out: TextIO | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.out = out or sys.stdout
 
     def error(self, message: str) -> NoReturn:
         raise _Refused(message.removeprefix("argument "))
@@ -120,16 +122,21 @@ def _whole(text: str) -> int:
 
 def parser(out: TextIO | None = None) -> argparse.ArgumentParser:
     """The command's argument parser (``--help`` writes to ``out``)."""
-    _Parser.out = out or sys.stdout
     command = _Parser(
         prog=PROG,
         description="Will the fund hold? Monte Carlo ruin and shortfall probabilities.",
+        epilog=(
+            "A fund in the database: mutualist simulate --fund COLLECTIVE_SLUG/KIND "
+            "[--json] (the management command, through Django)."
+        ),
+        out=out,
     )
     kinds = command.add_subparsers(dest="command", metavar="{classical,fund,recommend}")
     kinds.required = True
 
     classical = kinds.add_parser(
         "classical",
+        out=out,
         help="the classical compound-Poisson (Cramer-Lundberg) ruin probability",
         description="Probability that u + c t - S(t) falls below 0 at a claim before the horizon.",
     )
@@ -161,11 +168,13 @@ def parser(out: TextIO | None = None) -> argparse.ArgumentParser:
 
     fund = kinds.add_parser(
         "fund",
+        out=out,
         help="a sick-pay or guarantee fund's chance of running short",
         description="Simulate a fund from a config file (engines/solvency/config.py).",
     )
     recommend = kinds.add_parser(
         "recommend",
+        out=out,
         help="the lowest deposit or levy that keeps that chance under a target",
         description="The lowest contribution that keeps the chance of a shortfall under --target.",
     )
