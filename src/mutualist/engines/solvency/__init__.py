@@ -18,6 +18,7 @@ Public::
         # the lowest deposit rate or levy that keeps the risk under the target
     calibrate_sick_pay(SickPayHistory(...)) / calibrate_guarantee(GuaranteeHistory(...))
         # the model's rates from a fund's own history, shrunk toward priors
+    parse_fund_config(data) -> FundConfig  # a fund config file (ConfigError names the field)
 
 ``docs/solvency.md`` is the reference: the models, their month, the command
 line (``mutualist simulate``) and how the fund pages use it.
@@ -41,6 +42,12 @@ from mutualist.engines.solvency.classical import (
     exponential_ruin,
     lundberg_exponent,
 )
+from mutualist.engines.solvency.config import (
+    ConfigError,
+    FundConfig,
+    fund_config_dict,
+    parse_fund_config,
+)
 from mutualist.engines.solvency.fund import (
     Durations,
     FundModel,
@@ -54,8 +61,10 @@ from mutualist.engines.solvency.recommend import Recommendation, recommend_contr
 __all__ = [
     "ClaimSizes",
     "ClassicalResult",
+    "ConfigError",
     "Durations",
     "Estimate",
+    "FundConfig",
     "FundModel",
     "FundResult",
     "GuaranteeCalibration",
@@ -69,7 +78,9 @@ __all__ = [
     "calibrate_sick_pay",
     "classical_ruin",
     "exponential_ruin",
+    "fund_config_dict",
     "lundberg_exponent",
+    "parse_fund_config",
     "recommend_contribution",
     "simulate_fund",
 ]
