@@ -3,13 +3,15 @@ the REST API's builds its own, ``mutual_api_world``).
 
 In collective A: an active income-gap fund holding money, with Ben's claim
 giving a private reason; an active sick-pay fund Ben takes part in, with a
-tier change he asked for; an active guarantee fund and Harbour's signed
-agreement. Olga (a member of no collective A has) and anonymous callers
-must see none of it and change none of it.
+tier change he asked for, and new rules for it under vote; an active
+guarantee fund and Harbour's signed agreement. Olga (a member of no
+collective A has) and anonymous callers must see none of it and change none
+of it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
@@ -31,6 +33,7 @@ from mutualist.mutual.models import (
 )
 from mutualist.mutual.rules import SickPayRules, rules_for
 from mutualist.mutual.services.claims import claim_create
+from mutualist.mutual.services.funds import fund_rules_propose
 from mutualist.mutual.services.guarantee import client_agreement_record
 from mutualist.mutual.services.sick_pay import (
     next_change_date,
@@ -43,6 +46,7 @@ from mutualist.testing import Cast
 MUTUAL_PRIVATE = (
     "Secret claim reason",
     "Secret agreement reference",
+    "Secret rule change title",
 )
 
 
@@ -83,6 +87,15 @@ def mutual_world(cast: Cast, client: Any) -> dict[str, Any]:
     change = sick_pay_tier_change(
         participation=participation, tier=1, effective_on=next_change_date(rules, after=today)
     )
+    # New rules for the sick-pay fund under vote: its page shows their effect.
+    with transaction.atomic():
+        rule_change = fund_rules_propose(
+            fund=sick,
+            author=cast.ana,
+            rules={"waiting_days": 14},
+            effective_from=today + dt.timedelta(days=30),
+            title="Secret rule change title",
+        )
     fund_active(collective, "guarantee", created_by=cast.ana)
     agreement = client_agreement_record(
         collective=collective,
@@ -107,6 +120,9 @@ def mutual_world(cast: Cast, client: Any) -> dict[str, Any]:
         "mutual:claim_write_off": claim_id,
         "mutual:sick_pay_change_cancel": {"change_id": change.pk},
         "mutual:agreement_remove": {"agreement_id": agreement.pk},
+        "mutual:fund_solvency": {"kind": "sick_pay"},
+        "mutual:fund_rules_preview": {"kind": "sick_pay"},
+        "mutual:proposal_solvency": {"proposal_id": rule_change.pk},
     }
 
 

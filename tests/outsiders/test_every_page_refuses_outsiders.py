@@ -219,6 +219,12 @@ EXPECTED: dict[str, tuple[int | str, int | str, int | str, int | str]] = {
     "mutual:sick_pay_change_cancel": (LOGIN, LOGIN, 405, 404),
     "mutual:agreements": (LOGIN, LOGIN, 404, 404),
     "mutual:agreement_remove": (LOGIN, LOGIN, 405, 404),
+    # whether a fund will hold: the sick-pay fund's projection, a preview of
+    # new rules' effect (POST only, stores nothing), and the open rule
+    # change's comparison that its proposal page loads (mutual_world)
+    "mutual:fund_solvency": (LOGIN, LOGIN, 404, 405),
+    "mutual:fund_rules_preview": (LOGIN, LOGIN, 405, 404),
+    "mutual:proposal_solvency": (LOGIN, LOGIN, 404, 405),
     # the blog: anyone reads the published post, its approved comment, the
     # tag pages and the feeds, and may comment (an empty comment is refused:
     # 400); writing needs an account; Ana's post is edited and deleted, and

@@ -53,7 +53,10 @@ MIDDLE = "#1565c0"
 EMPTY = "#d32f2f"
 NOW = "#78909c"
 PROPOSED = "#1e88e5"
-FONT_SIZE = 10
+# Drawn 360 points wide, about a phone's column, so its text reads at the
+# page's size there; CSS caps the width on wider screens (``_styles.html``).
+WIDTH = 5.0
+FONT_SIZE = 11
 SALT = "mutualist-solvency"
 
 # Matplotlib's wrapping that an inlined <svg> must not carry.
@@ -111,7 +114,7 @@ def _axes(figure: Figure, *, first_month: dt.date, months: int, currency: str) -
     years = list(range(0, months + 1, 12))
     axes.xaxis.set_major_locator(FixedLocator(years))
     axes.xaxis.set_major_formatter(
-        FuncFormatter(lambda x, _pos: f"{add_months(first_month, round(x)):%b %Y}")
+        FuncFormatter(lambda x, _pos: f"{add_months(first_month, round(x)):%b\n%Y}")
     )
     axes.set_xlim(0, months)
     axes.yaxis.set_major_locator(MaxNLocator(nbins=5))
@@ -205,7 +208,7 @@ def fan_chart(
     )
     begin = float(start)
     xs = list(range(months + 1))
-    figure = _figure(6.4, 3.4)
+    figure = _figure(WIDTH, 3.6)
     axes = _axes(figure, first_month=first_month, months=months, currency=currency)
     axes.fill_between(
         xs,
@@ -229,7 +232,7 @@ def fan_chart(
     _legend(
         axes,
         ("The middle future", "Half of the futures", "9 futures in 10", "Empty"),
-        columns=4,
+        columns=2,
     )
     label = (
         f"Fan chart of the fund's projected balance {_span(first_month, months)}. "
@@ -256,7 +259,7 @@ def comparison_chart(
     months = len(now[0])
     begin = float(start)
     xs = list(range(months + 1))
-    figure = _figure(6.4, 3.0)
+    figure = _figure(WIDTH, 3.6)
     axes = _axes(figure, first_month=first_month, months=months, currency=currency)
     now_middle, now_low = _row(now, percentiles, 50), _row(now, percentiles, 5)
     new_middle, new_low = _row(proposed, percentiles, 50), _row(proposed, percentiles, 5)
@@ -276,13 +279,14 @@ def comparison_chart(
     _legend(
         axes,
         (
+            # Filled column by column: the rules now on the left, as proposed on the right.
             "Now: middle",
-            "Proposed: middle",
             "Now: 1 in 20 below",
-            "Proposed: 1 in 20 below",
             "Empty",
+            "Proposed: middle",
+            "Proposed: 1 in 20 below",
         ),
-        columns=3,
+        columns=2,
     )
     label = (
         f"The fund's projected balance {_span(first_month, months)}, under the rules in force "

@@ -1,7 +1,9 @@
 """The proposal kinds the funds decide by vote (see ``governance.kinds``):
 
 - ``fund_rule_change``: a fund's next rules; passing writes them
-  (``services.funds.fund_rules_enact``), the only way rules change;
+  (``services.funds.fund_rules_enact``), the only way rules change; while
+  the vote is open, its page shows what they would do to the fund's risk
+  (``_rules_panel``);
 - ``claim_approval``: a claim on a fund whose rules say the members vote;
 - ``write_off``: giving up on an invoice the guarantee fund paid for
   (``services.guarantee``).
@@ -12,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from typing import Any
+
+from django.urls import reverse
 
 from mutualist.core.errors import Conflict, PermissionDenied, ValidationFailed
 from mutualist.core.money import Money
@@ -83,11 +87,31 @@ def _rules_describe(proposal: Proposal) -> list[tuple[str, str]]:
     return rows
 
 
+# The kinds of fund the solvency simulator models (``services.solvency``).
+SIMULATED = frozenset({Fund.Kind.SICK_PAY.value, Fund.Kind.GUARANTEE.value})
+
+
+def _rules_panel(proposal: Proposal) -> tuple[str, dict[str, Any]] | None:
+    """While the vote is open on new rules for a fund the simulator models:
+    the panel comparing the fund's risk now and as proposed. It only names
+    the URL; the page loads the comparison from it with htmx, so showing
+    the proposal never waits for a simulation. A closed proposal has none:
+    its rules are in force or never will be."""
+    if proposal.state != Proposal.State.OPEN or proposal.payload.get("fund") not in SIMULATED:
+        return None
+    url = reverse(
+        "mutual:proposal_solvency",
+        kwargs={"slug": proposal.collective.slug, "proposal_id": proposal.pk},
+    )
+    return "mutual/_solvency_panel.html", {"url": url}
+
+
 FUND_RULE_CHANGE = KindHandler(
     kind=Proposal.Kind.FUND_RULE_CHANGE,
     validate=_rules_validate,
     on_passed=_rules_passed,
     describe=_rules_describe,
+    panel=_rules_panel,
 )
 
 
