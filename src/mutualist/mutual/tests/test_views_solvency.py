@@ -26,7 +26,7 @@ from mutualist.governance.services import proposal_create
 from mutualist.mutual.models import Fund, FundRules, SolvencyRun
 from mutualist.mutual.rules import rules_clean
 from mutualist.mutual.services import solvency as service
-from mutualist.mutual.services.funds import fund_rules_propose
+from mutualist.mutual.services.funds import fund_rules_propose, fund_setup
 from mutualist.mutual.services.solvency import (
     NOBODY_YET,
     NOT_MODELLED,
@@ -430,6 +430,33 @@ def test_a_rule_change_on_a_fund_the_simulator_does_not_model_has_no_panel(
     assert "the fund's risk" not in page_of(client.get(proposal_url(proposal)))
     response = client.get(url("proposal_solvency", slug=A, proposal_id=proposal.pk), **HTMX)
     assert shows(response, NOT_MODELLED[Fund.Kind.INCOME_GAP])
+
+
+def test_a_funds_first_rules_under_vote_show_their_projection_alone(
+    cast: Cast, client_for: Any
+) -> None:
+    # given the guarantee fund being set up: its first rules are under vote
+    with transaction.atomic():
+        proposal = fund_setup(
+            collective=cast.collective_a,
+            actor=cast.ana,
+            kind="guarantee",
+            rules={},
+            closes_at=NOW + dt.timedelta(days=7),
+        )
+    fund = Fund.objects.get(kind="guarantee")
+    assert fund.state == Fund.State.SETTING_UP
+    client = client_for(cast.ben)
+    # when Ben opens the vote, its panel loads
+    assert "What these rules do to the fund's risk" in page_of(client.get(proposal_url(proposal)))
+    response = client.get(url("proposal_solvency", slug=A, proposal_id=proposal.pk), **HTMX)
+    # then it shows the projection under the proposed rules, with nothing to compare
+    assert response.status_code == 200
+    assert shows(response, "The fund has no rules in force yet")
+    pair = solvency_for_proposal(proposal=proposal)
+    assert pair is not None
+    assert_shows_report(response, pair[1])
+    assert "solvency-chart--small" not in page_of(response)
 
 
 # --- Who may see it ---------------------------------------------------------------------------

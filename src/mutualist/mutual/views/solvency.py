@@ -254,6 +254,7 @@ def effect_context(now: SolvencyReport, proposed: SolvencyReport, user: User) ->
         "comparison_chart": None,
         "modelled": now.modelled and proposed.modelled,
         "target": percent(TARGET * 100),
+        "horizon_words": years(proposed.months),
     }
     if not context["modelled"]:
         return context
@@ -428,24 +429,31 @@ def proposal_solvency(request: HttpRequest, slug: str, proposal_id: int) -> Http
         "effect_reason": "",
     }
     pair = solvency_for_proposal(proposal=proposal) if proposal.is_open else None
-    if pair is not None:
+    if pair is not None and newest_rules(fund=fund) is None:
+        # A fund's first rules: nothing is in force to compare them with
+        # (the service projects a fund being set up under its first rules
+        # under vote), so the projection of these rules alone.
+        context["single"] = _report_context(pair[1], user)
+    elif pair is not None:
         context["effect"] = effect_context(*pair, user)
     elif not proposal.is_open:
         context["effect_reason"] = (
             "The vote is over. The fund's page shows the projection under the rules in force."
         )
     else:
-        context["effect_reason"] = _unmodelled_reason(fund, proposal.payload.get("rules"))
+        context["effect_reason"] = _unmodelled_reason(proposal, fund)
     if is_htmx_partial(request):
         return render(request, f"{TEMPLATES}/_solvency_effect.html", context)
     return render(request, f"{TEMPLATES}/solvency.html", {**context, "page": "proposal"})
 
 
-def _unmodelled_reason(fund: Fund, rules: Any) -> str:
+def _unmodelled_reason(proposal: Proposal, fund: Fund) -> str:
     """Why an open rule change has no comparison (the fund is not one the
-    simulator models, or has nothing to simulate yet)."""
+    simulator models, or has nothing to simulate yet): the report of its
+    rules says (the service answers it without simulating anything)."""
+    rules = proposal.payload.get("rules")
     if isinstance(rules, Mapping):
-        report = solvency_for_rules(fund=fund, rules=rules)
+        report = solvency_for_rules(fund=fund, rules=rules, proposal=proposal)
         if not report.modelled:
             return report.reason
     return "There is no projection to compare for this fund yet."
