@@ -28,8 +28,10 @@ What this module does, in order:
 2. **The run**: ``simulate_fund`` for 60 months from the 1st of next month,
    ``MUTUAL_SOLVENCY_PATHS`` paths, and ``recommend_contribution`` for the
    deposit (as a share of the gift) or levy that keeps the five-year risk
-   under ``TARGET``. The seed is derived from the inputs' digest, so the
-   same inputs give the same figures.
+   under ``TARGET``. The seed is derived from the fund and the day
+   (``seed_of``): the same inputs give the same figures, and every report
+   of the fund that day meets the same simulated futures, so a comparison
+   of two sets of rules is not blurred by sampling noise.
 
 3. **The cache**: each run is stored as a ``SolvencyRun`` (fund, digest,
    day); a page that asks again the same day with the same inputs reads the
@@ -783,9 +785,16 @@ def _digest(fund: Fund, model: FundModel, first_month: dt.date, paths: int) -> s
     ).hexdigest()
 
 
-def seed_of(digest: str) -> int:
-    """The run's seed: the digest's first 60 bits (the same inputs, the same figures)."""
-    return int(digest[:15], 16)
+def seed_of(*, fund_id: int, day: dt.date) -> int:
+    """The seed of every report of a fund on ``day``: the rules in force, a
+    proposal's and a draft's alike. They all meet the same simulated futures
+    (common random numbers), so "now" beside "as proposed" shows what the
+    rules change, not sampling noise (with different seeds, the needed
+    deposit moved by several points between two drafts that changed only
+    the deposits, which the lever overrides). The same inputs on the same
+    day give the same figures."""
+    text = f"mutualist-solvency:{fund_id}:{day.isoformat()}"
+    return int(hashlib.sha256(text.encode()).hexdigest()[:15], 16)
 
 
 def _lever_percent(value: float) -> Decimal:
@@ -967,7 +976,7 @@ def _report(
     # A seed given from outside (the operator's command) gives figures the
     # digest does not determine: they are shown, never stored.
     store = store and seed is None
-    run_seed = seed_of(digest) if seed is None else seed
+    run_seed = seed_of(fund_id=fund.pk, day=today) if seed is None else seed
     assumptions = _assumption_rows(built.assumptions)
 
     def shown(run: SolvencyRun) -> SolvencyReport:

@@ -409,7 +409,7 @@ def test_a_guarantee_with_no_invoices_yet_leans_on_the_priors(cast, guarantee):
 # --- The report, stored once a day ----------------------------------------------------------
 
 
-def test_the_report_is_the_engines_answer_for_the_model_and_the_digests_seed(cast, fund):
+def test_the_report_is_the_engines_answer_for_the_model_and_the_days_seed(cast, fund):
     seed(join(fund, cast.ana, 0), "500.00", "ana")
     join(fund, cast.ben, 1)
 
@@ -418,7 +418,7 @@ def test_the_report_is_the_engines_answer_for_the_model_and_the_digests_seed(cas
     run = SolvencyRun.objects.get()
     assert report.run_id == run.pk
     assert (run.paths, run.months, run.computed_on) == (300, 60, TODAY)
-    assert run.seed == seed_of(run.digest) == int(run.digest[:15], 16)
+    assert run.seed == seed_of(fund_id=fund.pk, day=TODAY)
     built = solvency_model(fund=fund, rules=rules_now(fund=fund, today=TODAY), today=TODAY)
     assert built.model is not None
     expected = simulate_fund(built.model, months=60, paths=300, rng=run.seed)
@@ -510,6 +510,41 @@ def test_a_drafts_rules_are_computed_and_never_stored(cast, fund):
     assert report.modelled
     assert report.run_id is None
     assert SolvencyRun.objects.count() == 0
+
+
+def test_rules_that_change_only_the_deposits_meet_the_same_futures_as_the_rules_now(cast, fund):
+    # Given a fund of two, and a draft raising every tier's deposit by half
+    seed(join(fund, cast.ana, 0), "100.00", "ana")
+    join(fund, cast.ben, 1)
+    now_rules = rules_now(fund=fund, today=TODAY)
+    assert now_rules is not None
+    richer = [
+        {"deposit": str(Decimal(tier["deposit"]) * 3 / 2), "payout": tier["payout"]}
+        for tier in now_rules["tiers"]
+    ]
+    draft = rules_clean("sick_pay", {"tiers": richer}, base=now_rules)
+
+    # When both are simulated on the same day
+    now = solvency_for_fund(fund=fund)
+    proposed = solvency_for_rules(fund=fund, rules=draft)
+
+    # Then they met the same sick periods (the same seed): the deposit the
+    # lever sets from the gifts needs the same rate under both, and more
+    # deposits never raise the risk, at any horizon
+    assert now.recommendation is not None and proposed.recommendation is not None
+    assert proposed.recommendation.needed == now.recommendation.needed
+    assert proposed.recommendation.probability == now.recommendation.probability
+    assert proposed.recommendation.current > now.recommendation.current
+    for before, after in zip(now.risks, proposed.risks, strict=True):
+        assert after.probability <= before.probability
+    assert now.risks[-1].probability > 0
+
+
+def test_another_fund_or_another_day_draws_other_futures():
+    day = TODAY
+    assert seed_of(fund_id=1, day=day) == seed_of(fund_id=1, day=day)
+    assert seed_of(fund_id=1, day=day) != seed_of(fund_id=2, day=day)
+    assert seed_of(fund_id=1, day=day) != seed_of(fund_id=1, day=day + dt.timedelta(days=1))
 
 
 def test_the_rules_in_force_given_as_rules_are_the_funds_report(cast, fund):
