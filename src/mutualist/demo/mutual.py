@@ -58,6 +58,7 @@ from mutualist.demo.governance import bylaws_anchor
 from mutualist.demo.mutual_world import (
     AGREEMENT,
     COORDINATOR,
+    DEPOSIT_VOTE,
     FUND_SETUPS,
     GUARANTEE_CLAIM,
     LEVIED_INVOICE,
@@ -74,6 +75,7 @@ from mutualist.demo.mutual_world import (
     DemoApproval,
     DemoFundSetup,
     DemoJoin,
+    DemoRuleVote,
     DemoSeed,
 )
 from mutualist.demo.work_world import CLIENTS, LEAD_CLIENTS
@@ -258,10 +260,11 @@ class _History:
         self.approvals("guarantee", claimed, GUARANTEE_CLAIM.approvals, add)
         add(self.moment(GUARANTEE_CLAIM.payout_at), self.advance_paid_out)
         add(self.moment(GUARANTEE_CLAIM.payment_at), self.client_pays)
-        opened = self.moment(RULE_VOTE.opens)
-        add(opened, partial(self.rule_vote, opened))
-        for vote in RULE_VOTE.votes:
-            add(opened + dt.timedelta(hours=vote.hours), partial(self.vote, "rule_vote", vote))
+        for key, spec in (("rule_vote", RULE_VOTE), ("deposit_vote", DEPOSIT_VOTE)):
+            opened = self.moment(spec.opens)
+            add(opened, partial(self.rule_vote, key, spec, opened))
+            for vote in spec.votes:
+                add(opened + dt.timedelta(hours=vote.hours), partial(self.vote, key, vote))
         for moment, _, step in sorted(steps, key=lambda item: (item[0], item[1])):
             with _at(moment):
                 step()
@@ -312,16 +315,16 @@ class _History:
         )
         self.loaded.proposals += 1
 
-    def rule_vote(self, opened: dt.datetime) -> None:
-        closes = opened + dt.timedelta(days=RULE_VOTE.days_open)
-        self.proposals["rule_vote"] = fund_rules_propose(
-            fund=self.funds[RULE_VOTE.kind],
-            author=self.users[RULE_VOTE.author],
-            rules=RULE_VOTE.rules,
+    def rule_vote(self, key: str, spec: DemoRuleVote, opened: dt.datetime) -> None:
+        closes = opened + dt.timedelta(days=spec.days_open)
+        self.proposals[key] = fund_rules_propose(
+            fund=self.funds[spec.kind],
+            author=self.users[spec.author],
+            rules=spec.rules,
             effective_from=_add_months(timezone.localdate(closes).replace(day=1), 1),
             closes_at=closes,
-            title=RULE_VOTE.title,
-            body=RULE_VOTE.body,
+            title=spec.title,
+            body=spec.body,
         )
         self.loaded.proposals += 1
 

@@ -433,6 +433,34 @@ GUARANTEE_CLAIM = DemoGuaranteeClaim(
     payment_reference="ACH 4471-2398 on account: Marcus queries two hours of the inbox rules",
 )
 
+# A second rule change left open, on the sick-pay fund: its proposal page
+# shows what the higher deposits do to the fund's risk (the solvency panel).
+DEPOSIT_VOTE = DemoRuleVote(
+    kind="sick_pay",
+    author="carlo",
+    title="Deposit 6 % of the gift while we are few",
+    body=(
+        "Seven of us take part, one at the highest tier, and the fund holds little yet: "
+        "one long sickness would outrun it. Depositing **6 %** of each tier's gift "
+        "instead of 4.5 % builds the buffer sooner. The projection below shows what it "
+        "does to the chance of a month the fund cannot pay in full; we can lower it "
+        "again once we are twenty."
+    ),
+    opens=At("today", day=-1),
+    days_open=7,
+    rules={
+        "tiers": [
+            {"deposit": f"{payout * 6 // 100}.00", "payout": f"{payout}.00"}
+            for payout in range(15_000, 50_001, 5_000)
+        ]
+    },
+    votes=(
+        DemoVote("carlo", "yes", 1),
+        DemoVote("liza", "yes", 4),
+        DemoVote("ana", "yes", 6, "Yes, for now; I am the one at the top tier."),
+    ),
+)
+
 RULE_VOTE = DemoRuleVote(
     kind="income_gap",
     author="marisol",

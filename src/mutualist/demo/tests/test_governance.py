@@ -99,7 +99,7 @@ class DemoGovernanceTests(TestCase):
             ),
             ("remote-crew", "Admit Lucas Ferreira"): ("open", "", None),
             # and the funds' decisions, after the 12 % one: their rules and levies
-            # voted in, a higher floor under vote
+            # voted in, a higher floor and higher deposits under vote
             ("manila-va", "Rules for the sick-pay fund"): ("closed", "passed", {"yes": 7}),
             ("manila-va", "Rules for the payment guarantee fund"): (
                 "closed",
@@ -117,6 +117,7 @@ class DemoGovernanceTests(TestCase):
                 {"yes": 5, "no": 1},
             ),
             ("manila-va", "Raise the income-gap floor to ₱15,000"): ("open", "", None),
+            ("manila-va", "Deposit 6 % of the gift while we are few"): ("open", "", None),
         }
         # (the funds' proposals are counted with the funds)
         assert (self.loaded.proposals, self.loaded.votes, self.loaded.proxies) == (6, 30, 2)
@@ -309,10 +310,10 @@ def test_once_adds_the_decisions_to_a_demo_loaded_before_it_had_any(capsys):
     out = capsys.readouterr().out
     assert out.startswith("Demo data loaded: 0 people, 0 collectives, 0 memberships")
     assert "6 proposals made, with 30 votes and 2 proxies." in out
-    # and the funds, which build on the decisions, with their own five
+    # and the funds, which build on the decisions, with their own six
     assert "3 mutual funds set up, with 3 claims on them." in out
     assert demo.demo_is_loaded()
     # and once more: nothing to do
     call_command("demo", "--once")
     assert capsys.readouterr().out.startswith("Demo data already loaded; nothing to do.")
-    assert Proposal.objects.count() == 6 + 5
+    assert Proposal.objects.count() == 6 + 6

@@ -31,7 +31,7 @@ from mutualist.core.money import Money
 from mutualist.demo import data as demo
 from mutualist.demo.billing import demo_key
 from mutualist.demo.mutual import mutual_is_loaded, onboarding_invoice
-from mutualist.demo.mutual_world import LEVIES, RULE_VOTE
+from mutualist.demo.mutual_world import DEPOSIT_VOTE, LEVIES, RULE_VOTE
 from mutualist.governance.models import Proposal, Vote
 from mutualist.ledger.check import ledger_check
 from mutualist.ledger.models import Account, Posting, Transaction
@@ -429,6 +429,22 @@ class DemoMutualTests(TestCase):
         assert credited.account == find_member_account(claim.collective, paolo, "PHP")
 
     # --- 7. A rule change under vote --------------------------------------------------------
+
+    def test_higher_sick_pay_deposits_are_under_vote_so_the_demo_shows_their_effect(self):
+        # when
+        proposal = Proposal.objects.get(title=DEPOSIT_VOTE.title)
+        # then: an open rule change of the sick-pay fund, every tier at 6 % of its gift
+        assert (proposal.kind, proposal.state, proposal.author) == (
+            "fund_rule_change",
+            "open",
+            user("carlo"),
+        )
+        assert proposal.payload["fund"] == "sick_pay"
+        assert [tier["deposit"] for tier in proposal.payload["rules"]["tiers"]] == [
+            f"{payout * 6 // 100}.00" for payout in range(15_000, 50_001, 5_000)
+        ]
+        assert fund_overview(fund=fund("sick_pay")).rules_vote == proposal
+        assert Vote.objects.filter(proposal=proposal).count() == 3
 
     def test_a_higher_income_gap_floor_is_under_vote_with_ana_having_voted(self):
         # when
