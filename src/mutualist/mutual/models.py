@@ -536,9 +536,12 @@ class SolvencyRun(models.Model):
     A cache of estimates, never money: no ledger posting points here and no
     amount is a balance. ``digest`` is the SHA-256 of everything that
     determines the figures (the engine model's parameters, months, paths,
-    the first simulated month); the seed is derived from it, so the same
-    inputs give the same figures. One row per fund, digest and day: two
-    viewers computing at once store one row, the second reads the first's."""
+    the first simulated month); the seed comes from the fund and the day
+    (``services.solvency.seed_of``), so the same inputs the same day give
+    the same figures. One row per fund, digest and day: two viewers
+    computing at once store one row, the second reads the first's. Rows
+    older than ``services.solvency.KEEP_DAYS`` are deleted by ``mutualist
+    tick``."""
 
     fund = models.ForeignKey(Fund, on_delete=models.CASCADE, related_name="solvency_runs")
     # The open rule-change proposal whose rules were simulated; None for the rules in force.

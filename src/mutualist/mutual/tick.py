@@ -5,7 +5,8 @@ Order matters within one run: rule-set changes and exits first (an exit
 takes the member's balance before this month's deposit would be asked of
 them), then this month's deposits, then last month's sick pay drawn from
 the accounts, then the yearly refund of what is above each cap, then claims
-that waited for money and claims no one decided.
+that waited for money and claims no one decided; last, stored solvency
+estimates older than a month are forgotten.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from mutualist.mutual.services.sick_pay import (
     sick_pay_deposits_post,
     sick_pay_runs_due,
 )
+from mutualist.mutual.services.solvency import solvency_runs_prune
 
 
 def apply_participation_changes() -> int:
@@ -55,4 +57,12 @@ register("mutual.post_deposits", post_deposits)
 register("mutual.pay_sick_pay", pay_sick_pay)
 register("mutual.refund_buffers", refund_buffers)
 register("mutual.pay_waiting_claims", pay_waiting_claims)
+
+
+def prune_solvency_runs() -> int:
+    """Forget stored solvency estimates more than a month old (a cache)."""
+    return solvency_runs_prune()
+
+
 register("mutual.expire_claims", expire_claims)
+register("mutual.prune_solvency_runs", prune_solvency_runs)

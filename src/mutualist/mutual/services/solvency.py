@@ -1129,6 +1129,24 @@ def solvency_for_proposal(
 # --- As JSON --------------------------------------------------------------------------------
 
 
+# How long a stored run is kept: a cache of estimates, read back the day it
+# was computed (a page asks again and gets that day's figures).
+KEEP_DAYS = 35
+
+
+def solvency_runs_prune(*, today: dt.date | None = None) -> int:
+    """Delete stored runs computed more than ``KEEP_DAYS`` days before
+    ``today`` (``mutualist tick``); the number of rows deleted. Without it
+    a fund whose page is read every day would keep a row a day for ever.
+    Nothing reads an old run: every report is worked out again on its day.
+    Idempotent and safe with several schedulers (a plain filtered delete)."""
+    today = today or timezone.localdate()
+    deleted, _ = SolvencyRun.objects.filter(
+        computed_on__lt=today - dt.timedelta(days=KEEP_DAYS)
+    ).delete()
+    return deleted
+
+
 def _money_json(money: Money) -> dict[str, str]:
     return {"amount": str(money.amount), "currency": money.currency}
 
@@ -1181,6 +1199,8 @@ def solvency_report_json(report: SolvencyReport) -> dict[str, Any]:
 
 
 __all__ = [
+    "KEEP_DAYS",
+    "solvency_runs_prune",
     "HORIZONS",
     "TARGET",
     "Assumption",

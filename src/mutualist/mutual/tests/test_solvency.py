@@ -20,6 +20,7 @@ from mutualist.billing.models import Invoice
 from mutualist.collectives.models import SplitShare
 from mutualist.collectives.selectors import bylaws_in_force
 from mutualist.core.money import Money
+from mutualist.core.tick import autodiscover, job_get
 from mutualist.engines.solvency.calibrate import GuaranteeHistory, SickPayHistory
 from mutualist.engines.solvency.fund import GuaranteeModel, SickPayModel, simulate_fund
 from mutualist.governance.services import proposal_withdraw
@@ -30,6 +31,7 @@ from mutualist.mutual.rules import GuaranteeRules, rules_clean, rules_for
 from mutualist.mutual.services.funds import fund_rules_propose
 from mutualist.mutual.services.solvency import (
     HORIZONS,
+    KEEP_DAYS,
     NOBODY_YET,
     NOT_MODELLED,
     MembershipFlows,
@@ -41,6 +43,7 @@ from mutualist.mutual.services.solvency import (
     solvency_for_proposal,
     solvency_for_rules,
     solvency_model,
+    solvency_runs_prune,
 )
 from mutualist.mutual.tests.helpers import NOW, add_member, fund_active
 from mutualist.mutual.tests.sick_pay_helpers import RULES, join, seed, sick_fund
@@ -498,6 +501,32 @@ def test_the_next_day_computes_again(cast, fund, time_machine):
     assert list(SolvencyRun.objects.values_list("computed_on", flat=True).order_by("pk")) == [
         TODAY,
         TODAY + dt.timedelta(days=1),
+    ]
+
+
+def test_tick_forgets_runs_computed_more_than_keep_days_ago_and_keeps_the_rest(
+    cast, fund, time_machine
+):
+    # Given runs computed KEEP_DAYS + 1 days ago, KEEP_DAYS days ago and today
+    join(fund, cast.ana)
+    for days_ago in (KEEP_DAYS + 1, KEEP_DAYS, 0):
+        time_machine.move_to(NOW - dt.timedelta(days=days_ago), tick=False)
+        solvency_for_fund(fund=fund)
+    time_machine.move_to(NOW, tick=False)
+    assert SolvencyRun.objects.count() == 3
+
+    # When tick's job runs, twice (as two schedulers might)
+    autodiscover()
+    job = job_get("mutual.prune_solvency_runs")
+    assert job is not None
+    pruned = job.func()
+    again = solvency_runs_prune(today=TODAY)
+
+    # Then only the oldest went
+    assert (pruned, again) == (1, 0)
+    assert sorted(SolvencyRun.objects.values_list("computed_on", flat=True)) == [
+        TODAY - dt.timedelta(days=KEEP_DAYS),
+        TODAY,
     ]
 
 
