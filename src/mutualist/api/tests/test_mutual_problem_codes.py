@@ -26,6 +26,7 @@ OTHER_DOCS = [
 
 MUTUAL_SOURCES = [
     SRC / "api" / "routers" / "mutual.py",
+    SRC / "api" / "routers" / "mutual_solvency.py",
     SRC / "api" / "schemas" / "mutual.py",
     *sorted((SRC / "mutual" / "services").rglob("*.py")),
     SRC / "mutual" / "rules.py",
