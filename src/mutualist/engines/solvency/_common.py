@@ -27,6 +27,17 @@ Progress = Callable[[int, int], None]
 # this many paths would lose whole paths to rounding in its counts.
 MAX_PATHS = 10**12
 
+# Sane upper bounds on the models' inputs. Each is far beyond any real fund,
+# and each keeps the arithmetic finite and the memory bounded: a number past
+# them is a mistake (a typo, a unit slip), refused with a ValueError naming
+# it rather than answered with an overflow or an allocation of terabytes.
+MAX_AMOUNT = 1e12  # any amount of money: deposits, gifts, balances, invoices, claims
+MAX_MEMBERS = 1_000_000  # members of a fund (month 0, and max_members)
+MAX_DAYS = 3650  # waiting_days, overdue_days: ten years
+MAX_DURATION_MONTHS = 1200  # a duration or delay, or its mean: a century
+MAX_THETA = 1e6  # a safety loading: premiums a million times the expected claims
+MAX_PERCENTILE_PATHS = 1_000_000  # paths kept for the balance percentiles
+
 
 def check_number(
     value: Any,
@@ -42,7 +53,12 @@ def check_number(
     ``True`` where a rate belongs is a caller's mistake, not 1."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise ValueError(f"{name} must be a number; got {value!r}.")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # a whole number past float64's range (10**400)
+        raise ValueError(
+            f"{name} must be a finite number; got a whole number of {_digits(int(value))} digits."
+        ) from None
     if not math.isfinite(number):
         raise ValueError(f"{name} must be a finite number; got {value!r}.")
     if low is not None and (number <= low if low_open else number < low):
@@ -54,41 +70,64 @@ def check_number(
     return number
 
 
+def _digits(value: int) -> int:
+    # From the bit length: str() of a huge int is refused past 4,300 digits.
+    return max(1, math.floor(abs(value).bit_length() * math.log10(2)) + 1)
+
+
 def check_int(value: Any, name: str, *, low: int, high: int | None = None) -> int:
-    """``value`` as an int within the bounds, or ``ValueError``."""
+    """``value`` as an int within the bounds, or ``ValueError`` (a huge
+    number is shown by its count of digits)."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
         raise ValueError(f"{name} must be a whole number; got {value!r}.")
     number = int(value)
     if number < low:
-        raise ValueError(f"{name} must be at least {low}; got {number}.")
+        raise ValueError(f"{name} must be at least {low}; got {_shown_int(number)}.")
     if high is not None and number > high:
-        raise ValueError(f"{name} must be at most {high}; got {number}.")
+        raise ValueError(f"{name} must be at most {high}; got {_shown_int(number)}.")
     return number
 
 
-def check_amounts(values: Any, name: str, *, positive: bool = True) -> np.ndarray:
+def _shown_int(number: int) -> str:
+    if abs(number) < 10**30:
+        return str(number)
+    return f"a whole number of {_digits(number)} digits"
+
+
+def check_amounts(
+    values: Any, name: str, *, positive: bool = True, high: float | None = None
+) -> np.ndarray:
     """A non-empty 1-D sequence of finite numbers (each above 0 when
-    ``positive``, else at least 0) as a float64 array, or ``ValueError``
-    naming the first bad entry ("claims[3] must be above 0; got -2.0.")."""
+    ``positive``, else at least 0; at most ``high`` when given) as a float64
+    array, or ``ValueError`` naming the first bad entry ("claims[3] must be
+    above 0; got -2.0.")."""
     if isinstance(values, str | bytes) or not isinstance(values, Sequence | np.ndarray):
         raise ValueError(f"{name} must be a list of numbers; got {values!r}.")
     if len(values) == 0:
         raise ValueError(f"{name} must hold at least one number.")
     out = np.empty(len(values), dtype=np.float64)
     for index, value in enumerate(values):
-        out[index] = check_number(value, f"{name}[{index}]", low=0.0, low_open=positive)
+        out[index] = check_number(value, f"{name}[{index}]", low=0.0, low_open=positive, high=high)
     return out
 
 
 def _shown(number: float) -> str:
-    return repr(int(number)) if float(number).is_integer() else repr(float(number))
+    if float(number).is_integer() and abs(number) < 1e16:
+        return repr(int(number))
+    return repr(float(number))
 
 
 def seed_sequence(rng: Any) -> np.random.SeedSequence:
     """One ``SeedSequence`` from whatever ``rng`` is (SPEC 7): None (fresh
-    entropy), an int seed, a ``SeedSequence``, or a ``Generator`` (its own
-    bit generator's seed sequence, so passing a generator is reproducible
-    exactly when the generator was seeded)."""
+    entropy), an int seed, a ``SeedSequence``, or a ``Generator``.
+
+    A ``Generator`` contributes the ``SeedSequence`` it was seeded with and
+    is neither used nor advanced: ``default_rng(7)`` gives exactly what the
+    seed 7 gives, and the same seeded generator passed twice gives the same
+    answer twice (to vary a run, pass another seed or a spawned child,
+    ``rng.spawn(1)[0]``). Only a generator built from a bit generator with
+    no seed sequence (legacy seeding) has a seed drawn from it, which
+    advances it."""
     if isinstance(rng, bool):
         raise ValueError(f"rng must be a seed, a SeedSequence or a Generator; got {rng!r}.")
     if rng is None or isinstance(rng, int | np.integer):

@@ -39,6 +39,34 @@ def test_it_refuses_a_bad_number_naming_it(value, kwargs, message):
     assert str(caught.value) == message
 
 
+def test_a_whole_number_past_float64_is_refused_naming_it_not_overflowing():
+    # Given an int no float can hold (JSON reads 1 followed by 400 zeros as one)
+    with pytest.raises(ValueError) as caught:
+        check_number(10**400, "initial_balance", low=0.0)
+
+    # Then a ValueError naming it, its size in digits (not 401 characters of it)
+    assert str(caught.value) == (
+        "initial_balance must be a finite number; got a whole number of 401 digits."
+    )
+
+
+def test_a_huge_whole_number_past_its_bound_is_shown_by_its_digits():
+    with pytest.raises(ValueError) as caught:
+        check_int(10**40, "tier_members[0]", low=0, high=1_000_000)
+    assert str(caught.value) == (
+        "tier_members[0] must be at most 1000000; got a whole number of 41 digits."
+    )
+    with pytest.raises(ValueError) as caught:
+        check_int(10**19, "waiting_days", low=0, high=3650)
+    assert str(caught.value) == "waiting_days must be at most 3650; got 10000000000000000000."
+
+
+def test_amounts_may_have_an_upper_bound():
+    with pytest.raises(ValueError) as caught:
+        check_amounts([5.0, 1e308], "invoice_amounts", high=1e12)
+    assert str(caught.value) == "invoice_amounts[1] must be at most 1000000000000; got 1e+308."
+
+
 def test_it_refuses_a_bad_whole_number_naming_it():
     assert check_int(5, "months", low=1) == 5
     for value, message in [
@@ -102,6 +130,20 @@ def test_rng_may_be_a_seed_a_sequence_or_a_seeded_generator():
         with pytest.raises(ValueError) as caught:
             seed_sequence(bad)
         assert str(caught.value) == message
+
+
+def test_a_generator_gives_its_seed_sequence_and_is_not_advanced():
+    # Given a generator seeded with 7
+    generator = np.random.default_rng(7)
+
+    # When it is turned into the run's seed sequence twice
+    first = seed_sequence(generator)
+    again = seed_sequence(generator)
+
+    # Then both are its own seed sequence (the seed 7's), and it drew nothing
+    assert first is again is generator.bit_generator.seed_seq
+    assert first.entropy == seed_sequence(7).entropy == 7
+    assert generator.random() == np.random.default_rng(7).random()
 
 
 def test_the_standard_error_of_a_share():
