@@ -19,11 +19,14 @@ following each one. Each month:
   ``max_months`` months, days pro rata (the app's gift arithmetic). The
   member is sick, neither at risk of a new period nor free to leave, for
   months ``j < ceil(d)``;
-- a member at 100 % deposits nothing in a month whose paid share is above
-  zero. This approximates the app's ``_fully_sick_on`` (no deposit when the
-  month's first day lies in a 100 % claim's paid period): the model does not
-  place the period within the month, so a month the paid period only
-  touches counts as one without a deposit;
+- a member at 100 % deposits nothing in month ``j`` of the period when that
+  month's first day lies in the paid period: ``w <= j < min(d, w +
+  max_months)``. That is the app's rule (``_fully_sick_on``: no deposit for
+  a month whose first day lies in a 100 % claim's paid period) for a period
+  starting on a month's first day, as the model places it. So with the
+  usual 30 days' wait the first month is paid for its last 0.44 days and
+  deposits all the same; a period of 2.5 months deposits nothing in its
+  second and third months (their first days are paid);
 - of the members who are not sick, ``Binomial(n, leave_rate)`` leave at the
   month's end; each takes ``balance / members``, their account on average.
 
@@ -41,7 +44,7 @@ with ``recovery`` 1 the two cancel, as in the app, where the client's payment
 settles the members' shares).
 
 **The month, in order**: (1) income: deposits of the members not 100 % sick
-in a paid month (sick pay), levies on the invoices paid that month and the
+on the month's first day (sick pay), levies on the invoices paid that month and the
 recoveries (guarantee); (2) the payouts owed this month, plus for the
 guarantee what waits from earlier months, paid in full when the balance
 covers them, else, with ``partial_payouts``, every one reduced by the same
@@ -62,12 +65,26 @@ exactly the same sick periods and invoices, and the shortfall is monotone in
 the contribution path by path. The sick-pay lever ``deposit_rate`` sets every
 tier's deposit to ``rate x payout``; the guarantee's lever is the levy.
 
-Memory: a chunk's events are a few ``chunk_size x months`` arrays; the
-percentile sample is at most ``percentile_paths x months`` float32.
+**Durations** (sick periods, payment delays) are geometric (whole months,
+memoryless), empirical (drawn uniformly among given lengths) or
+Kaplan-Meier (the product-limit estimate from finished lengths and the
+lengths so far of those still running; the share the estimate leaves
+beyond the longest observation is drawn as that length plus geometric
+whole months). ``calibrate`` builds the last from a fund's history.
+
+**Bounds.** Inputs past sane bounds (``_common``: amounts up to 1e12,
+a million members, 3,650 days, 1,200 months, ...) are refused with a
+``ValueError`` naming them, so the arithmetic stays finite.
+
+Memory: a chunk's events are a few ``chunk_size x months`` arrays (``x``
+the tiers for the members' counts); sick periods and invoices are expanded
+in bounded batches; the percentile sample is at most ``percentile_paths x
+months`` float32.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -77,7 +94,12 @@ import numpy as np
 import numpy.typing as npt
 
 from mutualist.engines.solvency._common import (
+    MAX_AMOUNT,
+    MAX_DAYS,
+    MAX_DURATION_MONTHS,
+    MAX_MEMBERS,
     MAX_PATHS,
+    MAX_PERCENTILE_PATHS,
     Progress,
     bernoulli_standard_error,
     check_amounts,
@@ -96,6 +118,7 @@ MONTH_DAYS = 365.25 / 12
 PERCENTILES = (5, 25, 50, 75, 95)
 GEOMETRIC = "geometric"
 EMPIRICAL = "empirical"
+KAPLAN_MEIER = "kaplan_meier"
 MAX_MONTHS = 1200
 # A shortfall below a billionth of what is owed is the rounding of float
 # sums of gifts and deposits (far below any currency's minor unit), not a
@@ -106,6 +129,19 @@ SHORT_TOLERANCE = 1e-9
 # fits one batch, so the batching costs nothing).
 GIFT_BATCH = 2**16
 INVOICE_BATCH = 2**18
+# Sick periods drawn at once in a month (their lengths and shares): past it a
+# month's onsets are drawn in pieces of tiers x paths, bounding memory for a
+# fund of a million members. (Distinct from GIFT_BATCH, which only groups
+# the scatter: changing that one leaves the draws as they are.)
+ONSET_BATCH = 2**20
+# (period, month) pairs expanded at once when scattering gifts: a batch of
+# long periods over a long horizon holds up to months pairs each.
+PAIR_BATCH = 2**21
+# Bounds of this module's own (see ``_common`` for the shared ones).
+MAX_TIERS = 24  # twice the app's 12: a chunk holds a (months x paths x tiers) array of counts
+MAX_JOINS = 10_000.0  # expected joins a month
+MAX_INVOICES = 100_000.0  # expected invoices falling due a month
+MAX_RATE = 1e6  # a deposit rate (a deposit of a million times the gift)
 
 
 @dataclass(frozen=True)
@@ -113,10 +149,20 @@ class Durations:
     """How long something lasts, in months: a sick period, or the delay from
     an invoice falling due to its late payment.
 
-    Build one with ``Durations.geometric(mean)`` (whole months ``k >= 1``,
-    ``P(D = k) = q (1 - q)^(k - 1)`` with ``q = 1 / mean``) or
-    ``Durations.empirical(months)`` (drawn uniformly among the given
-    lengths; fractions of a month allowed).
+    Build one with
+
+    - ``Durations.geometric(mean)``: whole months ``k >= 1``, ``P(D = k) =
+      q (1 - q)^(k - 1)`` with ``q = 1 / mean`` (1 to 1,200);
+    - ``Durations.empirical(months)``: drawn uniformly among the given
+      lengths (fractions of a month allowed, each at most 1,200);
+    - ``Durations.kaplan_meier(finished, running, tail_mean=...)``: the
+      product-limit estimate from the finished lengths and the lengths so
+      far of those still running (right-censored). It puts mass only on
+      finished lengths; what it leaves beyond the longest observation
+      (finished or running) is drawn as that longest length plus geometric
+      whole months of mean ``tail_mean`` (by default the censoring-corrected
+      memoryless mean, months observed / periods finished). ``mean`` is the
+      mean of what is drawn.
 
     Examples
     --------
@@ -124,54 +170,172 @@ class Durations:
     3.0
     >>> Durations.empirical([1, 2.5]).mean
     1.75
+    >>> survival = Durations.kaplan_meier([2.0, 2.0, 2.0], running=[12.0], tail_mean=4.0)
+    >>> survival.mean  # 3/4 at 2 months, 1/4 at 12 + 4 on average
+    5.5
     """
 
     kind: str
     mean: float
     values: tuple[float, ...] = ()
+    running: tuple[float, ...] = ()  # kaplan_meier: lengths so far of the censored
+    tail_mean: float = 0.0  # kaplan_meier: mean months drawn beyond the longest observation
 
     def __post_init__(self) -> None:
+        set_ = object.__setattr__
         if self.kind == GEOMETRIC:
-            mean = check_number(self.mean, "mean", low=1.0)
+            mean = check_number(self.mean, "mean", low=1.0, high=MAX_DURATION_MONTHS)
             if len(self.values):
                 raise ValueError("values must be empty for geometric durations.")
-            object.__setattr__(self, "mean", mean)
-            object.__setattr__(self, "values", ())
+            if len(self.running) or self.tail_mean:
+                raise ValueError("running and tail_mean are for kaplan_meier durations only.")
+            set_(self, "mean", mean)
+            set_(self, "values", ())
+            set_(self, "running", ())
         elif self.kind == EMPIRICAL:
-            values = check_amounts(self.values, "months")
-            object.__setattr__(self, "values", tuple(float(v) for v in values))
-            object.__setattr__(self, "mean", float(values.mean()))
+            values = check_amounts(self.values, "months", high=MAX_DURATION_MONTHS)
+            if len(self.running) or self.tail_mean:
+                raise ValueError("running and tail_mean are for kaplan_meier durations only.")
+            set_(self, "values", tuple(float(v) for v in values))
+            set_(self, "running", ())
+            set_(self, "mean", float(values.mean()))
+        elif self.kind == KAPLAN_MEIER:
+            finished = check_amounts(self.values, "finished", high=MAX_DURATION_MONTHS)
+            running = (
+                check_amounts(self.running, "running", positive=False, high=MAX_DURATION_MONTHS)
+                if len(self.running)
+                else np.empty(0)
+            )
+            if self.tail_mean:
+                tail_mean = check_number(
+                    self.tail_mean, "tail_mean", low=1.0, high=MAX_DURATION_MONTHS
+                )
+            else:
+                observed = float(finished.sum() + running.sum()) / len(finished)
+                tail_mean = min(max(observed, 1.0), float(MAX_DURATION_MONTHS))
+            set_(self, "values", tuple(float(v) for v in finished))
+            set_(self, "running", tuple(float(v) for v in running))
+            set_(self, "tail_mean", tail_mean)
+            table = self._table
+            set_(
+                self,
+                "mean",
+                float(np.dot(table.support, table.probabilities))
+                + table.tail_share * (table.tail_from + tail_mean),
+            )
         else:
-            raise ValueError(f"kind must be 'geometric' or 'empirical'; got {self.kind!r}.")
+            raise ValueError(
+                f"kind must be 'geometric', 'empirical' or 'kaplan_meier'; got {self.kind!r}."
+            )
 
     @classmethod
     def geometric(cls, mean: float) -> Durations:
-        """Whole months from 1 up, geometric with this mean (at least 1)."""
+        """Whole months from 1 up, geometric with this mean (1 to 1,200)."""
         return cls(GEOMETRIC, mean)
 
     @classmethod
     def empirical(cls, months: Sequence[float]) -> Durations:
-        """One of ``months`` (each above 0), uniformly."""
+        """One of ``months`` (each above 0, at most 1,200), uniformly."""
         if isinstance(months, str | bytes) or not isinstance(months, Sequence | np.ndarray):
             raise ValueError(f"months must be a list of numbers; got {months!r}.")
         return cls(EMPIRICAL, 0.0, tuple(months))
+
+    @classmethod
+    def kaplan_meier(
+        cls,
+        finished: Sequence[float],
+        running: Sequence[float] = (),
+        *,
+        tail_mean: float | None = None,
+    ) -> Durations:
+        """The product-limit estimate from ``finished`` lengths (at least
+        one, each above 0) and the lengths so far of those ``running`` (each
+        at least 0), in months; the mass left beyond the longest observation
+        drawn as it plus geometric months of mean ``tail_mean`` (1 to 1,200;
+        default: ``(sum(finished) + sum(running)) / len(finished)``)."""
+        for name, given in (("finished", finished), ("running", running)):
+            if isinstance(given, str | bytes) or not isinstance(given, Sequence | np.ndarray):
+                raise ValueError(f"{name} must be a list of numbers; got {given!r}.")
+        if tail_mean is not None:
+            tail_mean = check_number(tail_mean, "tail_mean", low=1.0, high=MAX_DURATION_MONTHS)
+        return cls(KAPLAN_MEIER, 0.0, tuple(finished), tuple(running), tail_mean or 0.0)
+
+    @functools.cached_property
+    def _table(self) -> _SurvivalTable:
+        """The Kaplan-Meier steps (computed once, kept out of the fields)."""
+        return _product_limit(
+            np.asarray(self.values, dtype=np.float64), np.asarray(self.running, dtype=np.float64)
+        )
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> FloatArray:
         """``size`` independent durations in months (float64)."""
         if self.kind == GEOMETRIC:
             return rng.geometric(1.0 / self.mean, size).astype(np.float64)
-        values = np.asarray(self.values, dtype=np.float64)
-        return values[rng.integers(0, len(values), size)]
+        if self.kind == EMPIRICAL:
+            values = np.asarray(self.values, dtype=np.float64)
+            return values[rng.integers(0, len(values), size)]
+        table = self._table
+        uniform = rng.random(size)
+        index = np.searchsorted(table.cumulative, uniform, side="right")
+        beyond = index >= len(table.support)
+        out = table.support[np.minimum(index, len(table.support) - 1)]
+        count = int(np.count_nonzero(beyond))
+        if count:
+            extra = rng.geometric(1.0 / self.tail_mean, count).astype(np.float64)
+            out[beyond] = table.tail_from + extra
+        return out
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"geometric": 3.0}`` or ``{"empirical": [1.0, 2.5]}``, the config's shape."""
+        """``{"geometric": 3.0}``, ``{"empirical": [1.0, 2.5]}`` or
+        ``{"kaplan_meier": {"finished": [...], "running": [...], "tail_mean": m}}``,
+        the config's shape."""
         if self.kind == GEOMETRIC:
             return {GEOMETRIC: self.mean}
-        return {EMPIRICAL: list(self.values)}
+        if self.kind == EMPIRICAL:
+            return {EMPIRICAL: list(self.values)}
+        return {
+            KAPLAN_MEIER: {
+                "finished": list(self.values),
+                "running": list(self.running),
+                "tail_mean": self.tail_mean,
+            }
+        }
+
+
+@dataclass(frozen=True)
+class _SurvivalTable:
+    support: FloatArray  # the distinct finished lengths
+    probabilities: FloatArray  # the estimate's mass on each
+    cumulative: FloatArray  # their running sum (1 at the end when nothing is left over)
+    tail_share: float  # the mass beyond the longest observation
+    tail_from: float  # the longest observation, finished or running
+
+
+def _product_limit(finished: FloatArray, running: FloatArray) -> _SurvivalTable:
+    """Kaplan-Meier: at each distinct finished length ``t`` the survival
+    falls by the factor ``1 - ended(t) / at_risk(t)``, at risk being every
+    observation (finished or running) of length ``t`` or more (a period
+    running for exactly ``t`` months is at risk at ``t``: ends come first)."""
+    support, ended = np.unique(finished, return_counts=True)
+    observed = np.sort(np.concatenate([finished, running]))
+    at_risk = len(observed) - np.searchsorted(observed, support, side="left")
+    survival = np.cumprod(1.0 - ended / at_risk)
+    probabilities = -np.diff(np.concatenate([[1.0], survival]))
+    tail_share = float(survival[-1])
+    cumulative = np.cumsum(probabilities)
+    if tail_share == 0.0:
+        cumulative[-1] = 1.0  # so no draw falls past the end on rounding
+    return _SurvivalTable(
+        support=support.astype(np.float64),
+        probabilities=probabilities,
+        cumulative=cumulative,
+        tail_share=tail_share,
+        tail_from=float(observed[-1]),
+    )
 
 
 def _tier_amounts(values: Any, name: str, tiers: int) -> tuple[float, ...]:
-    amounts = check_amounts(values, name, positive=False)
+    amounts = check_amounts(values, name, positive=False, high=MAX_AMOUNT)
     if len(amounts) != tiers:
         raise ValueError(
             f"{name} must hold one amount per tier ({tiers}, as tier_members); got {len(amounts)}."
@@ -228,7 +392,15 @@ class SickPayModel:
             raise ValueError(f"tier_members must be a list of whole numbers; got {raw!r}.")
         if len(raw) == 0:
             raise ValueError("tier_members must hold at least one tier.")
-        members = tuple(check_int(n, f"tier_members[{i}]", low=0) for i, n in enumerate(raw))
+        if len(raw) > MAX_TIERS:
+            raise ValueError(f"tier_members must hold at most {MAX_TIERS} tiers; got {len(raw)}.")
+        members = tuple(
+            check_int(n, f"tier_members[{i}]", low=0, high=MAX_MEMBERS) for i, n in enumerate(raw)
+        )
+        if sum(members) > MAX_MEMBERS:
+            raise ValueError(
+                f"tier_members must add up to at most {MAX_MEMBERS} members; got {sum(members)}."
+            )
         set_ = object.__setattr__
         set_(self, "tier_members", members)
         set_(self, "tier_deposits", _tier_amounts(self.tier_deposits, "tier_deposits", len(raw)))
@@ -239,38 +411,49 @@ class SickPayModel:
             check_number(self.sick_probability, "sick_probability", low=0.0, high=1.0),
         )
         _durations(self.durations, "durations")
-        check_int(self.waiting_days, "waiting_days", low=0)
-        check_int(self.max_months, "max_months", low=1)
+        check_int(self.waiting_days, "waiting_days", low=0, high=MAX_DAYS)
+        check_int(self.max_months, "max_months", low=1, high=MAX_DURATION_MONTHS)
         set_(self, "half_share", check_number(self.half_share, "half_share", low=0.0, high=1.0))
-        set_(self, "initial_balance", check_number(self.initial_balance, "initial_balance", low=0))
-        set_(self, "joins_per_month", check_number(self.joins_per_month, "joins_per_month", low=0))
+        set_(
+            self,
+            "initial_balance",
+            check_number(self.initial_balance, "initial_balance", low=0, high=MAX_AMOUNT),
+        )
+        set_(
+            self,
+            "joins_per_month",
+            check_number(self.joins_per_month, "joins_per_month", low=0, high=MAX_JOINS),
+        )
         set_(self, "leave_rate", check_number(self.leave_rate, "leave_rate", low=0.0, high=1.0))
         if self.max_members is not None:
-            check_int(self.max_members, "max_members", low=0)
+            check_int(self.max_members, "max_members", low=0, high=MAX_MEMBERS)
         if self.buffer_multiple is not None:
-            check_int(self.buffer_multiple, "buffer_multiple", low=1)
+            check_int(self.buffer_multiple, "buffer_multiple", low=1, high=MAX_DURATION_MONTHS)
         check_int(self.refund_month, "refund_month", low=1, high=12)
         check_int(self.start_month, "start_month", low=1, high=12)
         _flag(self.partial_payouts, "partial_payouts")
 
     @property
     def deposit_rate(self) -> float:
-        """The model's mean deposit / payout ratio, weighted by the month-0
-        members (evenly over the tiers when there are none); tiers paying
-        no gift are left out (0 when every tier is)."""
-        pairs = [
-            (n, d / p)
-            for n, d, p in zip(
-                self.tier_members, self.tier_deposits, self.tier_payouts, strict=True
-            )
-            if p > 0
-        ]
-        if not pairs:
-            return 0.0
-        weight = sum(n for n, _ in pairs)
-        if weight == 0:
-            return sum(rate for _, rate in pairs) / len(pairs)
-        return sum(n * rate for n, rate in pairs) / weight
+        """The model's own deposits as one rate: the month-0 members' deposits
+        over their gifts, ``sum(n_i d_i) / sum(n_i p_i)``. At that rate
+        (every tier depositing ``rate x its gift``) the members deposit as
+        much in total as with their own deposits, so it is the rate whose
+        risk compares with the model's own. With nobody in the fund at month
+        0 every tier counts once; with no gift to pay it is 0.
+
+        Examples
+        --------
+        >>> model = SickPayModel(
+        ...     tier_members=(9, 1), tier_deposits=(20.0, 20.0), tier_payouts=(200.0, 3000.0),
+        ...     sick_probability=0.01, durations=Durations.geometric(3.0))
+        >>> round(model.deposit_rate, 6)  # (9 x 20 + 20) / (9 x 200 + 3000)
+        0.041667
+        """
+        members = self.tier_members if sum(self.tier_members) else (1,) * len(self.tier_members)
+        deposits = sum(n * d for n, d in zip(members, self.tier_deposits, strict=True))
+        payouts = sum(n * p for n, p in zip(members, self.tier_payouts, strict=True))
+        return deposits / payouts if payouts > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -302,9 +485,9 @@ class GuaranteeModel:
         set_(
             self,
             "invoices_per_month",
-            check_number(self.invoices_per_month, "invoices_per_month", low=0.0),
+            check_number(self.invoices_per_month, "invoices_per_month", low=0.0, high=MAX_INVOICES),
         )
-        amounts = check_amounts(self.invoice_amounts, "invoice_amounts")
+        amounts = check_amounts(self.invoice_amounts, "invoice_amounts", high=MAX_AMOUNT)
         set_(self, "invoice_amounts", tuple(float(a) for a in amounts))
         set_(
             self,
@@ -321,7 +504,7 @@ class GuaranteeModel:
             "late_probability",
             check_number(self.late_probability, "late_probability", low=0.0, high=1.0),
         )
-        check_int(self.overdue_days, "overdue_days", low=0)
+        check_int(self.overdue_days, "overdue_days", low=0, high=MAX_DAYS)
         _durations(self.delays, "delays")
         set_(
             self,
@@ -329,7 +512,11 @@ class GuaranteeModel:
             check_number(self.never_probability, "never_probability", low=0.0, high=1.0),
         )
         set_(self, "recovery", check_number(self.recovery, "recovery", low=0.0, high=1.0))
-        set_(self, "initial_balance", check_number(self.initial_balance, "initial_balance", low=0))
+        set_(
+            self,
+            "initial_balance",
+            check_number(self.initial_balance, "initial_balance", low=0, high=MAX_AMOUNT),
+        )
         _flag(self.partial_payouts, "partial_payouts")
 
     @property
@@ -489,21 +676,26 @@ def _sick_pay_events(
             well += new
         if model.sick_probability > 0:
             onsets = rng.binomial(well, model.sick_probability)
-            count = int(onsets.sum())
-            if count:
-                cell = np.repeat(np.arange(cells, dtype=np.int64), onsets.ravel())
-                length = model.durations.sample(rng, count)
-                half = (
-                    rng.random(count) < model.half_share
-                    if model.half_share > 0
-                    else np.zeros(count, dtype=bool)
-                )
+            if onsets.any():
                 well -= onsets
-                ends = np.minimum(t + np.ceil(length).astype(np.int64), months)
-                # np.unique then one fancy add is several times quicker than np.add.at.
-                where, many = np.unique(ends * cells + cell, return_counts=True)
-                back_flat[where] += many.astype(np.int32)
-                gifts.add(cell, t, length, half)
+                flat = onsets.ravel()
+                # Usually one piece; a huge fund's month comes in pieces of cells.
+                for low, high in _pieces(flat, ONSET_BATCH):
+                    cell = np.repeat(np.arange(low, high, dtype=np.int64), flat[low:high])
+                    count = len(cell)
+                    if not count:
+                        continue
+                    length = model.durations.sample(rng, count)
+                    half = (
+                        rng.random(count) < model.half_share
+                        if model.half_share > 0
+                        else np.zeros(count, dtype=bool)
+                    )
+                    ends = np.minimum(t + np.ceil(length).astype(np.int64), months)
+                    # np.unique then one fancy add is several times quicker than np.add.at.
+                    where, many = np.unique(ends * cells + cell, return_counts=True)
+                    back_flat[where] += many.astype(np.int32)
+                    gifts.add(cell, t, length, half)
         member_pay[:, t] = members @ pay
         member_dep[:, t] = members @ dep
         if leave is not None:
@@ -540,6 +732,22 @@ def _sick_pay_events(
     )
 
 
+def _pieces(counts: IntArray, batch: int) -> list[tuple[int, int]]:
+    """Ranges ``[low, high)`` of ``counts`` (in order, covering it), each
+    summing to at most ``batch`` unless one entry alone is more."""
+    total = np.cumsum(counts)
+    if len(total) == 0 or int(total[-1]) <= batch:
+        return [(0, len(counts))]
+    ranges = []
+    low, before = 0, 0
+    while low < len(counts):
+        high = max(int(np.searchsorted(total, before + batch, side="right")), low + 1)
+        ranges.append((low, high))
+        before = int(total[high - 1])
+        low = high
+    return ranges
+
+
 def _scatter(index: IntArray, *, weights: FloatArray, minlength: int) -> FloatArray:
     """``np.bincount`` with weights, typed as the floats it returns."""
     return np.bincount(index, weights=weights, minlength=minlength).astype(np.float64, copy=False)
@@ -548,10 +756,11 @@ def _scatter(index: IntArray, *, weights: FloatArray, minlength: int) -> FloatAr
 class _Gifts:
     """The gifts owed per path and month, and the payouts and deposits of the
     members at 100 % who deposit nothing then, gathered from sick periods:
-    each period is expanded into one (period, paid month) pair per month
-    with a paid day and scattered with ``bincount``. Periods are scattered
-    in batches of ``GIFT_BATCH``, so memory stays bounded however many fall
-    sick (a batch holds at most ``GIFT_BATCH x (max_months + 2)`` pairs)."""
+    each period is expanded into one (period, month) pair per month with a
+    paid day and scattered with ``bincount``. Periods are scattered in
+    batches of at most ``GIFT_BATCH`` periods and about ``PAIR_BATCH``
+    pairs, so memory stays bounded however many fall sick and however long
+    they stay sick."""
 
     def __init__(self, model: SickPayModel, months: int, paths: int) -> None:
         self.months = months
@@ -561,21 +770,30 @@ class _Gifts:
         self.dep = np.asarray(model.tier_deposits, dtype=np.float64)
         self.waiting = model.waiting_days / MONTH_DAYS
         self.longest = self.waiting + model.max_months  # a paid period is [waiting, end)
+        self.first = math.floor(self.waiting)  # the first month with a paid day
         size = paths * months
         self.owed = np.zeros(size)
         self.no_pay = np.zeros(size)
         self.no_dep = np.zeros(size)
-        self.parts: list[tuple[IntArray, int, FloatArray, npt.NDArray[np.bool_]]] = []
+        # (cell, onset, end of the paid period, half, paid months)
+        self.parts: list[tuple[IntArray, int, FloatArray, npt.NDArray[np.bool_], IntArray]] = []
         self.pending = 0
+        self.pending_pairs = 0
 
     def add(
         self, cell: IntArray, onset: int, length: FloatArray, half: npt.NDArray[np.bool_]
     ) -> None:
         """Periods starting in month ``onset``, in cells ``path x tiers + tier``."""
-        self.parts.append((cell, onset, length, half))
-        self.pending += len(cell)
-        if self.pending >= GIFT_BATCH:
-            self._scatter()
+        end = np.minimum(length, self.longest)
+        count = np.where(end > self.waiting, np.ceil(end).astype(np.int64) - self.first, 0)
+        count = np.clip(np.minimum(count, self.months - onset - self.first), 0, None)
+        for low, high in _pieces(count, PAIR_BATCH):
+            piece = count[low:high]
+            self.parts.append((cell[low:high], onset, end[low:high], half[low:high], piece))
+            self.pending += high - low
+            self.pending_pairs += int(piece.sum())
+            if self.pending >= GIFT_BATCH or self.pending_pairs >= PAIR_BATCH:
+                self._scatter()
 
     def arrays(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         """``(owed, no_pay, no_dep)``, each ``(paths, months)``."""
@@ -588,25 +806,24 @@ class _Gifts:
             return
         cell = np.concatenate([part[0] for part in self.parts])
         onset = np.concatenate([np.full(len(part[0]), part[1]) for part in self.parts])
-        length = np.concatenate([part[2] for part in self.parts])
+        end = np.concatenate([part[2] for part in self.parts])
         half = np.concatenate([part[3] for part in self.parts])
+        count = np.concatenate([part[4] for part in self.parts])
         self.parts = []
         self.pending = 0
+        self.pending_pairs = 0
         months, size, waiting = self.months, len(self.owed), self.waiting
         path, tier = np.divmod(cell, self.tiers)
-        end = np.minimum(length, self.longest)
-        first = math.floor(waiting)  # the first month with a paid day
-        count = np.where(end > waiting, np.ceil(end).astype(np.int64) - first, 0)
-        count = np.clip(np.minimum(count, months - onset - first), 0, None)
         period = np.repeat(np.arange(len(cell)), count)
         offset = np.arange(len(period)) - np.repeat(np.cumsum(count) - count, count)
-        j = first + offset  # month of the period, from 0
+        j = self.first + offset  # month of the period, from 0
         share = np.minimum(j + 1, end[period]) - np.maximum(j, waiting)
         pay = self.pay[tier]
         gift = np.where(half, 0.5 * pay, pay)[period] * share
         flat = path[period] * months + onset[period] + j
         self.owed += _scatter(flat, weights=gift, minlength=size)
-        full = ~half[period]
+        # No deposit at 100 % when the month's first day (j) is paid: w <= j < end.
+        full = ~half[period] & (j >= waiting) & (j < end[period])
         flat_full = flat[full]
         self.no_pay += _scatter(flat_full, weights=pay[period][full], minlength=size)
         dep = self.dep[tier][period][full]
@@ -631,32 +848,35 @@ def _guarantee_events(
         while stop < months and held + int(per_month[stop]) <= INVOICE_BATCH:
             held += int(per_month[stop])
             stop += 1
-        block = counts[:, start:stop]
-        cell = np.repeat(np.arange(block.size, dtype=np.int64), block.ravel())
-        path, month = np.divmod(cell, stop - start)
-        month += start
-        amounts = values[rng.integers(0, len(values), held)]
-        late = rng.random(held) < model.late_probability
-        never = rng.random(held) < model.never_probability
-        delay = model.delays.sample(rng, held)
-        levy = amounts / 100.0  # income per levy percent
-        on_time = ~late
-        unit += _scatter(
-            path[on_time] * months + month[on_time], weights=levy[on_time], minlength=size
-        )
-        due = month + claim
-        claimed = late & (due < months)
-        owed += _scatter(
-            path[claimed] * months + due[claimed],
-            weights=model.payout_fraction * amounts[claimed],
-            minlength=size,
-        )
-        paid_at = month + np.maximum(np.ceil(delay).astype(np.int64), claim)
-        recovered = late & ~never & (paid_at < months)
-        at = path[recovered] * months + paid_at[recovered]
-        unit += _scatter(at, weights=levy[recovered], minlength=size)
-        advance = model.recovery * model.payout_fraction * amounts[recovered]
-        fixed += _scatter(at, weights=advance, minlength=size)
+        block = counts[:, start:stop].ravel()
+        # Usually one piece; a month of a busy fund comes in pieces of paths.
+        for low, high in _pieces(block, INVOICE_BATCH):
+            cell = np.repeat(np.arange(low, high, dtype=np.int64), block[low:high])
+            path, month = np.divmod(cell, stop - start)
+            month += start
+            held = len(cell)
+            amounts = values[rng.integers(0, len(values), held)]
+            late = rng.random(held) < model.late_probability
+            never = rng.random(held) < model.never_probability
+            delay = model.delays.sample(rng, held)
+            levy = amounts / 100.0  # income per levy percent
+            on_time = ~late
+            unit += _scatter(
+                path[on_time] * months + month[on_time], weights=levy[on_time], minlength=size
+            )
+            due = month + claim
+            claimed = late & (due < months)
+            owed += _scatter(
+                path[claimed] * months + due[claimed],
+                weights=model.payout_fraction * amounts[claimed],
+                minlength=size,
+            )
+            paid_at = month + np.maximum(np.ceil(delay).astype(np.int64), claim)
+            recovered = late & ~never & (paid_at < months)
+            at = path[recovered] * months + paid_at[recovered]
+            unit += _scatter(at, weights=levy[recovered], minlength=size)
+            advance = model.recovery * model.payout_fraction * amounts[recovered]
+            fixed += _scatter(at, weights=advance, minlength=size)
         start = stop
     return _Events(
         owed=owed.reshape(paths, months),
@@ -754,7 +974,7 @@ def _check_model(model: Any) -> FundModel:
 
 def _check_contribution(model: FundModel, value: Any, name: str) -> float:
     if isinstance(model, SickPayModel):
-        return check_number(value, name, low=0.0)
+        return check_number(value, name, low=0.0, high=MAX_RATE)
     return check_number(value, name, low=0.0, high=100.0)
 
 
@@ -781,10 +1001,16 @@ def simulate_fund(
         How many independent paths.
     rng : None, int, SeedSequence or Generator
         The randomness; the same seed and ``chunk_size`` give the same result.
+        A ``Generator`` contributes the ``SeedSequence`` it was seeded with
+        and is neither used nor advanced: the same seeded generator gives the
+        same answer every time (``default_rng(7)`` answers as the seed 7
+        does). To vary runs, pass other seeds or spawned children
+        (``rng.spawn(1)[0]``).
     chunk_size : int
         Paths simulated at once (memory is O(chunk_size x months)).
     percentile_paths : int
-        The balance percentiles come from the first this many paths.
+        The balance percentiles come from the first this many paths (at
+        most 1,000,000; numpy's default, linear interpolation).
     progress : callable, optional
         ``progress(done, paths)`` after each chunk.
     contribution : float, optional
@@ -811,7 +1037,9 @@ def simulate_fund(
     months = check_int(months, "months", low=1, high=MAX_MONTHS)
     paths = check_int(paths, "paths", low=1, high=MAX_PATHS)
     chunk_size = check_int(chunk_size, "chunk_size", low=1)
-    percentile_paths = check_int(percentile_paths, "percentile_paths", low=1)
+    percentile_paths = check_int(
+        percentile_paths, "percentile_paths", low=1, high=MAX_PERCENTILE_PATHS
+    )
     level = (
         None if contribution is None else _check_contribution(model, contribution, "contribution")
     )

@@ -11,6 +11,7 @@ never path by path. Slow by design: keep ``paths`` small.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from dataclasses import dataclass
@@ -47,14 +48,43 @@ class _Path:
     cap: list[float]  # the members' monthly deposits (sick pay), per month
 
 
+def _geometric(rnd: random.Random, mean: float) -> float:
+    q = 1.0 / mean
+    months = 1
+    while rnd.random() >= q:
+        months += 1
+    return float(months)
+
+
+@functools.lru_cache(maxsize=16)
+def _survival_steps(durations: Durations) -> tuple[list[tuple[float, float]], float]:
+    """Kaplan-Meier written out: ``[(length, mass), ...]`` over the distinct
+    finished lengths, and the longest observation (the tail's start)."""
+    observed = list(durations.values) + list(durations.running)
+    survival = 1.0
+    steps = []
+    for length in sorted(set(durations.values)):
+        ended = sum(1 for value in durations.values if value == length)
+        at_risk = sum(1 for value in observed if value >= length)
+        after = survival * (1.0 - ended / at_risk)
+        steps.append((length, survival - after))
+        survival = after
+    return steps, max(observed)
+
+
 def _duration(rnd: random.Random, durations: Durations) -> float:
     if durations.kind == "geometric":
-        q = 1.0 / durations.mean
-        months = 1
-        while rnd.random() >= q:
-            months += 1
-        return float(months)
-    return rnd.choice(durations.values)
+        return _geometric(rnd, durations.mean)
+    if durations.kind == "empirical":
+        return rnd.choice(durations.values)
+    steps, longest = _survival_steps(durations)
+    draw = rnd.random()
+    for length, mass in steps:
+        if draw < mass:
+            return length
+        draw -= mass
+    # Past every finished length: the longest observation and geometric months more.
+    return longest + _geometric(rnd, durations.tail_mean)
 
 
 def _poisson(rnd: random.Random, mean: float) -> int:
@@ -96,8 +126,9 @@ def _sick_pay_path(rnd: random.Random, model: SickPayModel, months: int) -> _Pat
                 share = max(min(j + 1.0, end) - max(float(j), waiting), 0.0)
                 if share > 0 and month + j < months:
                     owed[month + j] += gift * share
-                    if not half:
-                        free.add(month + j)
+                # At 100 %, no deposit for a month whose first day is paid.
+                if not half and waiting <= j < end and month + j < months:
+                    free.add(month + j)
             member.sick_until = month + math.ceil(length)
             member.no_deposit = frozenset(free)
         for member in members:

@@ -5,7 +5,9 @@ numbers where nothing is random, and statistical agreement where it is
 from __future__ import annotations
 
 import math
+import random
 
+import numpy as np
 import pytest
 
 from mutualist.engines.solvency.fund import (
@@ -14,7 +16,7 @@ from mutualist.engines.solvency.fund import (
     SickPayModel,
     simulate_fund,
 )
-from mutualist.engines.solvency.reference import simulate_fund_reference
+from mutualist.engines.solvency.reference import _duration, simulate_fund_reference
 
 PATHS = 3000
 MONTHS = 24
@@ -41,10 +43,11 @@ def one_member(**changes) -> SickPayModel:
         one_member(initial_balance=120.0, waiting_days=0),
         one_member(initial_balance=120.0, partial_payouts=False),
         one_member(durations=Durations.empirical([9.0]), max_months=2),
+        one_member(durations=Durations.empirical([3.5]), waiting_days=45),
         one_member(tier_members=(2,), sick_probability=0.0, buffer_multiple=3, start_month=11),
         one_member(half_share=1.0, buffer_multiple=5, refund_month=3),
     ],
-    ids=["waiting", "short", "all-or-nothing", "max-months", "cap", "half"],
+    ids=["waiting", "short", "all-or-nothing", "max-months", "first-day", "cap", "half"],
 )
 def test_with_nothing_random_left_both_give_the_same_months(model):
     engine = simulate_fund(model, months=8, paths=2, rng=1)
@@ -133,3 +136,23 @@ def test_the_engine_agrees_with_the_plain_loop(model, median_tolerance):
     assert abs(engine.paid_share - reference.paid_share) <= 0.045
     median = engine.balance_percentiles[2, -1] - reference.balance_percentiles[2, -1]
     assert abs(median) <= median_tolerance
+
+
+def test_kaplan_meier_durations_are_drawn_alike():
+    # Given durations from finished and running periods, with a tail past the longest
+    durations = Durations.kaplan_meier([1.0, 2.0, 2.0, 5.0, 6.5], running=[3.0, 8.0, 0.0])
+    rnd = random.Random(5)
+
+    engine = durations.sample(np.random.default_rng(5), 20_000)
+    reference = np.array([_duration(rnd, durations) for _ in range(20_000)])
+
+    # Then both draw the same lengths with the same frequencies (within 4 combined
+    # standard errors each), and the tail's mean agrees
+    for length in (1.0, 2.0, 5.0, 6.5):
+        a, b = np.mean(engine == length), np.mean(reference == length)
+        error = math.sqrt(a * (1 - a) / 20_000 + b * (1 - b) / 20_000)
+        assert abs(a - b) < 4 * error
+    spread = math.hypot(engine.std(), reference.std()) / math.sqrt(20_000)
+    assert abs(engine.mean() - reference.mean()) < 4 * spread
+    assert abs(engine.mean() - durations.mean) < 4 * engine.std() / math.sqrt(20_000)
+    assert reference[reference > 6.5].min() == 9.0  # 8 plus at least a month
