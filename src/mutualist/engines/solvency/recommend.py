@@ -44,18 +44,25 @@ from mutualist.engines.solvency.fund import (
 DEPOSIT_RATE = "deposit_rate"
 LEVY_PERCENT = "levy_percent"
 CACHE_BYTES = 256 * 2**20
+# The finest grid the search takes: a billionth of the lever (a grid near
+# the round(..., 10) that keeps values on it, and at most ~50 bisections
+# over a range of a million).
+MIN_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
 class Recommendation:
     """The lowest lever value meeting the target, and the risk around it.
 
-    ``value`` is rounded up to the tolerance; ``shortfall_probability`` is
-    the risk at ``value`` (at ``high`` when the target cannot be met, then
-    ``value`` is None). ``current`` is the model's own lever value (sick
-    pay: the members' mean deposit / payout ratio) and
-    ``current_probability`` the risk with the model as it is (sick pay: each
-    tier's own deposit). ``evaluations`` counts simulations of all the paths.
+    ``value`` is rounded up to the tolerance (or is ``high``); it was
+    simulated and met the target: ``shortfall_probability`` is the risk at
+    ``value`` (at ``high`` when the target cannot be met, then ``value`` is
+    None and ``achievable`` False). ``current`` is the model's own lever
+    value (sick pay: ``SickPayModel.deposit_rate``, the members' deposits
+    over their gifts, the rate at which they deposit as much in total as
+    now) and ``current_probability`` the risk with the model as it is (sick
+    pay: each tier's own deposit). ``evaluations`` counts simulations of all
+    the paths.
 
     Examples
     --------
@@ -172,13 +179,19 @@ def recommend_contribution(
     months, paths, rng, chunk_size
         As for ``simulate_fund``; ``simulate_fund(model, contribution=value,
         ...)`` with the same ``rng``, ``months``, ``paths`` and ``chunk_size``
-        reproduces the answer's probability exactly.
+        reproduces the answer's probability exactly. A ``Generator`` as
+        ``rng`` contributes the ``SeedSequence`` it was seeded with and is
+        not advanced: the same seeded generator gives the same answer every
+        time.
     low, high : float
         The lever's range. ``high`` defaults to 1.0 for a deposit rate (a
-        deposit equal to the gift) and 100 for a levy (percent).
+        deposit equal to the gift; at most 1,000,000) and 100 for a levy
+        (percent, at most 100).
     tolerance : float, optional
-        The grid of the answer: 0.0001 for a rate, 0.01 (a hundredth of a
-        percent point) for a levy. The value is rounded up to it.
+        The grid of the answer, from 1e-9 to ``(high - low) / 2``: 0.0001
+        for a rate, 0.01 (a hundredth of a percent point) for a levy, or
+        half the range when that is smaller. The value is rounded up to it
+        (``high`` itself when the grid steps past it).
     progress : callable, optional
         ``progress(done, total)`` after each chunk, in path-evaluations.
 
@@ -208,9 +221,14 @@ def recommend_contribution(
     )
     if high < low:
         raise ValueError(f"high must be at least low ({low!r}); got {high!r}.")
+    # A grid of at least two steps over the range (when it is one).
+    widest = (high - low) / 2.0 if high > low else None
     if tolerance is None:
         tolerance = 0.0001 if sick_pay else 0.01
-    tolerance = check_number(tolerance, "tolerance", low=0.0, low_open=True)
+        if widest is not None:
+            tolerance = max(min(tolerance, widest), MIN_TOLERANCE)
+    else:
+        tolerance = check_number(tolerance, "tolerance", low=MIN_TOLERANCE, high=widest)
     sequence = seed_sequence(rng)
     events = _ChunkEvents(model, months, paths, chunk_size, sequence)
 
@@ -277,14 +295,21 @@ def recommend_contribution(
                 bad = middle
         if good not in seen:
             seen[good] = shortfall(value_of(good))
+        value: float | None = value_of(good)
+        probability, error = seen[good]
+        if probability > target:
+            # The grid's top (assumed to meet the target as `high` does) fell
+            # below `high` and short of it: `high` is the answer.
+            value, (probability, error) = high, at_high
+        achievable = probability <= target
         answer = Recommendation(
             lever=lever,
-            value=value_of(good),
-            achievable=True,
+            value=value if achievable else None,
+            achievable=achievable,
             target=target,
             months=months,
-            shortfall_probability=seen[good][0],
-            standard_error=seen[good][1],
+            shortfall_probability=probability,
+            standard_error=error,
             current=current,
             current_probability=current_probability,
             evaluations=evaluations,

@@ -4,8 +4,10 @@ the same seed (common random numbers make the two agree exactly)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import numpy as np
 import pytest
 
 from mutualist.engines.solvency import recommend as recommend_module
@@ -86,6 +88,100 @@ def test_it_reports_the_current_contribution_and_its_risk():
     assert answer.target == 0.05
 
 
+def test_the_current_rate_deposits_as_much_as_the_tiers_do():
+    # Given 6 members depositing 20 for 1000 (2 %) and 4 depositing 60 for 1500 (4 %)
+    model = sick_fund(tier_deposits=(20.0, 60.0))
+
+    answer = recommend_contribution(model, target=0.05, **RUN)
+
+    # Then the current rate is the deposits over the gifts, (120 + 240) / (6000 + 6000),
+    # not the members' mean ratio (2.8 %)
+    assert answer.current == pytest.approx(360.0 / 12_000.0, rel=1e-12)
+    assert answer.current == model.deposit_rate
+
+
+def test_the_lowest_rate_counts_the_cap_at_that_rate():
+    # Given one member at 50 % for 2.5 months from month 0 (gifts 50, 50, 25), who
+    # deposits all along, 1000 in the fund and a cap of 4 months' deposits
+    # refunded at the end of month 0
+    model = SickPayModel(
+        tier_members=(1,),
+        tier_deposits=(10.0,),
+        tier_payouts=(100.0,),
+        sick_probability=1.0,
+        durations=Durations.empirical([2.5]),
+        waiting_days=0,
+        half_share=1.0,
+        initial_balance=1000.0,
+        buffer_multiple=4,
+        refund_month=1,
+    )
+
+    # When the lowest rate never short in 3 months is sought
+    answer = recommend_contribution(model, target=0.0, months=3, paths=1, rng=1)
+
+    # Then at rate r month 0 ends at the cap 4 x 100 r, month 1 needs
+    # 400 r + 100 r >= 50 and month 2 500 r - 50 + 100 r >= 25: r = 0.125
+    assert answer.value == 0.125
+    assert answer.shortfall_probability == 0.0
+    assert risk_of(model, 0.1249, months=3) == 1.0
+
+
+def risk_of(model: FundModel, value: float, *, months: int) -> float:
+    result = simulate_fund(model, months=months, paths=1, rng=1, contribution=value)
+    return result.shortfall_probability
+
+
+def test_a_tolerance_of_half_the_range_still_answers_a_value_that_meets_the_target():
+    # Given the coarsest grid allowed: 0, 0.5, 1
+    model = sick_fund()
+
+    answer = recommend_contribution(model, target=0.05, tolerance=0.5, **RUN)
+
+    # Then the answer is on it and meets the target when simulated again
+    assert answer.achievable
+    assert answer.value in (0.0, 0.5, 1.0)
+    assert risk(model, answer.value) == answer.shortfall_probability <= 0.05
+
+
+def test_an_answer_missing_the_target_is_never_returned_as_achievable(monkeypatch):
+    # Given a member at 50 % (gifts of 50) depositing 100 r and nothing in the fund:
+    # a rate of 0.5 meets the target (never short in month 0), 0.4999 does not
+    model = SickPayModel(
+        tier_members=(1,),
+        tier_deposits=(10.0,),
+        tier_payouts=(100.0,),
+        sick_probability=1.0,
+        durations=Durations.empirical([2.5]),
+        waiting_days=0,
+        half_share=1.0,
+        buffer_multiple=None,
+    )
+    # and a grid whose top falls a step short of `high` (as float rounding could)
+    monkeypatch.setattr(
+        recommend_module,
+        "_steps",
+        lambda value, tolerance: math.floor(value / tolerance + 1e-9) - (1 if value > 0 else 0),
+    )
+
+    answer = recommend_contribution(model, target=0.0, high=0.5, months=1, paths=1, rng=1)
+
+    # Then the answer is `high`, simulated and meeting the target, not the grid's top
+    assert risk_of(model, 0.4999, months=1) == 1.0
+    assert (answer.value, answer.achievable, answer.shortfall_probability) == (0.5, True, 0.0)
+
+
+def test_a_seeded_generator_gives_the_same_recommendation_every_time():
+    generator = np.random.default_rng(12)
+    run = {**RUN, "rng": generator}
+
+    first = recommend_contribution(guarantee(), target=0.05, **run)
+    again = recommend_contribution(guarantee(), target=0.05, **run)
+
+    assert first.to_dict() == again.to_dict()
+    assert first.to_dict() == recommend_contribution(guarantee(), target=0.05, **RUN).to_dict()
+
+
 def test_an_unreachable_target_is_not_achievable():
     # Given a levy capped at 1 % where claims far exceed it
     model = guarantee(late_probability=0.5, initial_balance=0.0)
@@ -148,7 +244,14 @@ def test_to_dict_is_json_ready():
         ({"target": -0.1}, "target must be at least 0; got -0.1."),
         ({"low": -1.0}, "low must be at least 0; got -1."),
         ({"low": 0.5, "high": 0.2}, "high must be at least low (0.5); got 0.2."),
-        ({"tolerance": 0.0}, "tolerance must be above 0; got 0."),
+        ({"tolerance": 0.0}, "tolerance must be at least 1e-09; got 0."),
+        ({"tolerance": 1e-300}, "tolerance must be at least 1e-09; got 1e-300."),
+        # A tolerance of the whole range or more has no grid to search
+        ({"tolerance": 1e300}, "tolerance must be at most 0.5; got 1e+300."),
+        ({"tolerance": 1.0}, "tolerance must be at most 0.5; got 1."),
+        ({"high": 1e300}, "high must be at most 1000000; got 1e+300."),
+        ({"high": float("inf")}, "high must be a finite number; got inf."),
+        ({"target": 10**400}, "target must be a finite number; got a whole number of 401 digits."),
         ({"months": 0}, "months must be at least 1; got 0."),
     ],
 )
