@@ -16,8 +16,20 @@ their months so far are added to the months sick, but they add no ended
 period. That is the estimator of a memoryless (geometric) duration's mean
 under right censoring, months sick / periods ended: a long period still
 running raises the mean, as it should, where dropping it would lower it.
-An empirical distribution (30 finished periods or more) holds the finished
-lengths and the running ones at their length so far.
+
+From 30 finished periods on, the durations follow the history's own shape:
+the Kaplan-Meier (product-limit) estimate from the finished periods and
+the running ones (censored at their length so far), never the running ones
+as if they had ended then. What it leaves beyond the longest observation
+(when that one is still running) is drawn as that length plus geometric
+months with the censoring-corrected mean above. Below 30, a geometric
+duration with that mean. So one more period finishing at the threshold
+does not drop the running ones' weight.
+
+Late invoices are censored alike: one still unpaid and not written off
+(``GuaranteeHistory.outstanding``) counts in the delay as at least its age,
+and in the never-paid share neither as paid nor as never (the share is
+estimated among the late invoices whose outcome is known).
 """
 
 from __future__ import annotations
@@ -26,7 +38,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mutualist.engines.solvency._common import check_amounts, check_int, check_number
+from mutualist.engines.solvency._common import (
+    MAX_DURATION_MONTHS,
+    check_amounts,
+    check_int,
+    check_number,
+)
 from mutualist.engines.solvency.fund import Durations
 
 HISTORY = "history"
@@ -76,16 +93,23 @@ def _shrunk(
     )
 
 
-def _lengths(values: Any, name: str, *, positive: bool = True) -> tuple[float, ...]:
+def _lengths(
+    values: Any, name: str, *, positive: bool = True, high: float | None = None
+) -> tuple[float, ...]:
     if isinstance(values, Sequence) and not isinstance(values, str | bytes) and not values:
         return ()
-    return tuple(float(v) for v in check_amounts(values, name, positive=positive))
+    return tuple(float(v) for v in check_amounts(values, name, positive=positive, high=high))
 
 
-def _durations(lengths: Sequence[float], mean: float) -> Durations:
-    if len(lengths) >= EMPIRICAL_FROM:
-        return Durations.empirical(lengths)
-    return Durations.geometric(max(mean, 1.0))
+def _durations(finished: Sequence[float], censored: Sequence[float], mean: float) -> Durations:
+    """Kaplan-Meier from ``EMPIRICAL_FROM`` finished on (its tail geometric
+    with ``mean``), else geometric with ``mean``; the mean kept within
+    1 to 1,200 months (past a century, a duration is "longer than any
+    horizon", which 1,200 months already is)."""
+    mean = min(max(mean, 1.0), float(MAX_DURATION_MONTHS))
+    if len(finished) >= EMPIRICAL_FROM:
+        return Durations.kaplan_meier(finished, censored, tail_mean=mean)
+    return Durations.geometric(mean)
 
 
 @dataclass(frozen=True)
@@ -95,7 +119,14 @@ class SickPayHistory:
     ``member_months``: months members were in the fund and not sick;
     ``sick_periods``: periods that started in those months (``half_periods``
     of them at 50 %); ``durations``: finished periods' lengths in months;
-    ``ongoing``: months so far of periods still running."""
+    ``ongoing``: months so far of periods still running (each length at
+    most 1,200 months).
+
+    Examples
+    --------
+    >>> SickPayHistory(member_months=240, sick_periods=3, durations=(2.0, 4.5)).ongoing
+    ()
+    """
 
     member_months: int
     sick_periods: int
@@ -106,9 +137,15 @@ class SickPayHistory:
     def __post_init__(self) -> None:
         months = check_int(self.member_months, "member_months", low=0)
         check_int(self.sick_periods, "sick_periods", low=0, high=months)
-        object.__setattr__(self, "durations", _lengths(self.durations, "durations"))
+        object.__setattr__(
+            self, "durations", _lengths(self.durations, "durations", high=MAX_DURATION_MONTHS)
+        )
         # A period that started today has run 0 months so far.
-        object.__setattr__(self, "ongoing", _lengths(self.ongoing, "ongoing", positive=False))
+        object.__setattr__(
+            self,
+            "ongoing",
+            _lengths(self.ongoing, "ongoing", positive=False, high=MAX_DURATION_MONTHS),
+        )
         check_int(self.half_periods, "half_periods", low=0, high=self.sick_periods)
 
 
@@ -138,8 +175,10 @@ def calibrate_sick_pay(
       prior worth ``prior_member_months``;
     - ``mean_duration``: months sick (finished periods, and the running
       ones so far) per finished period, the prior worth ``prior_periods``
-      periods; ``durations`` is empirical from 30 finished periods on, else
-      geometric with that mean (at least 1);
+      periods; ``durations`` is the Kaplan-Meier estimate from the finished
+      and running periods from 30 finished periods on (its tail beyond the
+      longest running period geometric with that mean), else geometric with
+      that mean (within 1 to 1,200 months);
     - ``half_share``: the share of periods at 50 %, the prior worth
       ``prior_half_weight`` periods.
 
@@ -151,12 +190,17 @@ def calibrate_sick_pay(
     >>> history = SickPayHistory(member_months=240, sick_periods=6, durations=(2.0, 4.0))
     >>> calibrate_sick_pay(history).sick_probability.value
     0.0175
+    >>> long = SickPayHistory(3000, 40, durations=(2.0,) * 30, ongoing=(12.0,) * 10)
+    >>> calibrate_sick_pay(long).durations.kind
+    'kaplan_meier'
     """
     if not isinstance(history, SickPayHistory):
         raise ValueError(f"history must be a SickPayHistory; got {history!r}.")
     prior_probability = check_number(prior_probability, "prior_probability", low=0.0, high=1.0)
     prior_member_months = check_int(prior_member_months, "prior_member_months", low=0)
-    prior_mean_duration = check_number(prior_mean_duration, "prior_mean_duration", low=1.0)
+    prior_mean_duration = check_number(
+        prior_mean_duration, "prior_mean_duration", low=1.0, high=MAX_DURATION_MONTHS
+    )
     prior_periods = check_int(prior_periods, "prior_periods", low=0)
     prior_half_share = check_number(prior_half_share, "prior_half_share", low=0.0, high=1.0)
     prior_half_weight = check_int(prior_half_weight, "prior_half_weight", low=0)
@@ -193,12 +237,10 @@ def calibrate_sick_pay(
         history.sick_periods,
         history.sick_periods,
     )
-    running = tuple(months for months in history.ongoing if months > 0)
-    lengths = (*history.durations, *running) if finished >= EMPIRICAL_FROM else ()
     return SickPayCalibration(
         sick_probability=probability,
         mean_duration=mean,
-        durations=_durations(lengths, mean.value),
+        durations=_durations(history.durations, history.ongoing, mean.value),
         half_share=half,
     )
 
@@ -210,13 +252,26 @@ class GuaranteeHistory:
     ``months`` of invoicing; ``invoice_amounts`` of the invoices that fell
     due then; ``late`` of them paid after ``overdue_days`` or still unpaid
     past it; ``delays``: months from due to payment of the late-paid ones;
-    ``never``: late invoices written off."""
+    ``never``: late invoices written off; ``outstanding``: the late ones
+    neither paid nor written off yet, each as the months since it fell due
+    (censored: their delay is at least that, their outcome unknown). Every
+    late invoice is one of the three: ``len(delays) + never +
+    len(outstanding)`` is at most ``late``.
+
+    Examples
+    --------
+    >>> history = GuaranteeHistory(months=12, invoice_amounts=(900.0,) * 40, late=4,
+    ...                            delays=(1.5, 2.0), never=1, outstanding=(3.0,))
+    >>> history.outstanding
+    (3.0,)
+    """
 
     months: int
     invoice_amounts: tuple[float, ...]
     late: int
     delays: tuple[float, ...]
     never: int = 0
+    outstanding: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         months = check_int(self.months, "months", low=0)
@@ -224,9 +279,20 @@ class GuaranteeHistory:
         if amounts and months == 0:
             raise ValueError("months must be at least 1 when invoice_amounts holds invoices.")
         object.__setattr__(self, "invoice_amounts", amounts)
-        check_int(self.late, "late", low=0, high=len(amounts))
-        object.__setattr__(self, "delays", _lengths(self.delays, "delays"))
-        check_int(self.never, "never", low=0, high=self.late)
+        late = check_int(self.late, "late", low=0, high=len(amounts))
+        delays = _lengths(self.delays, "delays", high=MAX_DURATION_MONTHS)
+        object.__setattr__(self, "delays", delays)
+        never = check_int(self.never, "never", low=0, high=late)
+        outstanding = _lengths(
+            self.outstanding, "outstanding", positive=False, high=MAX_DURATION_MONTHS
+        )
+        object.__setattr__(self, "outstanding", outstanding)
+        room = late - never - len(delays)
+        if len(outstanding) > max(room, 0):
+            raise ValueError(
+                f"outstanding must hold at most {max(room, 0)} entries (late - never - "
+                f"len(delays)); got {len(outstanding)}."
+            )
 
 
 @dataclass(frozen=True)
@@ -262,10 +328,14 @@ def calibrate_guarantee(
       ``(prior_invoice_amount,)`` when there are none;
     - ``late_probability``: late per invoice (prior worth
       ``prior_late_weight`` invoices); ``never_probability``: written off
-      per late invoice (``prior_never_weight``);
+      per late invoice whose outcome is known (paid or written off, not
+      ``outstanding``; prior worth ``prior_never_weight``);
     - ``mean_delay``: months from due to late payment (``prior_delay_weight``
-      payments); ``delays`` empirical from 30 of them on, else geometric with
-      the mean (at least 1).
+      payments), the outstanding ones counted as at least their age (months
+      so far added, no payment counted); ``delays`` the Kaplan-Meier
+      estimate from the paid and outstanding ones from 30 payments on (its
+      tail geometric with that mean), else geometric with the mean (within
+      1 to 1,200 months).
 
     Examples
     --------
@@ -279,7 +349,9 @@ def calibrate_guarantee(
     prior_late_weight = check_int(prior_late_weight, "prior_late_weight", low=0)
     prior_never = check_number(prior_never, "prior_never", low=0.0, high=1.0)
     prior_never_weight = check_int(prior_never_weight, "prior_never_weight", low=0)
-    prior_mean_delay = check_number(prior_mean_delay, "prior_mean_delay", low=1.0)
+    prior_mean_delay = check_number(
+        prior_mean_delay, "prior_mean_delay", low=1.0, high=MAX_DURATION_MONTHS
+    )
     prior_delay_weight = check_int(prior_delay_weight, "prior_delay_weight", low=0)
     prior_invoices_per_month = check_number(
         prior_invoices_per_month, "prior_invoices_per_month", low=0.0
@@ -294,14 +366,21 @@ def calibrate_guarantee(
         prior_invoices_per_month, prior_invoice_months, invoices, history.months, invoices
     )
     late = _shrunk(prior_late, prior_late_weight, history.late, invoices, invoices)
-    never = _shrunk(prior_never, prior_never_weight, history.never, history.late, history.late)
+    known = history.late - len(history.outstanding)  # paid late or written off
+    never = _shrunk(prior_never, prior_never_weight, history.never, known, known)
     paid = len(history.delays)
-    delay = _shrunk(prior_mean_delay, prior_delay_weight, sum(history.delays), paid, paid)
+    waiting = len(history.outstanding)
+    months_late = sum(history.delays) + sum(history.outstanding)
+    if paid == 0 and prior_delay_weight == 0:
+        # Nothing paid and no prior to lean on: the prior's mean stands.
+        delay = Estimate(value=prior_mean_delay, source=PRIOR, weight=0.0, observations=waiting)
+    else:
+        delay = _shrunk(prior_mean_delay, prior_delay_weight, months_late, paid, paid + waiting)
     return GuaranteeCalibration(
         invoices_per_month=rate,
         invoice_amounts=history.invoice_amounts or (prior_invoice_amount,),
         late_probability=late,
         never_probability=never,
         mean_delay=delay,
-        delays=_durations(history.delays, delay.value),
+        delays=_durations(history.delays, history.outstanding, delay.value),
     )
