@@ -13,9 +13,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+import scipy.stats
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mutualist.engines.solvency import classical as classical_module
 from mutualist.engines.solvency.classical import (
     ClaimSizes,
     ClassicalResult,
@@ -176,9 +178,31 @@ def test_plain_and_tilted_agree_at_a_finite_horizon(claims, theta):
     assert (plain.method, tilted.method) == ("plain", "tilted")
 
 
-def test_auto_tilts_exactly_when_the_lundberg_bound_is_below_one_percent():
-    # Given R = 0.2, the bound exp(-0.2 u) crosses 0.01 at u = 23.03
-    def method(initial: float) -> str:
+def test_auto_tilts_exactly_when_the_lundberg_bound_is_below_one_percent_at_a_long_horizon():
+    # Given R = 0.2 and a horizon where T kappa'(R) = 1000 x 0.3125 is above u:
+    # the finite-horizon bound is Lundberg's exp(-0.2 u), crossing 0.01 at u = 23.03
+    def run(initial: float) -> ClassicalResult:
+        return classical_ruin(
+            initial=initial,
+            claim_rate=1.0,
+            claims=EXPONENTIAL,
+            theta=0.25,
+            horizon=1000.0,
+            paths=10,
+            rng=1,
+        )
+
+    # Then
+    assert run(23.0).method == "plain"
+    assert run(23.1).method == "tilted"
+    assert run(23.1).ruin_bound == pytest.approx(math.exp(-0.2 * 23.1), rel=1e-12)
+    assert run(23.1).tilt_exponent == run(23.1).adjustment_coefficient
+
+
+def test_auto_tilts_exactly_when_the_finite_horizon_bound_is_below_one_percent():
+    # Given a horizon of 10 (T kappa'(R) = 3.125, below u): Gerber's bound at its best
+    # exponent r* > R is exp(-(sqrt(u + c T) - sqrt(lambda T))^2), far below exp(-0.2 u)
+    def run(initial: float) -> ClassicalResult:
         return classical_ruin(
             initial=initial,
             claim_rate=1.0,
@@ -187,11 +211,22 @@ def test_auto_tilts_exactly_when_the_lundberg_bound_is_below_one_percent():
             horizon=10.0,
             paths=10,
             rng=1,
-        ).method
+        )
 
-    # Then
-    assert method(23.0) == "plain"
-    assert method(23.1) == "tilted"
+    def gerber(initial: float) -> float:
+        return math.exp(-((math.sqrt(initial + 12.5) - math.sqrt(10.0)) ** 2))
+
+    crossing = (math.sqrt(10.0) + math.sqrt(-math.log(0.01))) ** 2 - 12.5  # 15.68
+
+    # Then it tilts from there on, by the steeper exponent, where Lundberg's
+    # bound alone (0.04 at u = 15.7) would have left it to plain paths
+    assert run(crossing - 0.01).method == "plain"
+    assert run(crossing + 0.01).method == "tilted"
+    assert run(crossing + 0.01).ruin_bound == pytest.approx(gerber(crossing + 0.01), rel=1e-9)
+    assert math.exp(-0.2 * crossing) > 0.04
+    result = run(crossing + 0.01)
+    assert result.tilt_exponent is not None and result.adjustment_coefficient is not None
+    assert result.tilt_exponent > result.adjustment_coefficient
 
 
 def test_auto_falls_back_to_plain_for_lognormal_claims():
@@ -229,6 +264,113 @@ def test_it_answers_zero_at_once_when_the_lundberg_bound_is_below_the_smallest_f
     assert result.method == "tilted"
     assert (result.ruin_probability, result.standard_error) == (0.0, 0.0)
     assert result.closed_form == 0.0
+
+
+# Rare ruin at a short horizon ----------------------------------------------
+
+
+def test_it_estimates_a_rare_ruin_at_a_short_horizon_rather_than_answering_zero():
+    # Given the reviewer's case: capital 20, claims of mean 1 at rate 1, a 25 %
+    # loading and a horizon of 2: Lundberg's bound exp(-0.2 x 20) = 0.018 says
+    # little, but in 2 time units ruin needs about 20 claims' worth at once
+    common: dict[str, Any] = {
+        "initial": 20.0,
+        "claim_rate": 1.0,
+        "claims": EXPONENTIAL,
+        "theta": 0.25,
+        "horizon": 2.0,
+    }
+
+    # When "auto" chooses (with few paths), and plain paths try
+    auto = classical_ruin(**common, paths=2_000, rng=31)
+    plain = classical_ruin(**common, paths=400_000, rng=32, method="plain")
+    few = classical_ruin(**common, paths=20_000, rng=33, method="plain")
+
+    # Then auto tilts by the finite-horizon exponent and gives a usable estimate,
+    # between a lower bound (one claim above u + c T = 22.5 in [0, T]) and Gerber's
+    lower = -math.expm1(-2.0 * math.exp(-22.5))
+    gerber = math.exp(-((math.sqrt(22.5) - math.sqrt(2.0)) ** 2))
+    assert auto.method == "tilted"
+    assert auto.ruin_bound == pytest.approx(gerber, rel=1e-9)
+    assert lower < auto.ruin_probability < gerber
+    assert 0 < auto.standard_error < 0.1 * auto.ruin_probability
+    assert auto.ruin_probability <= auto.upper_bound_95 <= gerber
+    # And plain paths see no ruin, but say how little that proves, not 0 +- 0: a
+    # single hit's standard error and the rule of three's 95 % bound (exactly
+    # 1 - 0.05^(1/paths)), or Gerber's bound when that is lower (fewer paths)
+    assert plain.ruin_probability == 0.0
+    assert plain.standard_error == 1.0 / 400_000
+    assert plain.upper_bound_95 == pytest.approx(1 - 0.05 ** (1 / 400_000), rel=1e-12)
+    assert plain.upper_bound_95 == pytest.approx(3 / 400_000, rel=0.01)
+    assert (few.ruin_probability, few.upper_bound_95) == (0.0, few.ruin_bound)
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [ClaimSizes.exponential(1.0), ClaimSizes.empirical([0.2, 0.5, 1.0, 1.0, 3.0])],
+    ids=["exponential", "empirical"],
+)
+def test_the_steeper_tilt_of_a_short_horizon_agrees_with_plain_paths(claims):
+    # Given a horizon short against the capital (T kappa'(R) below u): r* > R
+    common = {"initial": 4.0, "claim_rate": 2.0, "claims": claims, "theta": 0.3, "horizon": 1.0}
+
+    plain = classical_ruin(**common, paths=100_000, rng=11, method="plain")
+    tilted = classical_ruin(**common, paths=10_000, rng=12, method="tilted")
+
+    # Then the two agree within 4 combined standard errors (the score carries
+    # exp(tau kappa(r*)) besides exp(r* U_tau), which keeps it unbiased)
+    assert tilted.tilt_exponent is not None and tilted.adjustment_coefficient is not None
+    assert tilted.tilt_exponent > 1.5 * tilted.adjustment_coefficient
+    assert 0.03 < plain.ruin_probability < 0.1
+    combined = math.hypot(plain.standard_error, tilted.standard_error)
+    assert abs(plain.ruin_probability - tilted.ruin_probability) <= 4 * combined
+
+
+def test_a_plain_estimate_carries_its_clopper_pearson_upper_bound():
+    result = classical_ruin(
+        initial=2.0,
+        claim_rate=1.0,
+        claims=EXPONENTIAL,
+        theta=0.25,
+        horizon=5.0,
+        paths=2_000,
+        rng=3,
+        method="plain",
+    )
+
+    hits = round(result.ruin_probability * 2_000)
+    assert 0 < hits < 2_000
+    assert result.upper_bound_95 == pytest.approx(
+        scipy.stats.beta.ppf(0.95, hits + 1, 2_000 - hits), rel=1e-9
+    )
+
+
+def test_the_tilted_standard_error_matches_the_exact_second_moment():
+    # Given exponential claims (mean 1, theta 0.25: R = 0.2) over a horizon long
+    # enough that every tilted path is ruined: the overshoot below 0 is then
+    # exponential with rate a = 1/mean - R, so a score exp(-R u) exp(-R X) has
+    # E[score] = e^{-Ru} a / (a + R) and E[score^2] = e^{-2Ru} a / (a + 2R)
+    initial, paths = 6.0, 20_000
+    result = classical_ruin(
+        initial=initial,
+        claim_rate=1.0,
+        claims=EXPONENTIAL,
+        theta=0.25,
+        horizon=2000.0,
+        paths=paths,
+        rng=44,
+        method="tilted",
+    )
+    a, r = 1.0 - 0.2, 0.2
+    mean = math.exp(-r * initial) * a / (a + r)
+    second = math.exp(-2 * r * initial) * a / (a + 2 * r)
+    exact = math.sqrt((second - mean * mean) / paths)
+
+    # Then the reported standard error is the exact one within 3 %: the sample
+    # standard deviation of these scores has a relative error of 1.64 / sqrt(2 x paths)
+    # (from their fourth moment), 0.8 % here, so 3 % is nearly four of them
+    assert result.standard_error == pytest.approx(exact, rel=0.03)
+    assert abs(result.ruin_probability - mean) < 4 * exact
 
 
 # Hand-checkable cases ------------------------------------------------------
@@ -354,6 +496,25 @@ def test_the_same_seed_gives_the_same_result(method):
     assert run(np.random.SeedSequence(11)) == first
     assert run(np.random.default_rng(11)) == first
     assert run(12) != first
+
+
+def test_a_seeded_generator_is_read_for_its_seed_and_not_advanced():
+    generator = np.random.default_rng(21)
+    common: dict[str, Any] = {
+        "initial": 3.0,
+        "claim_rate": 1.0,
+        "claims": EXPONENTIAL,
+        "theta": 0.2,
+        "horizon": 20.0,
+        "paths": 2_000,
+    }
+
+    first = classical_ruin(**common, rng=generator)
+    again = classical_ruin(**common, rng=generator)
+
+    # The same generator twice answers alike, as its seed does, and drew nothing
+    assert first == again == classical_ruin(**common, rng=21)
+    assert generator.random() == np.random.default_rng(21).random()
 
 
 @pytest.mark.parametrize("method", ["plain", "tilted"])
@@ -502,6 +663,41 @@ def test_there_is_no_lundberg_exponent_without_a_loading_or_a_light_tail():
     )
 
 
+def test_the_largest_loading_tilts_without_dividing_by_zero():
+    # Given theta = 10^6: 1 - mean R = 1 / (1 + theta) is all cancellation
+    # (at theta = 10^17 it was 0), so the tilted mean is written mean (1 + theta)
+    exponent = lundberg_exponent(EXPONENTIAL, claim_rate=1.0, premium_rate=1e6 + 1)
+    assert exponent is not None
+    tilt = classical_module._tilt(
+        EXPONENTIAL,
+        claim_rate=1.0,
+        premium_rate=1e6 + 1,
+        theta=1e6,
+        lundberg=exponent,
+        initial=0.5,
+        horizon=10.0,
+    )
+    assert tilt.mean == 1e6 + 1
+
+    # When such a run is tilted
+    result = classical_ruin(
+        initial=0.5,
+        claim_rate=1.0,
+        claims=EXPONENTIAL,
+        theta=1e6,
+        horizon=10.0,
+        paths=200,
+        rng=5,
+        method="tilted",
+    )
+
+    # Then it answers (tilting is no help there: every ruin overshoots by about a
+    # million, so its score underflows) and says how little a zero proves
+    assert result.method == "tilted"
+    assert result.ruin_probability <= result.upper_bound_95 <= 0.61
+    assert result.standard_error > 0
+
+
 # JSON -------------------------------------------------------------------------
 
 
@@ -535,6 +731,9 @@ def test_to_dict_is_json_ready():
         "adjustment_coefficient": None,
         "closed_form": None,
         "mean_claims_per_path": 0.0,
+        "upper_bound_95": 0.0,
+        "ruin_bound": 0.0,
+        "tilt_exponent": None,
     }
 
 
@@ -576,6 +775,31 @@ GOOD = {
             "or .empirical); got 2.0.",
         ),
         ({"progress": 3}, "progress must be a callable or None; got 3."),
+        # Huge inputs: a ValueError naming them, never an overflow or a division by zero
+        ({"theta": 1e17}, "theta must be at most 1000000; got 1e+17."),
+        ({"theta": 1e300}, "theta must be at most 1000000; got 1e+300."),
+        ({"theta": 10**400}, "theta must be a finite number; got a whole number of 401 digits."),
+        ({"initial": 1e13}, "initial must be at most 1000000000000; got 10000000000000."),
+        (
+            {"theta": None, "premium_rate": 1e7},
+            "premium_rate must give a theta of at most 1000000 (premiums at most a million "
+            "times the expected claims); got theta = 1e+07.",
+        ),
+        (
+            {
+                "claim_rate": 1e-200,
+                "claims": ClaimSizes.exponential(1e-200),
+                "theta": None,
+                "premium_rate": 1.0,
+            },
+            "claim_rate must be 0 or give claim_rate x mean claim of at least 1e-300; "
+            "got 1e-200 x 1e-200.",
+        ),
+        (
+            {"claim_rate": 1e-200, "claims": ClaimSizes.exponential(1e-200)},
+            "claim_rate must be 0 or give claim_rate x mean claim of at least 1e-300; "
+            "got 1e-200 x 1e-200.",
+        ),
         (
             {"claims": ClaimSizes.lognormal(0.0, 1.0), "method": "tilted"},
             "method 'tilted' needs claim sizes with a moment generating function; lognormal "
@@ -608,7 +832,19 @@ NOT_A_LIST: Any = "12"
         (lambda: ClaimSizes.lognormal(math.inf, 1.0), "mu must be a finite number; got inf."),
         (
             lambda: ClaimSizes.lognormal(700.0, 5.0),
-            "mu + sigma**2/2 must be at most 709 (the mean must be a finite number); got 712.5.",
+            "mu + sigma**2/2 must be at most 27.6310 (a mean claim of at most 1e12); got 712.5.",
+        ),
+        (
+            lambda: ClaimSizes.lognormal(0.0, 30.0),
+            "mu + sigma**2/2 must be at most 27.6310 (a mean claim of at most 1e12); got 450.0.",
+        ),
+        (
+            lambda: ClaimSizes.empirical([1e308, 1e308]),
+            "amounts[0] must be at most 1000000000000; got 1e+308.",
+        ),
+        (
+            lambda: ClaimSizes.exponential(1e13),
+            "mean must be at most 1000000000000; got 10000000000000.",
         ),
         (lambda: ClaimSizes.empirical([]), "amounts must hold at least one number."),
         (lambda: ClaimSizes.empirical([1.0, 0.0]), "amounts[1] must be above 0; got 0."),
