@@ -46,7 +46,13 @@ from typing import Any, NoReturn, TextIO
 
 import numpy as np
 
-from mutualist.engines.solvency._common import MAX_PATHS, check_int, check_number
+from mutualist.engines.solvency._common import (
+    MAX_AMOUNT,
+    MAX_PATHS,
+    MAX_THETA,
+    check_int,
+    check_number,
+)
 from mutualist.engines.solvency.classical import ClaimSizes, ClassicalResult, classical_ruin
 from mutualist.engines.solvency.config import (
     MAX_MONTHS,
@@ -416,7 +422,9 @@ def _flagged(error: ValueError, flags: Mapping[str, str]) -> _Refused:
 
 def _claim_sizes(args: argparse.Namespace) -> ClaimSizes:
     if args.mean_claim is not None:
-        mean = _checked(args.mean_claim, "--mean-claim", check_number, low=0.0, low_open=True)
+        mean = _checked(
+            args.mean_claim, "--mean-claim", check_number, low=0.0, low_open=True, high=MAX_AMOUNT
+        )
         return ClaimSizes.exponential(mean)
     if args.claims is not None:
         return _claims_spec(args.claims)
@@ -472,7 +480,7 @@ def _claims_file(path: str) -> ClaimSizes:
         raise _Refused(f"--claims-file: {path} holds no amounts.")
     for index, amount in enumerate(amounts):
         try:
-            check_number(amount, "x", low=0.0, low_open=True)
+            check_number(amount, "x", low=0.0, low_open=True, high=MAX_AMOUNT)
         except ValueError as error:
             raise _Refused(
                 f"--claims-file: amount {index + 1} of {path} {str(error).removeprefix('x ')}"
@@ -493,11 +501,13 @@ def _read(path: str, what: str) -> str:
 
 
 def _classical(args: argparse.Namespace, bar: ProgressBar) -> Answer:
-    initial = _checked(args.initial, "--initial", check_number, low=0.0)
+    initial = _checked(args.initial, "--initial", check_number, low=0.0, high=MAX_AMOUNT)
     claim_rate = _checked(args.claim_rate, "--claim-rate", check_number, low=0.0)
     theta = premium_rate = None
     if args.theta is not None:
-        theta = _checked(args.theta, "--theta", check_number, low=0.0, low_open=True)
+        theta = _checked(
+            args.theta, "--theta", check_number, low=0.0, low_open=True, high=MAX_THETA
+        )
     else:
         premium_rate = _checked(args.premium_rate, "--premium-rate", check_number, low=0.0)
     horizon = _checked(args.horizon, "--horizon", check_number, low=0.0, low_open=True)

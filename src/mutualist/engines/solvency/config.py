@@ -22,7 +22,9 @@ The file is one JSON object::
 ``model`` holds the fields of :class:`~mutualist.engines.solvency.fund.SickPayModel`
 or :class:`~mutualist.engines.solvency.fund.GuaranteeModel` by name, those
 with a default optional; ``durations`` and ``delays`` are
-``{"geometric": MEAN}`` or ``{"empirical": [MONTHS, ...]}``.
+``{"geometric": MEAN}``, ``{"empirical": [MONTHS, ...]}`` or
+``{"kaplan_meier": {"finished": [MONTHS, ...], "running": [MONTHS, ...],
+"tail_mean": MEAN}}`` (``running`` and ``tail_mean`` optional).
 
 :func:`parse_fund_config` checks the shape here (unknown or missing keys,
 types) and leaves the ranges to the engine's own checks; either way a bad
@@ -34,7 +36,6 @@ field is one :class:`ConfigError` naming it by its path in the file
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -318,9 +319,10 @@ def _value(value: Any, shape: Shape, path: str) -> Any:
 def _number(value: Any, path: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConfigError(path, f"must be a number; got {_shown(value)}.")
-    if not math.isfinite(value):
-        raise ConfigError(path, f"must be a finite number; got {value!r}.")
-    return float(value)
+    try:
+        return check_number(value, "x")
+    except ValueError as error:  # infinite, or a whole number past float64 (1e400 written out)
+        raise ConfigError(path, str(error).removeprefix("x ")) from None
 
 
 def _whole(value: Any, path: str) -> int:
@@ -330,7 +332,10 @@ def _whole(value: Any, path: str) -> int:
 
 
 def _durations(value: Any, path: str) -> Durations:
-    expected = 'give {"geometric": MEAN_MONTHS} or {"empirical": [MONTHS, ...]}'
+    expected = (
+        'give {"geometric": MEAN_MONTHS}, {"empirical": [MONTHS, ...]} or '
+        '{"kaplan_meier": {"finished": [MONTHS, ...]}}'
+    )
     if not isinstance(value, Mapping) or len(value) != 1:
         raise ConfigError(path, f"{expected}; got {_shown(value)}.")
     ((kind, argument),) = value.items()
@@ -338,17 +343,42 @@ def _durations(value: Any, path: str) -> Durations:
         if kind == "geometric":
             return Durations.geometric(_number(argument, f"{path}.geometric"))
         if kind == "empirical":
-            if not isinstance(argument, list):
-                raise ConfigError(
-                    f"{path}.empirical", f"must be a list of months; got {_shown(argument)}."
-                )
-            months = [_number(item, f"{path}.empirical[{i}]") for i, item in enumerate(argument)]
-            return Durations.empirical(months)
+            return Durations.empirical(_months(argument, f"{path}.empirical"))
+        if kind == "kaplan_meier":
+            return _kaplan_meier(argument, f"{path}.kaplan_meier")
     except ValueError as error:
         if isinstance(error, ConfigError):
             raise
-        raise _located(error, f"{path}.{kind}", set()) from None
+        names = {"finished", "running", "tail_mean"} if kind == "kaplan_meier" else set()
+        raise _located(error, f"{path}.{kind}", names) from None
     raise ConfigError(path, f"{expected}; got {_shown(value)}.")
+
+
+def _months(value: Any, path: str) -> list[float]:
+    if not isinstance(value, list):
+        raise ConfigError(path, f"must be a list of months; got {_shown(value)}.")
+    return [_number(item, f"{path}[{i}]") for i, item in enumerate(value)]
+
+
+def _kaplan_meier(value: Any, path: str) -> Durations:
+    keys = ("finished", "running", "tail_mean")
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            path, f"must be an object with finished (and running, tail_mean); got {_shown(value)}."
+        )
+    for key in value:
+        if key not in keys:
+            raise ConfigError(
+                f"{path}.{key}", f"is not a key here; expected one of {_listed(keys)}."
+            )
+    if "finished" not in value:
+        raise ConfigError(f"{path}.finished", "is required.")
+    finished = _months(value["finished"], f"{path}.finished")
+    running = _months(value.get("running", []), f"{path}.running")
+    tail_mean = value.get("tail_mean")
+    if tail_mean is not None:
+        tail_mean = _number(tail_mean, f"{path}.tail_mean")
+    return Durations.kaplan_meier(finished, running, tail_mean=tail_mean)
 
 
 # "tier_members[3] must be at least 0; got -1." -> field tier_members, index [3]

@@ -214,6 +214,22 @@ def test_it_prints_a_summary_without_json():
          "'plain' or 'auto'."),
         (["--mean-claim", "1", "--theta", "0.1", "--method", "fast"],
          "--method: invalid choice: 'fast' (choose from 'auto', 'plain', 'tilted')"),
+        # Huge numbers: one line naming the flag, never a traceback
+        (["--mean-claim", "1", "--theta", "1e17"], "--theta: must be at most 1000000; got 1e+17."),
+        (["--mean-claim", "1", "--theta", "1e300"],
+         "--theta: must be at most 1000000; got 1e+300."),
+        (["--mean-claim", "1e300", "--theta", "0.1"],
+         "--mean-claim: must be at most 1000000000000; got 1e+300."),
+        (["--mean-claim", "1", "--theta", "0.1", "--initial", "1e300"],
+         "--initial: must be at most 1000000000000; got 1e+300."),
+        (["--mean-claim", "1", "--premium-rate", "1e9"],
+         "--premium-rate: must give a theta of at most 1000000 (premiums at most a million "
+         "times the expected claims); got theta = 1e+09."),
+        (["--mean-claim", "1e-200", "--premium-rate", "1", "--claim-rate", "1e-200"],
+         "--claim-rate: must be 0 or give claim_rate x mean claim of at least 1e-300; "
+         "got 1e-200 x 1e-200."),
+        (["--claims", "exponential:1e300", "--theta", "0.1"],
+         "--claims: mean must be at most 1000000000000; got 1e+300."),
     ],
 )  # fmt: skip
 def test_it_refuses_bad_classical_parameters_with_one_line(argv, line):
@@ -230,6 +246,8 @@ def test_it_refuses_bad_classical_parameters_with_one_line(argv, line):
         ("[10, \"20\"]", "--claims-file: entry 2 of {path} is not a number: '20'."),
         ("[10, 20", "--claims-file: {path} is not a JSON list: Expecting ',' delimiter."),
         ("10\n-2\n", "--claims-file: amount 2 of {path} must be above 0; got -2."),
+        ("1e308\n1e308\n",
+         "--claims-file: amount 1 of {path} must be at most 1000000000000; got 1e+308."),
         ("# nothing\n\n", "--claims-file: {path} holds no amounts."),
         ("[]", "--claims-file: {path} holds no amounts."),
     ],
@@ -370,6 +388,25 @@ def test_it_summarises_a_recommendation(config_file):
         ({"kind": "income_gap"},
          "kind: must be one of sick_pay, guarantee; got 'income_gap'."),
         ({"paths": 0}, "paths: must be at least 1; got 0."),
+        # Huge numbers: one line naming the field, never an OverflowError or MemoryError
+        ({"model": {**SICK_PAY["model"], "initial_balance": 10**400}},
+         "model.initial_balance: must be a finite number; got a whole number of 401 digits."),
+        ({"model": {**SICK_PAY["model"], "tier_members": [10**19, 5, 5, 5]}},
+         "model.tier_members[0]: must be at most 1000000; got 10000000000000000000."),
+        ({"model": {**SICK_PAY["model"], "tier_members": [10**11, 5, 5, 5]}},
+         "model.tier_members[0]: must be at most 1000000; got 100000000000."),
+        ({"model": {**SICK_PAY["model"], "max_members": 10**19, "joins_per_month": 1}},
+         "model.max_members: must be at most 1000000; got 10000000000000000000."),
+        ({"model": {**SICK_PAY["model"], "waiting_days": 10**26}},
+         "model.waiting_days: must be at most 3650; got 100000000000000000000000000."),
+        ({"model": {**SICK_PAY["model"], "durations": {"geometric": 10**400}}},
+         "model.durations.geometric: must be a finite number; got a whole number of 401 "
+         "digits."),
+        ({"model": {**SICK_PAY["model"], "durations": {"empirical": [1e20]}}},
+         "model.durations.empirical[0]: must be at most 1200; got 1e+20."),
+        ({"model": {**SICK_PAY["model"], "tier_deposits": [1e308] * 4}},
+         "model.tier_deposits[0]: must be at most 1000000000000; got 1e+308."),
+        ({"target": 10**400}, "target: must be a finite number; got a whole number of 401 digits."),
     ],
 )  # fmt: skip
 def test_it_refuses_a_config_with_a_bad_field_with_one_line(config_file, change, line):

@@ -127,7 +127,25 @@ def test_it_takes_null_for_no_member_limit_and_no_buffer_cap():
     assert (model.max_members, model.buffer_multiple) == (None, None)
 
 
-@pytest.mark.parametrize("base", [SICK_PAY, GUARANTEE], ids=["sick_pay", "guarantee"])
+KAPLAN_MEIER = with_change(
+    SICK_PAY,
+    "model.durations",
+    {"kaplan_meier": {"finished": [1, 2.5, 4], "running": [0, 6]}},
+)
+
+
+def test_it_reads_kaplan_meier_durations_from_finished_and_running_periods():
+    config = parse_fund_config(KAPLAN_MEIER)
+
+    assert isinstance(config.model, SickPayModel)
+    assert config.model.durations == Durations.kaplan_meier([1, 2.5, 4], running=[0, 6])
+    # the tail's mean by default: months observed / periods finished
+    assert config.model.durations.tail_mean == (1 + 2.5 + 4 + 6) / 3
+
+
+@pytest.mark.parametrize(
+    "base", [SICK_PAY, GUARANTEE, KAPLAN_MEIER], ids=["sick_pay", "guarantee", "kaplan_meier"]
+)
 def test_it_writes_a_config_back_as_the_json_it_reads(base):
     # given
     config = parse_fund_config(base)
@@ -227,15 +245,15 @@ def test_it_knows_the_shape_of_every_field_of_the_engines_models(kind, model):
             SICK_PAY,
             "model.durations",
             3,
-            'model.durations: give {"geometric": MEAN_MONTHS} or '
-            '{"empirical": [MONTHS, ...]}; got 3.',
+            'model.durations: give {"geometric": MEAN_MONTHS}, {"empirical": [MONTHS, ...]} '
+            'or {"kaplan_meier": {"finished": [MONTHS, ...]}}; got 3.',
         ),
         (
             SICK_PAY,
             "model.durations",
             {"weibull": 2},
-            'model.durations: give {"geometric": '
-            'MEAN_MONTHS} or {"empirical": [MONTHS, ...]}; got an object.',
+            'model.durations: give {"geometric": MEAN_MONTHS}, {"empirical": [MONTHS, ...]} '
+            'or {"kaplan_meier": {"finished": [MONTHS, ...]}}; got an object.',
         ),
         (
             SICK_PAY,
@@ -279,6 +297,80 @@ def test_it_knows_the_shape_of_every_field_of_the_engines_models(kind, model):
             "model.delays.empirical: must be a list of months; got 'soon'.",
         ),
         (GUARANTEE, "model.late_probability", DROP, "model.late_probability: is required."),
+        (
+            SICK_PAY,
+            "model.durations",
+            {"kaplan_meier": {"running": [2]}},
+            "model.durations.kaplan_meier.finished: is required.",
+        ),
+        (
+            SICK_PAY,
+            "model.durations",
+            {"kaplan_meier": {"finished": [1], "running": [-2]}},
+            "model.durations.kaplan_meier.running[0]: must be at least 0; got -2.",
+        ),
+        (
+            SICK_PAY,
+            "model.durations",
+            {"kaplan_meier": {"finished": [1], "tail_mean": 0.5}},
+            "model.durations.kaplan_meier.tail_mean: must be at least 1; got 0.5.",
+        ),
+        (
+            SICK_PAY,
+            "model.durations",
+            {"kaplan_meier": {"finished": [1], "censored": [3]}},
+            "model.durations.kaplan_meier.censored: is not a key here; expected one of "
+            "finished, running, tail_mean.",
+        ),
+        # Huge numbers: one error naming the field, never an OverflowError
+        (
+            SICK_PAY,
+            "model.initial_balance",
+            10**400,
+            "model.initial_balance: must be a finite number; got a whole number of 401 digits.",
+        ),
+        (
+            SICK_PAY,
+            "model.durations",
+            {"geometric": 10**400},
+            "model.durations.geometric: must be a finite number; got a whole number of 401 digits.",
+        ),
+        (
+            SICK_PAY,
+            "model.tier_members",
+            [10**19, 5],
+            "model.tier_members[0]: must be at most 1000000; got 10000000000000000000.",
+        ),
+        (
+            SICK_PAY,
+            "model.max_members",
+            10**19,
+            "model.max_members: must be at most 1000000; got 10000000000000000000.",
+        ),
+        (
+            SICK_PAY,
+            "model.waiting_days",
+            10**26,
+            "model.waiting_days: must be at most 3650; got 100000000000000000000000000.",
+        ),
+        (
+            SICK_PAY,
+            "model.durations",
+            {"empirical": [1e20]},
+            "model.durations.empirical[0]: must be at most 1200; got 1e+20.",
+        ),
+        (
+            SICK_PAY,
+            "target",
+            10**400,
+            "target: must be a finite number; got a whole number of 401 digits.",
+        ),
+        (
+            GUARANTEE,
+            "model.overdue_days",
+            10**26,
+            "model.overdue_days: must be at most 3650; got 100000000000000000000000000.",
+        ),
     ],
 )
 def test_it_refuses_a_bad_config_naming_the_field(base, path, value, message):
