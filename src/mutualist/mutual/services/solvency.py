@@ -16,12 +16,15 @@ What this module does, in order:
      36 months (``sick_pay_history``, ``calibrate_sick_pay``); how many join
      and leave a month from the participations of the same window.
    - Payment guarantee: invoices that fell due in the 24 months before
-     ``overdue_days`` ago (so each one's lateness is known), their net
-     amounts in the fund's currency, which were late and how late, which
-     were never paid (``guarantee_history``, ``calibrate_guarantee``); the
-     levy is the guarantee's share in the bylaws in force; what the fund
-     pays on a late invoice is the members' share of it (what the split
-     leaves them) times the rules' ``cap_percent``.
+     ``overdue_days`` ago (so each one's lateness is known; no earlier than
+     the month the collective's first invoice fell due), their net amounts
+     in the fund's currency; of those the guarantee would cover (clients
+     with a signed agreement, when any has signed), which were late and how
+     late, which were never paid, which are still outstanding
+     (``guarantee_history``, ``calibrate_guarantee``); the levy is the
+     guarantee's share in the bylaws in force; what the fund pays on a late
+     invoice is the members' share of it (what the split leaves them) times
+     the rules' ``cap_percent``.
    - Income gap and savings are not modelled (``reason`` says why), nor a
      sick-pay fund nobody takes part in yet.
 
@@ -33,10 +36,16 @@ What this module does, in order:
    of the fund that day meets the same simulated futures, so a comparison
    of two sets of rules is not blurred by sampling noise.
 
-3. **The cache**: each run is stored as a ``SolvencyRun`` (fund, digest,
-   day); a page that asks again the same day with the same inputs reads the
-   stored figures. A draft (rules no proposal carries, and not those in
-   force) is computed and never stored.
+3. **The cache**: each run is stored as a ``SolvencyRun`` (fund, digest of
+   the inputs, day); a page that asks again the same day with the same
+   inputs reads the stored figures. A draft (rules no proposal carries, and
+   not those in force) is never stored; its figures are kept in the
+   process for the day (at most ``DRAFT_CACHE_SIZE`` drafts), so previewing
+   the same rules again does not simulate them again.
+
+4. **Refusals**: should the engine refuse what the rows made of it (a
+   ``ValueError``), the report is not modelled and its ``reason`` says, in
+   one line, that it could not be worked out and why: never an error page.
 
 Money goes in as floats (``float(Decimal)``) and comes out rounded to the
 currency's minor unit as ``Decimal``/``Money``, stored as decimal strings:
@@ -53,7 +62,10 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
@@ -61,7 +73,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from mutualist.billing.models import Invoice, Payment
@@ -87,12 +99,21 @@ from mutualist.engines.solvency.recommend import Recommendation, recommend_contr
 from mutualist.governance.models import Proposal
 from mutualist.ledger.services import exchange_rate_find
 from mutualist.mutual.accounts import balance_minor
-from mutualist.mutual.models import Claim, Fund, FundRules, Participation, SolvencyRun
+from mutualist.mutual.models import (
+    Claim,
+    ClientAgreement,
+    Fund,
+    FundRules,
+    Participation,
+    SolvencyRun,
+)
 from mutualist.mutual.rules import GuaranteeRules, SickPayRules, rules_for
 from mutualist.mutual.selectors import fund_accounts
 from mutualist.mutual.services.funds import newest_rules, rules_in_force
 from mutualist.mutual.services.guarantee import months_before
 from mutualist.mutual.services.sick_pay.dates import add_months, month_start, paid_period
+
+logger = logging.getLogger(__name__)
 
 HORIZONS = (12, 36, 60)  # months: one, three and five years
 TARGET = Decimal("0.01")  # the risk the recommendation keeps under
@@ -103,7 +124,10 @@ SICK_HISTORY_MONTHS = 36
 GUARANTEE_HISTORY_MONTHS = 24
 # Part of every digest: bump it when the adapter changes what the same rows
 # mean to the engine, so no stored run of the old meaning is reused.
-ADAPTER_VERSION = 1
+# 2: the seed is the fund's and the day's (``seed_of``), member-months are
+# months at risk, the guarantee's window starts with the first invoice and
+# counts as claims only invoices the agreements cover.
+ADAPTER_VERSION = 2
 # Sick claims that stand for a sick period that happened (refused, expired
 # and withdrawn ones do not).
 SICK_STATES = (
@@ -129,6 +153,7 @@ NOBODY_YET = (
     "Nobody takes part yet: the simulation needs the members and their tiers, so it runs "
     "once members have joined."
 )
+UNWORKABLE = "The projection could not be worked out from the fund's figures: {message}."
 NO_RULES = (
     "The fund has no rules yet, in force or under vote: the simulation needs them "
     "(the tiers, the waiting period, the levy's cover)."
@@ -143,6 +168,9 @@ class HorizonRisk:
     months: int  # 12, 36 or 60
     probability: float  # chance of at least one month not paid in full by then
     standard_error: float
+    # When no simulated future ran short (probability 0): the chance is only
+    # known to be under this (3 / paths, the rule of three); None otherwise.
+    upper_bound: float | None = None
 
 
 @dataclass(frozen=True)
@@ -184,6 +212,11 @@ class SolvencyReport:
     recommendation: RecommendationView | None
     assumptions: tuple[Assumption, ...]
     run_id: int | None  # the stored SolvencyRun; None when not stored
+    # What the simulated futures were drawn from (the seed, the paths, and
+    # the model's fields that shape the draws, not those applied to them):
+    # two reports with the same ``futures`` met the very same futures, so
+    # any difference between them is their rules' doing. "" when not modelled.
+    futures: str = ""
 
 
 # --- Small helpers --------------------------------------------------------------------------
@@ -210,9 +243,10 @@ def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
-def _source(estimate: Estimate, unit: str) -> str:
-    """Where a calibrated figure came from, in words."""
-    seen = _plural(estimate.observations, unit)
+def _source(estimate: Estimate, unit: str, seen: str | None = None) -> str:
+    """Where a calibrated figure came from, in words (``seen``: what the
+    history held, when more than a count of ``unit``)."""
+    seen = seen or _plural(estimate.observations, unit)
     if estimate.source == "history":
         return f"your history ({seen})"
     if estimate.source == "prior":
@@ -325,21 +359,51 @@ def _sick_span(claim: Claim, today: dt.date) -> dt.date | None:
     return None
 
 
+def _well_some_day(
+    spans: Sequence[tuple[dt.date, dt.date | None]], first_day: dt.date, last_day: dt.date
+) -> bool:
+    """Whether a member was well on at least one day from ``first_day`` to
+    ``last_day``. A sick period's days after its first, up to its last, are
+    sick; its first day is not: that is the day the member fell sick, so a
+    member falling sick that month was at risk of it."""
+    day = first_day
+    while day <= last_day:
+        covering = [last for first, last in spans if first < day and (last is None or day <= last)]
+        if not covering:
+            return True
+        if None in covering:
+            return False
+        day = max(last for last in covering if last is not None) + dt.timedelta(days=1)
+    return False
+
+
 def sick_pay_history(*, fund: Fund, today: dt.date) -> tuple[SickPayHistory, MembershipFlows]:
     """The sick-pay fund's history over the 36 whole calendar months before
     ``today``'s month, for ``calibrate_sick_pay``.
 
-    How a month is counted: a **member-month** is a calendar month of the
-    window in which the member took part on at least one day (from the month
-    they joined; a member who left on the 1st of a month, as exits take
-    effect, does not count that month), except a month whose 1st fell inside
-    one of their sick periods (after its first day, up to its last): they
-    were sick then, not at risk of falling sick. A **sick period** is a sick
-    claim approved, ongoing, ended or paid whose first day is in the window;
-    ``durations`` are the lengths (first to last day, in months of
-    365.25/12 days) of those with a known end, ``ongoing`` how long those
-    still going on have lasted by ``today`` (censored). ``half_periods``
-    counts those reported at 50 %.
+    The engine's model is a monthly chance that a member who is not sick
+    falls sick, so the history is counted the same way:
+
+    - a **member-month** (at risk) is a calendar month of the window in
+      which the member took part (from the day they joined; a member who
+      left on the 1st of a month, as exits take effect, is not in that
+      month) and was well on at least one of those days. The days of a sick
+      period after its first, up to its last, are sick days; its first day
+      is not (the member fell sick that day, so was at risk of it). A month
+      spent sick from its first day to its last is not at risk; a month that
+      began sick and in which the member got well is.
+    - ``sick_periods`` counts the member-months in which at least one sick
+      period began (a sick claim approved, ongoing, ended or paid): at most
+      one per member-month. Two periods begun in one month (a relapse days
+      after getting well) are one onset for the rate, as the engine draws at
+      most one a month; so ``sick_periods`` never exceeds ``member_months``.
+      ``half_periods`` counts those member-months whose first period begun
+      was at 50 %.
+    - ``durations`` are the lengths (first to last day, in months of
+      365.25/12 days) of every period begun in the window with a known end,
+      merged ones included (each is an observation of how long a period
+      lasts); ``ongoing`` how long those still going on have lasted by
+      ``today`` (censored).
 
     Joins and leaves (``MembershipFlows``): the members who joined in the
     window after the month the fund's first member joined (the founders
@@ -358,36 +422,41 @@ def sick_pay_history(*, fund: Fund, today: dt.date) -> tuple[SickPayHistory, Mem
             (claim.starts_on, _sick_span(claim, today))
         )
 
-    def sick_on(member_id: int, day: dt.date) -> bool:
-        return any(
-            first < day and (last is None or day <= last)
-            for first, last in sick_spans.get(member_id, [])
-        )
-
-    member_months = 0
+    # (member, 1st of the month): a member with two participations in one
+    # month is still one member-month.
+    at_risk: set[tuple[int, dt.date]] = set()
     for participation in participations:
         month = max(month_start(participation.joined_on), start)
         while month < end:
-            if participation.left_on is not None and month >= participation.left_on:
+            left_on = participation.left_on
+            if left_on is not None and month >= left_on:
                 break
-            if not sick_on(participation.member_id, month):
-                member_months += 1
-            month = add_months(month, 1)
+            following = add_months(month, 1)
+            first_day = max(month, participation.joined_on)
+            last_day = min(following, left_on or following) - dt.timedelta(days=1)
+            spans = sick_spans.get(participation.member_id, [])
+            if _well_some_day(spans, first_day, last_day):
+                at_risk.add((participation.member_id, month))
+            month = following
 
     durations: list[float] = []
     ongoing: list[float] = []
-    periods = half = 0
+    onsets: dict[tuple[int, dt.date], Claim] = {}  # the first period begun in a member-month
     for claim in claims:
         assert claim.starts_on is not None  # noqa: S101 -- filtered above
         if not start <= claim.starts_on < end:
             continue
-        periods += 1
-        half += claim.percent == 50
+        key = (claim.claimant_id, month_start(claim.starts_on))
+        if key in at_risk and key not in onsets:
+            onsets[key] = claim
         last = _sick_span(claim, today)
         if last is None or last >= today:
             ongoing.append(_months_between(claim.starts_on, today))
         else:
             durations.append(_months_between(claim.starts_on, last))
+    member_months = len(at_risk)
+    periods = len(onsets)
+    half = sum(1 for claim in onsets.values() if claim.percent == 50)
 
     founded = min((month_start(p.joined_on) for p in participations), default=None)
     joins = leaves = observed = 0
@@ -521,6 +590,10 @@ class GuaranteeFigures:
     levy_percent: Decimal  # the guarantee's share of each payment, in the bylaws in force
     members_percent: Decimal  # what the split leaves the members, percent of the net
     left_out: tuple[str, ...]  # invoice currencies with no rate on record
+    # Clients with a signed payment agreement today; 0: none has signed, so
+    # every client's invoices were counted as the guarantee would cover them.
+    signed_clients: int = 0
+    covered_invoices: int = 0  # of the history's invoices, those counted as covered
 
 
 def _last_payments(invoice_ids: Iterable[int]) -> dict[int, dt.date]:
@@ -533,28 +606,79 @@ def _last_payments(invoice_ids: Iterable[int]) -> dict[int, dt.date]:
     return {int(invoice_id): last for invoice_id, last in rows}
 
 
+def _guarantee_window(fund: Fund, end: dt.date) -> tuple[dt.date, int]:
+    """The window of due dates ``[start, end)`` and its length in whole
+    months: the 24 months before ``end``, but no earlier than the 1st of the
+    month in which the collective's first issued invoice fell due (its
+    first due date, since the window counts due dates; not the fund's or the
+    collective's creation: a collective invoices before it sets up its
+    guarantee, and that history is the guarantee's best evidence). Before
+    that the collective invoiced nothing through Mutualist: months of no
+    invoices would pull the rate of invoices a month down. No invoice ever
+    issued: no months (the rate is the prior's)."""
+    start = months_before(end, GUARANTEE_HISTORY_MONTHS)
+    first = (
+        Invoice.objects.filter(
+            collective_id=fund.collective_id,
+            kind=Invoice.Kind.INVOICE,
+            due_date__isnull=False,
+        )
+        .exclude(status=Invoice.Status.DRAFT)
+        .aggregate(first=Min("due_date"))["first"]
+    )
+    if first is None:
+        return end, 0
+    began = month_start(first)
+    if began <= start:
+        return start, GUARANTEE_HISTORY_MONTHS
+    days = (end - began).days
+    if days <= 0:
+        return end, 0
+    # Months of 365.25/12 days, rounded, at least one.
+    return began, min(GUARANTEE_HISTORY_MONTHS, max(1, round(days / DAYS_PER_MONTH)))
+
+
 def guarantee_history(*, fund: Fund, rules: GuaranteeRules, today: dt.date) -> GuaranteeFigures:
     """The collective's invoices as the guarantee fund would have met them.
 
     The window: invoices that fell due in the 24 months before
-    ``overdue_days`` ago, so whether each was late is known. Drafts, credit
-    notes and invoices credited in full (void, unless a write-off vote did
-    it) are left out. Each amount is the invoice's net (the levy and the
-    members' shares are parts of the net), in the fund's currency: another
-    currency at the rate on record for ``today``, or, with none, left out
-    and named (``left_out``).
+    ``overdue_days`` ago, so whether each was late is known, but no earlier
+    than the month the collective's first issued invoice fell due
+    (``_guarantee_window``; ``months`` is the window's real length). Drafts,
+    credit notes and invoices credited in full (void, unless a write-off
+    vote did it) are left out. Each amount is the invoice's net (the levy
+    and the members' shares are parts of the net), in the fund's currency:
+    another currency at the rate on record for ``today``, or, with none,
+    left out and named (``left_out``); one that comes to nothing once
+    converted (a few units of a small currency) is left out.
+
+    Every invoice counts for the rate and the amounts: the levy is a share
+    of every payment. As claims (late, delays, never, outstanding) count
+    only invoices the guarantee would cover: those of clients with a signed
+    payment agreement (``ClientAgreement``), when any client has signed;
+    when none has, every client's, as if all signed (the assumptions say
+    so). So the engine's chance that an invoice is late is the chance that
+    it is late and covered.
 
     Late: paid (its last payment received) more than ``overdue_days`` after
     falling due, or still unpaid. Delays: for the late ones paid since,
     months from due to paid. Never paid: written off by the members' vote
     (a ``written_off`` guarantee claim), or still unpaid more than
-    ``write_off_days`` after falling due."""
+    ``write_off_days`` after falling due. Outstanding: late, still unpaid,
+    not yet ``write_off_days`` overdue: how long each has been overdue so
+    far (from falling due to ``today``, in months), a delay known only to
+    be at least that (censored)."""
     end = today - dt.timedelta(days=rules.overdue_days)
-    start = months_before(end, GUARANTEE_HISTORY_MONTHS)
+    start, months = _guarantee_window(fund, end)
     written_off = set(
         Claim.objects.filter(
             fund=fund, state=Claim.State.WRITTEN_OFF, invoice__isnull=False
         ).values_list("invoice_id", flat=True)
+    )
+    signed = set(
+        ClientAgreement.objects.filter(
+            collective_id=fund.collective_id, signed_on__lte=today
+        ).values_list("client_id", flat=True)
     )
     invoices = list(
         Invoice.objects.filter(
@@ -575,7 +699,8 @@ def guarantee_history(*, fund: Fund, rules: GuaranteeRules, today: dt.date) -> G
     rates: dict[str, Decimal | None] = {}
     amounts: list[float] = []
     delays: list[float] = []
-    late = never = 0
+    outstanding: list[float] = []
+    late = never = covered = 0
     for invoice in invoices:
         assert invoice.due_date is not None  # noqa: S101 -- issued invoices have one
         if invoice.currency not in rates:
@@ -586,7 +711,12 @@ def guarantee_history(*, fund: Fund, rules: GuaranteeRules, today: dt.date) -> G
         net = Money.from_minor(invoice.subtotal_minor, invoice.currency)
         if invoice.currency != fund.currency:
             net = net.convert(rate, fund.currency)
+            if net.amount <= 0:
+                continue  # nothing once converted: no levy, nothing to cover
         amounts.append(float(net.amount))
+        if signed and invoice.client_id not in signed:
+            continue  # its levy counts; its lateness would be nobody's claim
+        covered += 1
         limit = invoice.due_date + dt.timedelta(days=rules.overdue_days)
         if invoice.pk in written_off:
             late += 1
@@ -602,21 +732,26 @@ def guarantee_history(*, fund: Fund, rules: GuaranteeRules, today: dt.date) -> G
             late += 1  # still unpaid, and past ``overdue_days`` by the window's choice
             if today > invoice.due_date + dt.timedelta(days=rules.write_off_days):
                 never += 1
+            else:
+                outstanding.append(round((today - invoice.due_date).days / DAYS_PER_MONTH, 4))
     bylaws = bylaws_in_force(collective=fund.collective, on=today)
     shares = {share.recipient: share.percent for share in bylaws.split_shares.all()}
     levy = shares.get(fund.code, Decimal(0))
     members = max(Decimal(0), Decimal(100) - sum(shares.values(), Decimal(0)))
     return GuaranteeFigures(
         history=GuaranteeHistory(
-            months=GUARANTEE_HISTORY_MONTHS,
+            months=months,
             invoice_amounts=tuple(amounts),
             late=late,
             delays=tuple(delays),
             never=never,
+            outstanding=tuple(outstanding),
         ),
         levy_percent=levy,
         members_percent=members,
         left_out=tuple(sorted(c for c, rate in rates.items() if rate is None)),
+        signed_clients=len(signed),
+        covered_invoices=covered,
     )
 
 
@@ -645,19 +780,45 @@ def _guarantee_model(
     median = amounts[len(amounts) // 2] if amounts else 0.0
     invoices = len(history.invoice_amounts)
     seen = f"your invoices ({_plural(invoices, 'invoice')})" if invoices else None
+    # The months matter as much as the invoices: a young collective's window is short.
+    rate_source = _source(
+        calibration.invoices_per_month,
+        "invoice",
+        f"{_plural(invoices, 'invoice')} in {_plural(history.months, 'month')}",
+    )
+    if figures.signed_clients:
+        covered = (
+            f"{figures.covered_invoices:,} of {_plural(invoices, 'invoice')}: those of the "
+            f"clients with a signed payment agreement ({_plural(figures.signed_clients, 'client')}"
+            "); the others count for the levy only"
+        )
+        late_label = (
+            f"Chance an invoice is covered and paid more than "
+            f"{_plural(rules.overdue_days, 'day')} late"
+        )
+    else:
+        covered = (
+            f"all {_plural(invoices, 'invoice')}: no client has signed the payment agreement "
+            "yet, so none would be covered today; the projection assumes every client signs"
+            if invoices
+            else "no invoices yet, and no client has signed the payment agreement yet: the "
+            "projection assumes every client signs"
+        )
+        late_label = f"Chance a client pays more than {_plural(rules.overdue_days, 'day')} late"
     rows = [
         Assumption(
             "Invoices falling due, a month",
             f"{calibration.invoices_per_month.value:.1f}",
-            _source(calibration.invoices_per_month, "invoice"),
+            rate_source,
         ),
         Assumption(
             "A typical invoice (net, the median)",
             _money(median, fund.currency).format(),
             seen or "a prior (no history yet)",
         ),
+        Assumption("Invoices the guarantee covers", covered, "the client agreements"),
         Assumption(
-            f"Chance a client pays more than {_plural(rules.overdue_days, 'day')} late",
+            late_label,
             _percent(calibration.late_probability.value),
             _source(calibration.late_probability, "invoice"),
         ),
@@ -797,6 +958,57 @@ def seed_of(*, fund_id: int, day: dt.date) -> int:
     return int(hashlib.sha256(text.encode()).hexdigest()[:15], 16)
 
 
+# The model's fields the engine applies to the futures it has drawn, not
+# used to draw them (``engines.solvency.fund``: a chunk's events are drawn
+# apart from the deposits, gifts, levy and cap). Two models that differ only
+# in these, with the same seed and paths, meet the very same futures.
+APPLIED_FIELDS: dict[type, frozenset[str]] = {
+    SickPayModel: frozenset(
+        {
+            "tier_deposits",
+            "tier_payouts",
+            "waiting_days",
+            "max_months",
+            "buffer_multiple",
+            "refund_month",
+            "partial_payouts",
+            "initial_balance",
+        }
+    ),
+    GuaranteeModel: frozenset(
+        {
+            "levy_percent",
+            "payout_fraction",
+            "overdue_days",
+            "recovery",
+            "initial_balance",
+            "partial_payouts",
+        }
+    ),
+}
+
+
+def _futures(model: FundModel, *, seed: int, paths: int) -> str:
+    """What a run's simulated futures were drawn from: the seed, the paths,
+    the months, and the model's fields that shape the draws (members per
+    tier, rates, durations, invoices...). Equal for two reports whose rules
+    change only what is applied to the same futures (deposits, gifts, the
+    waiting period, the levy...): their difference is then exact for those
+    futures, not sampling noise."""
+    applied = APPLIED_FIELDS[type(model)]
+    drawn = {name: value for name, value in _model_dict(model).items() if name not in applied}
+    text = _canonical(
+        {
+            "model": type(model).__name__,
+            "seed": seed,
+            "paths": paths,
+            "months": MONTHS,
+            "drawn": drawn,
+        }
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def _lever_percent(value: float) -> Decimal:
     return Decimal(repr(float(value)))
 
@@ -878,6 +1090,13 @@ def _assumption_rows(assumptions: Iterable[Assumption]) -> list[list[str]]:
     return [[row.label, row.value, row.source] for row in assumptions]
 
 
+def _upper_bound(probability: float, paths: int) -> float | None:
+    """The rule of three: when none of ``paths`` simulated futures ran
+    short, the chance is still only known to be under about ``3 / paths``
+    (a 95 % upper bound); None when some did."""
+    return 3 / paths if probability <= 0 and paths > 0 else None
+
+
 def _report_from(
     fund: Fund,
     *,
@@ -887,6 +1106,7 @@ def _report_from(
     results: Mapping[str, Any],
     assumptions: Sequence[Sequence[str]],
     run_id: int | None,
+    futures: str,
 ) -> SolvencyReport:
     currency = fund.currency
     advice = results["recommendation"]
@@ -920,6 +1140,7 @@ def _report_from(
                 months=int(risk["months"]),
                 probability=float(risk["probability"]),
                 standard_error=float(risk["standard_error"]),
+                upper_bound=_upper_bound(float(risk["probability"]), paths),
             )
             for risk in results["risks"]
         ),
@@ -932,29 +1153,90 @@ def _report_from(
         recommendation=recommendation,
         assumptions=tuple(Assumption(*row) for row in assumptions),
         run_id=run_id,
+        futures=futures,
     )
 
 
-def _unmodelled(fund: Fund, built: SolvencyModel) -> SolvencyReport:
+def _unmodelled(
+    fund: Fund,
+    *,
+    reason: str,
+    first_month: dt.date,
+    start_balance: Money,
+    assumptions: tuple[Assumption, ...] = (),
+) -> SolvencyReport:
     return SolvencyReport(
         fund=fund,
         modelled=False,
-        reason=built.reason,
+        reason=reason,
         currency=fund.currency,
-        first_month=built.first_month,
+        first_month=first_month,
         months=MONTHS,
         paths=0,
         computed_at=timezone.now(),
-        start_balance=built.start_balance,
+        start_balance=start_balance,
         risks=(),
         percentiles=(),
         balance_bands=(),
         expected_shortfall=Money.zero(fund.currency),
         paid_share=0.0,
         recommendation=None,
-        assumptions=built.assumptions,
+        assumptions=assumptions,
         run_id=None,
     )
+
+
+def _refused(fund: Fund, today: dt.date, error: ValueError) -> SolvencyReport:
+    """The report when the engine refused what the fund's rows made of it
+    (a ``ValueError``: a history or a model it cannot simulate). Never an
+    error page: the report says, in one line, that it could not be worked
+    out and why; the operator's log has the details."""
+    message = " ".join(str(error).split()) or type(error).__name__
+    logger.warning(
+        "solvency: the %s of collective %s could not be simulated: %s",
+        fund.kind,
+        fund.collective_id,
+        message,
+        exc_info=True,
+    )
+    return _unmodelled(
+        fund,
+        reason=UNWORKABLE.format(message=message.rstrip(".")),
+        first_month=first_month_after(today),
+        start_balance=_held(fund, today)[0],
+    )
+
+
+# Drafts' reports, computed and never stored, kept in this process for the
+# day so that clicking "Preview the effect" again on the same rules does not
+# run the simulation again: (fund id, digest, day) -> (results, computed at).
+# The seed is the fund's and the day's (``seed_of``), so the key determines
+# the figures. Bounded: the least recently used goes first.
+DRAFT_CACHE_SIZE = 64
+_drafts: OrderedDict[tuple[int, str, dt.date], tuple[dict[str, Any], dt.datetime]] = OrderedDict()
+_drafts_lock = threading.Lock()
+
+
+def _draft_get(key: tuple[int, str, dt.date]) -> tuple[dict[str, Any], dt.datetime] | None:
+    with _drafts_lock:
+        found = _drafts.get(key)
+        if found is not None:
+            _drafts.move_to_end(key)
+        return found
+
+
+def _draft_put(key: tuple[int, str, dt.date], value: tuple[dict[str, Any], dt.datetime]) -> None:
+    with _drafts_lock:
+        _drafts[key] = value
+        _drafts.move_to_end(key)
+        while len(_drafts) > DRAFT_CACHE_SIZE:
+            _drafts.popitem(last=False)
+
+
+def solvency_drafts_forget() -> None:
+    """Empty this process's cache of drafts' reports (tests)."""
+    with _drafts_lock:
+        _drafts.clear()
 
 
 def _report(
@@ -967,28 +1249,54 @@ def _report(
     paths: int | None = None,
     seed: int | None = None,
 ) -> SolvencyReport:
-    built = solvency_model(fund=fund, rules=rules, today=today)
+    try:
+        built = solvency_model(fund=fund, rules=rules, today=today)
+    except ValueError as error:
+        return _refused(fund, today, error)
     if built.model is None:
-        return _unmodelled(fund, built)
+        return _unmodelled(
+            fund,
+            reason=built.reason,
+            first_month=built.first_month,
+            start_balance=built.start_balance,
+            assumptions=built.assumptions,
+        )
     model = built.model
     paths = paths or int(settings.MUTUAL_SOLVENCY_PATHS)
     digest = _digest(fund, model, built.first_month, paths)
     # A seed given from outside (the operator's command) gives figures the
-    # digest does not determine: they are shown, never stored.
+    # fund and the day do not determine: they are shown, never stored.
     store = store and seed is None
     run_seed = seed_of(fund_id=fund.pk, day=today) if seed is None else seed
     assumptions = _assumption_rows(built.assumptions)
 
-    def shown(run: SolvencyRun) -> SolvencyReport:
+    def report(
+        results: Mapping[str, Any],
+        *,
+        paths: int,
+        run_seed: int,
+        computed_at: dt.datetime,
+        run_id: int | None,
+    ) -> SolvencyReport:
         return _report_from(
             fund,
             first_month=built.first_month,
-            paths=run.paths,
-            computed_at=run.computed_at,
-            results=run.results,
+            paths=paths,
+            computed_at=computed_at,
+            results=results,
             # Read fresh, not from the run: a row that does not change the
             # figures (a sick period begun this month) still shows today's.
             assumptions=assumptions,
+            run_id=run_id,
+            futures=_futures(model, seed=run_seed, paths=paths),
+        )
+
+    def shown(run: SolvencyRun) -> SolvencyReport:
+        return report(
+            run.results,
+            paths=run.paths,
+            run_seed=run.seed,
+            computed_at=run.computed_at,
             run_id=run.pk,
         )
 
@@ -996,19 +1304,25 @@ def _report(
         stored = SolvencyRun.objects.filter(fund=fund, digest=digest, computed_on=today).first()
         if stored is not None:
             return shown(stored)
-    results, milliseconds = _compute(
-        model, paths=paths, seed=run_seed, currency=fund.currency, start=built.start_balance
-    )
-    if not store:
-        return _report_from(
-            fund,
-            first_month=built.first_month,
-            paths=paths,
-            computed_at=timezone.now(),
-            results=results,
-            assumptions=assumptions,
-            run_id=None,
+    draft_key = (fund.pk, digest, today)
+    if not store and seed is None:
+        cached = _draft_get(draft_key)
+        if cached is not None:
+            results, computed_at = cached
+            return report(
+                results, paths=paths, run_seed=run_seed, computed_at=computed_at, run_id=None
+            )
+    try:
+        results, milliseconds = _compute(
+            model, paths=paths, seed=run_seed, currency=fund.currency, start=built.start_balance
         )
+    except ValueError as error:
+        return _refused(fund, today, error)
+    if not store:
+        computed_at = timezone.now()
+        if seed is None:
+            _draft_put(draft_key, (results, computed_at))
+        return report(results, paths=paths, run_seed=run_seed, computed_at=computed_at, run_id=None)
     inputs = {
         "adapter": ADAPTER_VERSION,
         "kind": fund.kind,
@@ -1053,8 +1367,8 @@ def solvency_for_fund(
     holds, and its history. Stored and reused: a run with the same inputs
     computed today is read back, so the figures do not jump between page
     loads. ``paths`` (default ``MUTUAL_SOLVENCY_PATHS``) and ``seed``
-    (default: from the inputs' digest; a given one is never stored) are the
-    operator's command's."""
+    (default: the fund's and the day's, ``seed_of``; a report with a seed
+    given is never stored) are the operator's command's."""
     today = today or timezone.localdate()
     return _report(
         fund=fund,
@@ -1203,6 +1517,7 @@ __all__ = [
     "solvency_runs_prune",
     "HORIZONS",
     "TARGET",
+    "UNWORKABLE",
     "Assumption",
     "GuaranteeFigures",
     "HorizonRisk",
@@ -1216,6 +1531,7 @@ __all__ = [
     "seed_of",
     "sick_pay_history",
     "solvency_compared",
+    "solvency_drafts_forget",
     "solvency_for_fund",
     "solvency_for_proposal",
     "solvency_for_rules",

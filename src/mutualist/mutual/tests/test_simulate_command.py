@@ -5,6 +5,7 @@ the engine's command line, handed its arguments."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from typing import Any
@@ -13,8 +14,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from mutualist.engines.solvency.calibrate import Estimate, calibrate_sick_pay
 from mutualist.engines.solvency.classical import ClaimSizes, classical_ruin
 from mutualist.mutual.models import Fund, SolvencyRun
+from mutualist.mutual.services import solvency as service
 from mutualist.mutual.services.solvency import solvency_for_fund, solvency_report_json
 from mutualist.mutual.tests.helpers import NOW, fund_active
 from mutualist.mutual.tests.sick_pay_helpers import join, seed, sick_fund
@@ -124,6 +127,27 @@ def test_a_sick_pay_fund_nobody_takes_part_in_is_not_simulated(cast: Cast) -> No
     assert str(refused("--fund", "manila-va/sick_pay")).startswith(
         "manila-va/sick_pay: Nobody takes part yet: "
     )
+
+
+def test_a_fund_the_engine_cannot_simulate_is_one_line_and_exit_2(
+    fund: Fund, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a calibration the engine refuses: a monthly chance of 150 %
+    calibrate = calibrate_sick_pay
+
+    def impossible(history: Any) -> Any:
+        return dataclasses.replace(
+            calibrate(history), sick_probability=Estimate(1.5, "history", 1.0, 12)
+        )
+
+    monkeypatch.setattr(service, "calibrate_sick_pay", impossible)
+
+    # Then no traceback: one line saying why, exit 2, nothing stored
+    assert str(refused("--fund", "manila-va/sick_pay")) == (
+        "manila-va/sick_pay: The projection could not be worked out from the fund's figures: "
+        "sick_probability must be at most 1; got 1.5."
+    )
+    assert SolvencyRun.objects.count() == 0
 
 
 # --- The engine's own command line ----------------------------------------------------------

@@ -9,7 +9,9 @@ the engine's own answer for the model and the digest's seed."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
@@ -21,28 +23,45 @@ from mutualist.collectives.models import SplitShare
 from mutualist.collectives.selectors import bylaws_in_force
 from mutualist.core.money import Money
 from mutualist.core.tick import autodiscover, job_get
-from mutualist.engines.solvency.calibrate import GuaranteeHistory, SickPayHistory
+from mutualist.engines.solvency.calibrate import (
+    Estimate,
+    GuaranteeHistory,
+    SickPayHistory,
+    calibrate_sick_pay,
+)
 from mutualist.engines.solvency.fund import GuaranteeModel, SickPayModel, simulate_fund
+from mutualist.engines.solvency.recommend import recommend_contribution
 from mutualist.governance.services import proposal_withdraw
 from mutualist.ledger.models import ExchangeRate
 from mutualist.members.models import User
-from mutualist.mutual.models import Claim, Fund, FundRules, Participation, SolvencyRun
+from mutualist.mutual.models import (
+    Claim,
+    ClientAgreement,
+    Fund,
+    FundRules,
+    Participation,
+    SolvencyRun,
+)
 from mutualist.mutual.rules import GuaranteeRules, rules_clean, rules_for
+from mutualist.mutual.services import solvency as service
 from mutualist.mutual.services.funds import fund_rules_propose
 from mutualist.mutual.services.solvency import (
     HORIZONS,
     KEEP_DAYS,
     NOBODY_YET,
     NOT_MODELLED,
+    UNWORKABLE,
     MembershipFlows,
     guarantee_history,
     rules_now,
     seed_of,
     sick_pay_history,
+    solvency_drafts_forget,
     solvency_for_fund,
     solvency_for_proposal,
     solvency_for_rules,
     solvency_model,
+    solvency_report_json,
     solvency_runs_prune,
 )
 from mutualist.mutual.tests.helpers import NOW, add_member, fund_active
@@ -56,9 +75,12 @@ DAYS_PER_MONTH = 365.25 / 12
 
 
 @pytest.fixture(autouse=True)
-def _now(time_machine: Any, settings: Any) -> None:
+def _now(time_machine: Any, settings: Any) -> Iterator[None]:
     time_machine.move_to(NOW, tick=False)
     settings.MUTUAL_SOLVENCY_PATHS = 300
+    solvency_drafts_forget()
+    yield
+    solvency_drafts_forget()
 
 
 @pytest.fixture
@@ -172,10 +194,11 @@ def test_it_reads_the_exact_sick_pay_history_of_the_last_36_months(cast, fund):
     history, flows = sick_pay_history(fund=fund, today=TODAY)
 
     # Then January to October count: Ana 10, Ben 10, Cleo 8 (from March),
-    # Dan 6 (to June), less the months that began with Ben sick (April,
-    # May) and with Ana sick (October)
+    # Dan 6 (to June), less the months they were sick from the first day to
+    # the last: Ben's April and Ana's October (Ben was well again from 21 May,
+    # so May counts)
     assert history == SickPayHistory(
-        member_months=10 + 10 + 8 + 6 - 3,
+        member_months=10 + 10 + 8 + 6 - 2,
         sick_periods=2,
         durations=(months(dt.date(2026, 3, 10), dt.date(2026, 5, 20)),),
         ongoing=(months(dt.date(2026, 9, 20), TODAY),),
@@ -208,6 +231,70 @@ def test_the_history_leaves_out_periods_before_the_window(cast, fund):
     # Then November 2023 to October 2026: 36 months, nobody sick in them
     assert (history.member_months, history.sick_periods, history.durations) == (36, 0, ())
     assert flows == MembershipFlows(joins=0, leaves=0, months=36)
+
+
+def test_two_periods_in_one_month_are_one_onset_and_the_month_is_at_risk(cast, fund):
+    # Given Ana and Ben in since 1 October: Ana sick 2-5 October and again
+    # 20-24 October, Ben sick since 10 October
+    join(fund, cast.ana, joined_on=dt.date(2026, 10, 1))
+    join(fund, cast.ben, joined_on=dt.date(2026, 10, 1))
+    sick_claim(fund, cast.ana, dt.date(2026, 10, 2), ends_on=dt.date(2026, 10, 5))
+    sick_claim(fund, cast.ana, dt.date(2026, 10, 20), ends_on=dt.date(2026, 10, 24))
+    sick_claim(fund, cast.ben, dt.date(2026, 10, 10), state="ongoing")
+
+    # When the history is read
+    history, _ = sick_pay_history(fund=fund, today=TODAY)
+
+    # Then October is a member-month at risk for each (both were well on some
+    # day of it), Ana's two periods are one onset for the rate, and every
+    # period's length is kept
+    assert history == SickPayHistory(
+        member_months=2,
+        sick_periods=2,
+        durations=(
+            months(dt.date(2026, 10, 2), dt.date(2026, 10, 5)),
+            months(dt.date(2026, 10, 20), dt.date(2026, 10, 24)),
+        ),
+        ongoing=(months(dt.date(2026, 10, 10), TODAY),),
+        half_periods=0,
+    )
+    # and the engine takes it: the report is worked out
+    report = solvency_for_fund(fund=fund)
+    assert (report.modelled, report.reason) == (True, "")
+
+
+def test_a_relapse_in_a_month_that_began_sick_counts_that_month(cast, fund):
+    # Given Ben, in since January: sick 10 September to 5 October, and again
+    # from 20 October (at 50 %) to 10 November
+    join(fund, cast.ben)
+    sick_claim(fund, cast.ben, dt.date(2026, 9, 10), ends_on=dt.date(2026, 10, 5))
+    sick_claim(fund, cast.ben, dt.date(2026, 10, 20), ends_on=dt.date(2026, 11, 10), percent=50)
+
+    history, _ = sick_pay_history(fund=fund, today=TODAY)
+
+    # Then January to October are all at risk (October began sick, but he was
+    # well from 6 to 19 October) and both periods are onsets, one at 50 %
+    assert (history.member_months, history.sick_periods, history.half_periods) == (10, 2, 1)
+    assert history.durations == (
+        months(dt.date(2026, 9, 10), dt.date(2026, 10, 5)),
+        months(dt.date(2026, 10, 20), dt.date(2026, 11, 10)),
+    )
+
+
+def test_a_month_sick_from_first_day_to_last_is_not_at_risk_and_a_period_in_it_adds_no_onset(
+    cast, fund
+):
+    # Given Ben, in since January, sick all of July and August (a period from
+    # 30 June), and a second claim begun on 5 August while still sick
+    join(fund, cast.ben)
+    sick_claim(fund, cast.ben, dt.date(2026, 6, 30), ends_on=dt.date(2026, 8, 31))
+    sick_claim(fund, cast.ben, dt.date(2026, 8, 5), ends_on=dt.date(2026, 8, 20))
+
+    history, _ = sick_pay_history(fund=fund, today=TODAY)
+
+    # Then July and August are not at risk, and only June's onset counts
+    assert (history.member_months, history.sick_periods) == (8, 1)
+    assert len(history.durations) == 2
 
 
 def test_joins_and_leaves_become_monthly_rates(cast, fund):
@@ -245,13 +332,15 @@ def invoice(
     paid_on: dt.date | None = None,
     currency: str = "PHP",
     collective: Any = None,
+    client: Any = None,
 ) -> Invoice:
     """An issued invoice written straight to the table (billing's services
-    are tested on their own); ``paid_on`` marks it paid that day."""
+    are tested on their own); ``paid_on`` marks it paid that day. Harbour's
+    unless ``client``."""
     minor = Money(net, currency).minor_units
     return Invoice.objects.create(
         collective=collective or work.cast.collective_a,
-        client=work.harbour,
+        client=client or work.harbour,
         status=status,
         currency=currency,
         number=f"A-{number}",
@@ -309,14 +398,20 @@ def test_it_reads_which_invoices_were_late_and_never_paid(cast, work, guarantee)
 
     figures = guarantee_history(fund=guarantee, rules=typed(guarantee), today=TODAY)
 
+    # Then the window runs from January, when the first invoice fell due, to
+    # 28 October: 300 days, 10 months; invoice 4 is late and still open,
+    # overdue for 87 days so far (censored), invoice 3 was never paid
     assert figures.history == GuaranteeHistory(
-        months=24,
+        months=10,
         invoice_amounts=(1000.0, 500.0, 2000.0, 800.0),
         late=3,
         delays=(round(75 / DAYS_PER_MONTH, 4),),
         never=1,
+        outstanding=(round(87 / DAYS_PER_MONTH, 4),),
     )
     assert figures.left_out == ("USD",)
+    # No client has signed the agreement: every invoice counts as covered
+    assert (figures.signed_clients, figures.covered_invoices) == (0, 4)
 
 
 def test_a_late_payment_in_another_currency_counts_at_the_rate_on_record(
@@ -341,9 +436,11 @@ def test_a_late_payment_in_another_currency_counts_at_the_rate_on_record(
 
     figures = guarantee_history(fund=guarantee, rules=typed(guarantee), today=dt.date(2027, 4, 1))
 
-    # Then it counts at 13,475.00 PHP, late by 72 days from falling due
+    # Then it counts at 13,475.00 PHP, late by 72 days from falling due, in
+    # a window from January (the first invoice fell due on 7 January) to
+    # 2 March: 60 days, 2 months
     assert figures.history == GuaranteeHistory(
-        months=24,
+        months=2,
         invoice_amounts=(13475.0,),
         late=1,
         delays=(round(72 / DAYS_PER_MONTH, 4),),
@@ -374,6 +471,118 @@ def test_a_written_off_invoice_was_never_paid(cast, work, guarantee):
     assert figures.history.never == 1
 
 
+def test_a_young_collectives_rate_is_over_the_months_since_it_began_invoicing(
+    cast, work, guarantee
+):
+    # Given a collective invoicing since August: 10 invoices due each of
+    # August, September and October (1st to 10th), all paid on time
+    number = 0
+    for month in (8, 9, 10):
+        for day in range(1, 11):
+            number += 1
+            due = dt.date(2026, month, day)
+            invoice(work, number, due, "1000.00", status="paid", paid_on=due)
+
+    figures = guarantee_history(fund=guarantee, rules=typed(guarantee), today=TODAY)
+    report = solvency_for_fund(fund=guarantee)
+
+    # Then the window is 1 August to 28 October (88 days, 3 months), not 24
+    # months: 30 invoices in 3 months, shrunk toward the prior of 4 a month
+    # worth 3 months, (4 x 3 + 30) / (3 + 3) = 7.0
+    assert (figures.history.months, len(figures.history.invoice_amounts)) == (3, 30)
+    rows = {a.label: (a.value, a.source) for a in report.assumptions}
+    assert rows["Invoices falling due, a month"] == (
+        "7.0",
+        "your history (30 invoices in 3 months) and a prior",
+    )
+
+
+def test_an_older_collective_looks_back_24_months(cast, work, guarantee):
+    invoice(work, 1, dt.date(2023, 5, 1), "1000.00", status="paid", paid_on=dt.date(2023, 5, 1))
+    invoice(work, 2, dt.date(2026, 5, 1), "1000.00", status="paid", paid_on=dt.date(2026, 5, 1))
+
+    figures = guarantee_history(fund=guarantee, rules=typed(guarantee), today=TODAY)
+
+    assert (figures.history.months, figures.history.invoice_amounts) == (24, (1000.0,))
+
+
+def test_only_invoices_of_clients_with_a_signed_agreement_count_as_claims(cast, work, guarantee):
+    # Given Harbour, who signed the payment agreement, and Thames, who did not:
+    # each with an invoice paid on time and one paid 45 days late
+    ClientAgreement.objects.create(
+        collective=cast.collective_a,
+        client=work.harbour,
+        signed_on=dt.date(2026, 1, 5),
+        recorded_by=cast.ana,
+    )
+    on_time, late = dt.date(2026, 6, 1), dt.date(2026, 6, 15)
+    paid_late = late + dt.timedelta(days=45)
+    invoice(work, 1, on_time, "1000.00", status="paid", paid_on=on_time)
+    invoice(work, 2, late, "2000.00", status="paid", paid_on=paid_late)
+    invoice(work, 3, on_time, "3000.00", status="paid", paid_on=on_time, client=work.thames)
+    invoice(work, 4, late, "4000.00", status="paid", paid_on=paid_late, client=work.thames)
+
+    figures = guarantee_history(fund=guarantee, rules=typed(guarantee), today=TODAY)
+    report = solvency_for_fund(fund=guarantee)
+
+    # Then every invoice's levy counts (all four amounts), but only Harbour's
+    # late one is a claim the guarantee would pay
+    assert figures.history == GuaranteeHistory(
+        months=5,
+        invoice_amounts=(1000.0, 3000.0, 2000.0, 4000.0),
+        late=1,
+        delays=(round(45 / DAYS_PER_MONTH, 4),),
+        never=0,
+    )
+    assert (figures.signed_clients, figures.covered_invoices) == (1, 2)
+    rows = {a.label: (a.value, a.source) for a in report.assumptions}
+    assert rows["Invoices the guarantee covers"] == (
+        "2 of 4 invoices: those of the clients with a signed payment agreement (1 client); "
+        "the others count for the levy only",
+        "the client agreements",
+    )
+    assert "Chance an invoice is covered and paid more than 30 days late" in rows
+
+
+def test_with_no_agreement_signed_every_invoice_counts_and_the_assumptions_say_so(
+    cast, work, guarantee
+):
+    invoice(work, 1, dt.date(2026, 6, 1), "1000.00", status="paid", paid_on=dt.date(2026, 9, 1))
+
+    figures = guarantee_history(fund=guarantee, rules=typed(guarantee), today=TODAY)
+    report = solvency_for_fund(fund=guarantee)
+
+    assert (figures.history.late, figures.signed_clients, figures.covered_invoices) == (1, 0, 1)
+    rows = {a.label: a.value for a in report.assumptions}
+    assert rows["Invoices the guarantee covers"] == (
+        "all 1 invoice: no client has signed the payment agreement yet, so none would be "
+        "covered today; the projection assumes every client signs"
+    )
+
+
+def test_an_invoice_worth_nothing_once_converted_is_left_out(cast, work, guarantee):
+    # Given a paid invoice of 1 IDR, which is 0.0035 PHP: 0.00 once converted
+    invoice(work, 1, dt.date(2026, 6, 1), "1", status="paid", paid_on=dt.date(2026, 6, 2),
+            currency="IDR")  # fmt: skip
+    ExchangeRate.objects.create(
+        base="IDR",
+        quote="PHP",
+        rate=Decimal("0.0035"),
+        on=dt.date(2026, 11, 26),
+        source="manual",
+        collective=cast.collective_a,
+        entered_by=cast.ana,
+    )
+
+    figures = guarantee_history(fund=guarantee, rules=typed(guarantee), today=TODAY)
+    report = solvency_for_fund(fund=guarantee)
+
+    # Then it is not an invoice of 0.00 the engine would refuse: it is left out
+    assert figures.history.invoice_amounts == ()
+    assert figures.left_out == ()
+    assert (report.modelled, report.reason) == (True, "")
+
+
 def test_the_levy_and_the_payout_come_from_the_bylaws_and_the_rules(cast, work, guarantee):
     # Given bylaws giving the treasury 10 % and the guarantee 3 %, and a
     # guarantee covering 80 % of the members' shares
@@ -402,8 +611,11 @@ def test_a_guarantee_with_no_invoices_yet_leans_on_the_priors(cast, guarantee):
     rows = {a.label: a.source for a in report.assumptions}
     assert rows["A typical invoice (net, the median)"] == "a prior (no history yet)"
     assert rows["Chance a client pays more than 30 days late"] == "a prior (no history yet)"
-    # 24 months with no invoice are a history too: they pull the prior's rate down
-    assert rows["Invoices falling due, a month"] == "your history (0 invoices) and a prior"
+    # The collective has never invoiced: no month of its history says how
+    # many invoices fall due a month (not 24 empty months pulling it down)
+    assert rows["Invoices falling due, a month"] == "a prior (no history yet)"
+    figures = guarantee_history(fund=guarantee, rules=typed(guarantee), today=TODAY)
+    assert figures.history == GuaranteeHistory(months=0, invoice_amounts=(), late=0, delays=())
     assert report.recommendation is not None
     assert report.recommendation.lever == "levy_percent"
     assert report.recommendation.tiers == ()
@@ -438,32 +650,163 @@ def test_the_report_is_the_engines_answer_for_the_model_and_the_days_seed(cast, 
     assert (report.first_month, report.months, report.paths) == (dt.date(2026, 12, 1), 60, 300)
 
 
-def test_the_recommendation_is_a_percent_rounded_up_with_each_tiers_deposit(cast, fund):
-    join(fund, cast.ana, 0)
-    join(fund, cast.ben, 2)
+# Gifts whose share is never a whole number of centavos, so rounding up shows.
+ODD_TIERS = {
+    "tiers": [
+        {"deposit": "37.04", "payout": "1234.56"},
+        {"deposit": "74.07", "payout": "2469.12"},
+    ]
+}
+
+
+def odd_fund(cast: Cast) -> Fund:
+    """Ana in tier 1 and Ben in tier 2 of ``ODD_TIERS``, 5,000.00 in their
+    accounts: a fund some deposit keeps under 1 % (a deposit equal to the
+    gift always does)."""
+    fund = sick_fund(cast.collective_a, cast.ana, ODD_TIERS)
+    seed(join(fund, cast.ana, 0), "2500.00", "ana")
+    seed(join(fund, cast.ben, 1), "2500.00", "ben")
+    return fund
+
+
+def test_the_recommendation_is_reachable_and_each_tiers_deposit_is_rounded_up(cast):
+    fund = odd_fund(cast)
 
     advice = solvency_for_fund(fund=fund).recommendation
 
     assert advice is not None
     assert (advice.lever, advice.label) == ("deposit_rate", "Deposit, as a share of the gift")
-    # 30 / 1000, 60 / 2000 and 90 / 3000: 3 % of each gift
+    # (37.04 + 74.07) / (1,234.56 + 2,469.12) of the gifts: 3.00 %
     assert advice.current == Decimal("3.00")
-    if advice.needed is None:
-        assert (advice.achievable, advice.tiers) == (False, ())
-    else:
-        assert advice.needed == advice.needed.quantize(Decimal("0.01"))
-        assert advice.tiers == tuple(
-            (
-                Money(
-                    (Decimal(payout) * advice.needed / 100).quantize(
-                        Decimal("0.01"), rounding=ROUND_CEILING
-                    ),
-                    "PHP",
+    assert advice.achievable is True
+    assert advice.needed is not None
+    assert advice.needed == advice.needed.quantize(Decimal("0.01"))
+    assert advice.tiers == tuple(
+        (
+            Money(
+                (Decimal(payout) * advice.needed / 100).quantize(
+                    Decimal("0.01"), rounding=ROUND_CEILING
                 ),
-                Money(payout, "PHP"),
-            )
-            for payout in ("1000.00", "2000.00", "3000.00")
+                "PHP",
+            ),
+            Money(payout, "PHP"),
         )
+        for payout in ("1234.56", "2469.12")
+    )
+
+
+def test_the_needed_deposit_is_rounded_up_to_the_centavo_and_the_percent_to_a_hundredth(
+    cast, monkeypatch
+):
+    # Given the engine's answer: a deposit of 7.531 % of the gift
+    fund = odd_fund(cast)
+    engine = recommend_contribution
+
+    def answer(model: Any, **options: Any) -> Any:
+        found = engine(model, **options)
+        return dataclasses.replace(found, value=0.07531, achievable=True)
+
+    monkeypatch.setattr(service, "recommend_contribution", answer)
+
+    advice = solvency_for_fund(fund=fund).recommendation
+
+    # Then 7.54 % (never less than the engine's), and each tier's deposit at
+    # 7.54 % rounded up: 1,234.56 x 7.54 % = 93.085824 -> 93.09, and
+    # 2,469.12 x 7.54 % = 186.171648 -> 186.18
+    assert advice is not None
+    assert advice.needed == Decimal("7.54")
+    assert advice.tiers == (
+        (Money("93.09", "PHP"), Money("1234.56", "PHP")),
+        (Money("186.18", "PHP"), Money("2469.12", "PHP")),
+    )
+
+
+# --- What the engine refuses ----------------------------------------------------------------
+
+
+def test_a_model_the_engine_refuses_is_a_report_that_says_so_never_an_error(
+    cast, fund, monkeypatch
+):
+    # Given a calibration the engine cannot take: a monthly chance of 150 %
+    join(fund, cast.ana)
+    calibrate = calibrate_sick_pay
+
+    def impossible(history: SickPayHistory) -> Any:
+        return dataclasses.replace(
+            calibrate(history), sick_probability=Estimate(1.5, "history", 1.0, 12)
+        )
+
+    monkeypatch.setattr(service, "calibrate_sick_pay", impossible)
+
+    report = solvency_for_fund(fund=fund)
+
+    # Then the report is not modelled and says why, in one line; nothing stored
+    assert (report.modelled, report.reason) == (
+        False,
+        "The projection could not be worked out from the fund's figures: "
+        "sick_probability must be at most 1; got 1.5.",
+    )
+    assert report.reason == UNWORKABLE.format(message="sick_probability must be at most 1; got 1.5")
+    assert (report.risks, report.recommendation, report.run_id) == ((), None, None)
+    assert SolvencyRun.objects.count() == 0
+
+
+def test_a_simulation_the_engine_refuses_is_a_report_that_says_so(cast, fund, monkeypatch):
+    join(fund, cast.ana)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise ValueError("months must be\n at least 1; got 0.")
+
+    monkeypatch.setattr(service, "simulate_fund", refuse)
+
+    report = solvency_for_fund(fund=fund)
+    draft = solvency_for_rules(
+        fund=fund,
+        rules=rules_clean("sick_pay", {"waiting_days": 14}, base=rules_now(fund=fund, today=TODAY)),
+    )
+
+    assert (
+        report.reason
+        == draft.reason
+        == UNWORKABLE.format(message="months must be at least 1; got 0")
+    )
+    assert (report.modelled, draft.modelled) == (False, False)
+    assert SolvencyRun.objects.count() == 0
+
+
+# --- The chance when no future ran short ----------------------------------------------------
+
+
+def test_a_chance_no_simulated_future_reached_is_bounded_by_the_rule_of_three(cast):
+    # Given a fund whose deposits equal its gifts and which holds 30,000.00:
+    # in 300 simulated futures it never runs short
+    fund = sick_fund(
+        cast.collective_a, cast.ana, {"tiers": [{"deposit": "1000.00", "payout": "1000.00"}]}
+    )
+    seed(join(fund, cast.ana, 0), "30000.00", "ana")
+
+    report = solvency_for_fund(fund=fund)
+
+    # Then each chance is 0 with an upper bound of 3 / 300, not a plain 0
+    assert [(r.probability, r.standard_error, r.upper_bound) for r in report.risks] == [
+        (0.0, 0.0, 0.01)
+    ] * 3
+    assert solvency_report_json(report)["risks"][0] == {
+        "months": 12,
+        "probability": 0.0,
+        "standard_error": 0.0,
+        "upper_bound": 0.01,
+    }
+
+
+def test_a_chance_some_future_reached_has_no_upper_bound(cast, fund):
+    seed(join(fund, cast.ana, 0), "100.00", "ana")
+    join(fund, cast.ben, 1)
+
+    report = solvency_for_fund(fund=fund)
+
+    assert report.risks[-1].probability > 0
+    assert report.risks[-1].upper_bound is None
 
 
 def test_the_same_inputs_the_same_day_are_read_back_not_recomputed(cast, fund):
@@ -541,6 +884,63 @@ def test_a_drafts_rules_are_computed_and_never_stored(cast, fund):
     assert SolvencyRun.objects.count() == 0
 
 
+def counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the simulations the service runs (``simulate_fund`` calls)."""
+    calls: list[int] = []
+    engine = simulate_fund
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return engine(*args, **kwargs)
+
+    monkeypatch.setattr(service, "simulate_fund", counted)
+    return calls
+
+
+def test_a_drafts_report_is_kept_for_the_day_so_the_same_preview_is_not_simulated_again(
+    cast, fund, monkeypatch, time_machine
+):
+    # Given a draft previewed once
+    join(fund, cast.ana)
+    base = rules_now(fund=fund, today=TODAY)
+    draft = rules_clean("sick_pay", {"waiting_days": 14}, base=base)
+    first = solvency_for_rules(fund=fund, rules=draft)
+    calls = counting(monkeypatch)
+
+    # When the same rules are previewed again the same day
+    again = solvency_for_rules(fund=fund, rules=dict(draft))
+
+    # Then the figures are the same and nothing was simulated or stored
+    assert again == first
+    assert (calls, SolvencyRun.objects.count()) == ([], 0)
+    # but other rules, or the next day, are worked out
+    solvency_for_rules(fund=fund, rules=rules_clean("sick_pay", {"waiting_days": 21}, base=base))
+    assert len(calls) == 1
+    time_machine.move_to(NOW + dt.timedelta(days=1), tick=False)
+    solvency_for_rules(fund=fund, rules=draft)
+    assert len(calls) == 2
+
+
+def test_the_drafts_kept_are_bounded_and_the_least_recently_used_goes(cast, fund, monkeypatch):
+    # Given room for two drafts, and three previewed in turn
+    monkeypatch.setattr(service, "DRAFT_CACHE_SIZE", 2)
+    join(fund, cast.ana)
+    base = rules_now(fund=fund, today=TODAY)
+    drafts = [rules_clean("sick_pay", {"waiting_days": days}, base=base) for days in (7, 14, 21)]
+    for draft in drafts:
+        solvency_for_rules(fund=fund, rules=draft)
+    calls = counting(monkeypatch)
+
+    # When the last two and then the first are previewed again
+    solvency_for_rules(fund=fund, rules=drafts[1])
+    solvency_for_rules(fund=fund, rules=drafts[2])
+    assert calls == []
+    solvency_for_rules(fund=fund, rules=drafts[0])
+
+    # Then only the first, pushed out by the third, was worked out again
+    assert calls == [1]
+
+
 def test_rules_that_change_only_the_deposits_meet_the_same_futures_as_the_rules_now(cast, fund):
     # Given a fund of two, and a draft raising every tier's deposit by half
     seed(join(fund, cast.ana, 0), "100.00", "ana")
@@ -567,6 +967,26 @@ def test_rules_that_change_only_the_deposits_meet_the_same_futures_as_the_rules_
     for before, after in zip(now.risks, proposed.risks, strict=True):
         assert after.probability <= before.probability
     assert now.risks[-1].probability > 0
+    # and the reports say so: the same futures
+    assert proposed.futures == now.futures != ""
+
+
+def test_rules_that_change_what_is_drawn_meet_other_futures(cast, fund):
+    # Given a fund of two in tiers 1 and 2, and a draft with a single tier:
+    # the members per tier the engine draws from change
+    join(fund, cast.ana, 0)
+    join(fund, cast.ben, 1)
+    now_rules = rules_now(fund=fund, today=TODAY)
+    one_tier = rules_clean(
+        "sick_pay", {"tiers": [{"deposit": "30.00", "payout": "1000.00"}]}, base=now_rules
+    )
+    longer = rules_clean("sick_pay", {"waiting_days": 60, "max_months": 12}, base=now_rules)
+
+    now = solvency_for_fund(fund=fund)
+
+    assert solvency_for_rules(fund=fund, rules=one_tier).futures != now.futures
+    # while a waiting period and a longest period are applied to the same futures
+    assert solvency_for_rules(fund=fund, rules=longer).futures == now.futures
 
 
 def test_another_fund_or_another_day_draws_other_futures():
