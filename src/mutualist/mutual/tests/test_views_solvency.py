@@ -13,7 +13,11 @@ The clock is frozen at ``NOW`` (Friday 27 November 2026).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import itertools
+import re
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -21,22 +25,27 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
+from mutualist.engines.solvency.calibrate import Estimate, calibrate_sick_pay
 from mutualist.governance.models import Proposal
 from mutualist.governance.services import proposal_create
 from mutualist.mutual.models import Fund, FundRules, SolvencyRun
 from mutualist.mutual.rules import rules_clean
 from mutualist.mutual.services import solvency as service
 from mutualist.mutual.services.funds import fund_rules_propose, fund_setup
+from mutualist.mutual.services.sick_pay.claims import sick_claim_end
 from mutualist.mutual.services.solvency import (
     NOBODY_YET,
     NOT_MODELLED,
+    UNWORKABLE,
+    HorizonRisk,
     SolvencyReport,
+    solvency_drafts_forget,
     solvency_for_fund,
     solvency_for_proposal,
     solvency_for_rules,
 )
 from mutualist.mutual.tests.helpers import NOW, fund_active
-from mutualist.mutual.tests.sick_pay_helpers import RULES, join, seed, sick_fund
+from mutualist.mutual.tests.sick_pay_helpers import RULES, join, ongoing, seed, sick_fund
 from mutualist.mutual.tests.test_views_support import (
     HTMX,
     assert_login_redirect,
@@ -45,7 +54,7 @@ from mutualist.mutual.tests.test_views_support import (
     rules_data,
     shows,
 )
-from mutualist.mutual.views.solvency import chance, percent, share
+from mutualist.mutual.views.solvency import NBSP, _change, chance, percent, share
 from mutualist.testing import Cast
 
 pytestmark = pytest.mark.django_db
@@ -60,9 +69,12 @@ DOUBLED = [
 
 
 @pytest.fixture(autouse=True)
-def _now(time_machine: Any, settings: Any) -> None:
+def _now(time_machine: Any, settings: Any) -> Iterator[None]:
     time_machine.move_to(NOW, tick=False)
     settings.MUTUAL_SOLVENCY_PATHS = 300
+    solvency_drafts_forget()
+    yield
+    solvency_drafts_forget()
 
 
 def url(name: str, **kwargs: object) -> str:
@@ -89,7 +101,7 @@ def assert_shows_report(response: Any, report: SolvencyReport) -> None:
     """Every figure of a modelled report, as the page formats it."""
     assert report.modelled
     for risk in report.risks:
-        assert shows(response, chance(risk.probability, risk.standard_error))
+        assert shows(response, chance(risk.probability, risk.standard_error, risk.upper_bound))
     assert shows(response, report.expected_shortfall.format("en"))
     assert shows(response, share(report.paid_share))
     for assumption in report.assumptions:
@@ -125,8 +137,31 @@ def test_the_fund_page_asks_for_the_projection_once_shown_and_simulates_nothing_
     assert f'hx-get="{solvency}" hx-trigger="load"' in body
     assert shows(response, "Working out the projection…")
     assert f'<a href="{solvency}">See the projection on its own page</a>' in body
+    # and should that request fail, the placeholder says so instead of
+    # "Working out" for ever (the link stays)
+    assert_says_when_the_request_fails(body)
     # and nothing was simulated or stored
     assert SolvencyRun.objects.filter(fund=fund).count() == 0
+
+
+FAILED = (
+    '<p class="solvency-failed" role="alert" hidden>'
+    "The projection could not be worked out just now.</p>"
+)
+SHOW_FAILED = (
+    "this.querySelector('.solvency-working').hidden = true; "
+    "this.querySelector('.solvency-failed').hidden = false"
+)
+
+
+def assert_says_when_the_request_fails(body: str) -> None:
+    """The htmx placeholder turns its "Working out" into a line saying the
+    projection could not be worked out when the server errs or cannot be
+    reached."""
+    assert f'hx-on::response-error="{SHOW_FAILED}"' in body
+    assert f'hx-on::send-error="{SHOW_FAILED}"' in body
+    assert '<p class="solvency-working" aria-busy="true">Working out the projection…</p>' in body
+    assert FAILED in body
 
 
 def test_the_projection_fragment_shows_a_sick_pay_funds_risk_and_the_deposit_that_keeps_it_low(
@@ -224,6 +259,120 @@ def test_a_sick_pay_fund_nobody_takes_part_in_says_it_waits_for_members(
     assert shows(response, f"No projection for this fund: {NOBODY_YET}")
 
 
+def test_a_chance_no_simulated_future_reached_reads_under_the_rule_of_three_bound(
+    cast: Cast, client_for: Any
+) -> None:
+    # given a fund whose deposits equal its gifts, holding 30,000.00: none of
+    # its 300 simulated futures runs short
+    fund = sick_fund(
+        cast.collective_a, cast.ana, {"tiers": [{"deposit": "1000.00", "payout": "1000.00"}]}
+    )
+    seed(join(fund, cast.ana, 0), "30000.00", "ana")
+    # when Ana opens the projection
+    response = client_for(cast.ana).get(url("fund_solvency", slug=A, kind="sick_pay"), **HTMX)
+    # then each chance reads "under 1 %" (3 / 300), never "0 %"
+    report = solvency_for_fund(fund=fund)
+    assert [risk.probability for risk in report.risks] == [0.0, 0.0, 0.0]
+    body = page_of(response)
+    assert body.count(f'<td class="num">under{NBSP}1{NBSP}%</td>') == 3
+    assert f"five years: <strong>under{NBSP}1{NBSP}%</strong>" in body
+    assert f"0{NBSP}%</td>" not in body
+    assert shows(response, "“Under” means none of the 300 simulated futures ran short")
+
+
+def test_the_upper_bound_reads_with_two_significant_digits_rounded_up() -> None:
+    assert [chance(0.0, 0.0, 3 / paths) for paths in (10_000, 700, 400, 300, 10**7)] == [
+        f"under{NBSP}{value}{NBSP}%" for value in ("0.03", "0.43", "0.75", "1", "0.00003")
+    ]
+    assert chance(0.0, 0.0) == f"0{NBSP}%"
+    assert chance(0.0123, 0.001, None) == f"1.2{NBSP}% (±{NBSP}0.2)"
+
+
+def test_a_fund_the_engine_cannot_simulate_says_so_and_is_never_an_error_page(
+    cast: Cast, client_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a sick-pay fund and a calibration the engine refuses
+    sick_pay(cast)
+    calibrate = calibrate_sick_pay
+
+    def impossible(history: Any) -> Any:
+        return dataclasses.replace(
+            calibrate(history), sick_probability=Estimate(1.5, "history", 1.0, 12)
+        )
+
+    monkeypatch.setattr(service, "calibrate_sick_pay", impossible)
+    client = client_for(cast.ben)
+    reason = UNWORKABLE.format(message="sick_probability must be at most 1; got 1.5")
+    # when Ben opens the projection, and previews new rules
+    fragment = client.get(url("fund_solvency", slug=A, kind="sick_pay"), **HTMX)
+    page = client.get(url("fund_solvency", slug=A, kind="sick_pay"))
+    preview = client.post(
+        url("fund_rules_preview", slug=A, kind="sick_pay"),
+        rules_data("sick_pay", base=RULES, tier_0_deposit="45.00"),
+        **HTMX,
+    )
+    # then each says, in a line, that it could not be worked out and why
+    assert (fragment.status_code, page.status_code, preview.status_code) == (200, 200, 200)
+    assert shows(fragment, f"No projection for this fund: {reason}")
+    assert shows(page, f"No projection for this fund: {reason}")
+    assert shows(preview, f"No projection to compare: {reason}")
+
+
+def test_two_short_sick_periods_in_a_new_funds_first_month_still_show_the_projection(
+    cast: Cast, client_for: Any, time_machine: Any
+) -> None:
+    # given a fund whose members joined on 1 October: Ana sick 2-5 and
+    # 20-24 October, Ben sick since 10 October (reported through the claims)
+    time_machine.move_to(dt.datetime(2026, 10, 1, 9, tzinfo=dt.UTC), tick=False)
+    fund = sick_fund(cast.collective_a, cast.ana)
+    join(fund, cast.ana, 0, joined_on=dt.date(2026, 10, 1))
+    join(fund, cast.ben, 0, joined_on=dt.date(2026, 10, 1))
+    for starts_on, ends_on in ((dt.date(2026, 10, 2), dt.date(2026, 10, 5)),
+                               (dt.date(2026, 10, 20), dt.date(2026, 10, 24))):  # fmt: skip
+        time_machine.move_to(dt.datetime.combine(starts_on, dt.time(9), dt.UTC), tick=False)
+        claim = ongoing(fund, cast.ana, cast.ben, starts_on)
+        time_machine.move_to(
+            dt.datetime.combine(ends_on + dt.timedelta(days=1), dt.time(9), dt.UTC), tick=False
+        )
+        sick_claim_end(claim=claim, actor=cast.ana, ends_on=ends_on)
+    time_machine.move_to(dt.datetime(2026, 10, 10, 9, tzinfo=dt.UTC), tick=False)
+    ongoing(fund, cast.ben, cast.ana, dt.date(2026, 10, 10))
+    time_machine.move_to(NOW, tick=False)
+    # when Ben opens the projection
+    response = client_for(cast.ben).get(url("fund_solvency", slug=A, kind="sick_pay"), **HTMX)
+    # then it is worked out (three periods began in two member-months)
+    assert response.status_code == 200
+    assert_shows_report(response, solvency_for_fund(fund=fund))
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_every_url_that_answers_a_fragment_or_a_page_varies_on_hx_request(
+    cast: Cast, client_for: Any, htmx: bool
+) -> None:
+    fund = sick_pay(cast)
+    proposal = rule_change(cast, fund)
+    client = client_for(cast.ben)
+    headers = HTMX if htmx else {}
+    responses = [
+        client.get(url("fund_solvency", slug=A, kind="sick_pay"), **headers),
+        client.post(
+            url("fund_rules_preview", slug=A, kind="sick_pay"),
+            rules_data("sick_pay", base=RULES),
+            **headers,
+        ),
+        client.post(
+            url("fund_rules_preview", slug=A, kind="sick_pay"),
+            rules_data("sick_pay", base=RULES, tier_0_deposit="lots"),
+            **headers,
+        ),
+        client.get(url("proposal_solvency", slug=A, proposal_id=proposal.pk), **headers),
+    ]
+    assert [r.status_code for r in responses] == [200, 200, 422, 200]
+    for response in responses:
+        assert "HX-Request" in [part.strip() for part in response["Vary"].split(",")]
+        assert ("<html" in page_of(response)) is not htmx
+
+
 # --- Previewing new rules ---------------------------------------------------------------------
 
 
@@ -240,6 +389,16 @@ def test_the_rules_form_offers_a_preview_for_the_funds_the_simulator_models(
     assert f'formaction="{preview}"' in sick
     assert f'hx-post="{preview}" hx-target="#rules-effect"' in sick
     assert "Preview the effect" in sick
+    # a preview that fails says so under the form (and the next one hides it)
+    failed = "document.getElementById('rules-effect-failed').hidden = false"
+    assert f'hx-on::response-error="{failed}"' in sick
+    assert f'hx-on::send-error="{failed}"' in sick
+    assert (
+        'hx-on::before-request="'
+        + "document.getElementById('rules-effect-failed').hidden = true"
+        + '"'
+    ) in sick
+    assert '<p id="rules-effect-failed" role="alert" hidden>' in sick
     assert "Preview the effect" not in page_of(
         client.get(url("fund_rules", slug=A, kind="income_gap"))
     )
@@ -270,8 +429,12 @@ def test_previewing_doubled_deposits_shows_the_risk_now_and_as_proposed_and_stor
     for before, after in zip(now.risks, proposed.risks, strict=True):
         assert shows(response, chance(before.probability, before.standard_error))
         assert shows(response, chance(after.probability, after.standard_error))
-    # and doubling the deposits lowers the five-year chance of running short
+    # and doubling the deposits lowers the five-year chance of running short:
+    # both met the same futures, so the table says "lower", not "about the same"
     assert proposed.risks[-1].probability < now.risks[-1].probability
+    assert proposed.futures == now.futures
+    assert '<td class="solvency-change solvency-change--lower">lower</td>' in page_of(response)
+    assert shows(response, "Both columns meet the same simulated futures (the same sick periods")
     assert shows(response, now.expected_shortfall.format("en"))
     assert shows(response, proposed.expected_shortfall.format("en"))
     assert "solvency-chart solvency-chart--small" in page_of(response)
@@ -282,6 +445,41 @@ def test_previewing_doubled_deposits_shows_the_risk_now_and_as_proposed_and_stor
     assert Proposal.objects.filter(state=Proposal.State.OPEN).count() == 0
     assert FundRules.objects.count() == versions
     assert list(SolvencyRun.objects.values_list("fund_id", flat=True)) == [fund.pk]
+
+
+def risk(probability: float, standard_error: float) -> HorizonRisk:
+    return HorizonRisk(months=60, probability=probability, standard_error=standard_error)
+
+
+def test_the_change_from_the_same_futures_is_exact_and_otherwise_beyond_the_margin() -> None:
+    now = risk(0.20, 0.02)
+    # the same futures: any difference is the rules' doing
+    assert _change(now, risk(0.19, 0.02), same_futures=True) == "lower"
+    assert _change(now, risk(0.21, 0.02), same_futures=True) == "higher"
+    assert _change(now, risk(0.20, 0.02), same_futures=True) == "the same"
+    # other futures: within 2 x hypot(0.02, 0.02) = 0.0566 it is about the same
+    assert _change(now, risk(0.15, 0.02), same_futures=False) == "about the same"
+    assert _change(now, risk(0.14, 0.02), same_futures=False) == "lower"
+    assert _change(now, risk(0.26, 0.02), same_futures=False) == "higher"
+
+
+def test_previewing_the_guarantees_rules_does_not_say_they_set_the_levy(
+    cast: Cast, client_for: Any
+) -> None:
+    # given the guarantee fund, whose levy is the bylaws' share (none yet)
+    guarantee(cast)
+    # when Ana previews covering half the members' shares
+    response = client_for(cast.ana).post(
+        url("fund_rules_preview", slug=A, kind="guarantee"),
+        rules_data("guarantee", cap_percent="50"),
+        **HTMX,
+    )
+    # then the levy is the bylaws', not the rules'
+    assert response.status_code == 200
+    assert shows(response, f"the bylaws set {percent(Decimal(0))} now")
+    assert shows(response, "the levy is changed in the bylaws, not in these rules")
+    assert "they set" not in page_of(response)
+    assert "set." not in page_of(response)
 
 
 def test_an_invalid_preview_answers_422_with_the_field_errors_and_computes_nothing(
@@ -368,6 +566,7 @@ def test_an_open_rule_change_shows_a_panel_that_loads_its_effect(
     effect = url("proposal_solvency", slug=A, proposal_id=proposal.pk)
     assert "What these rules do to the fund's risk" in page_of(page)
     assert f'hx-get="{effect}" hx-trigger="load"' in page_of(page)
+    assert_says_when_the_request_fails(page_of(page))
     assert SolvencyRun.objects.count() == 0  # the page itself simulates nothing
     # and the comparison shows the service's figures, now and as proposed
     response = client.get(effect, **HTMX)
@@ -457,6 +656,41 @@ def test_a_funds_first_rules_under_vote_show_their_projection_alone(
     assert pair is not None
     assert_shows_report(response, pair[1])
     assert "solvency-chart--small" not in page_of(response)
+    # its headings sit under the panel's h2
+    assert headings(page_of(response))[0] == 3
+    # and on a page of its own, under the page's h1, with no level skipped
+    whole = page_of(client.get(url("proposal_solvency", slug=A, proposal_id=proposal.pk)))
+    assert_no_level_skipped(whole)
+    assert headings(whole)[:2] == [1, 2]
+
+
+def headings(body: str) -> list[int]:
+    """The levels of a page's headings, in order (the site's header and
+    footer have none)."""
+    return [int(level) for level in re.findall(r"<h([1-6])[\s>]", body)]
+
+
+def assert_no_level_skipped(body: str) -> None:
+    levels = headings(body)
+    assert levels and levels[0] == 1
+    for before, after in itertools.pairwise(levels):
+        assert after <= before + 1, levels
+
+
+def test_the_full_pages_skip_no_heading_level(cast: Cast, client_for: Any) -> None:
+    fund = sick_pay(cast)
+    proposal = rule_change(cast, fund)
+    client = client_for(cast.ben)
+    for page in (
+        client.get(url("fund_solvency", slug=A, kind="sick_pay")),
+        client.get(url("proposal_solvency", slug=A, proposal_id=proposal.pk)),
+        client.post(
+            url("fund_rules_preview", slug=A, kind="sick_pay"), rules_data("sick_pay", base=RULES)
+        ),
+        client.get(url("fund", slug=A, kind="sick_pay")),
+    ):
+        assert page.status_code == 200
+        assert_no_level_skipped(page_of(page))
 
 
 # --- Who may see it ---------------------------------------------------------------------------

@@ -27,13 +27,14 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 
@@ -85,11 +86,28 @@ def percent(value: Decimal) -> str:
     return f"{value.normalize():f}{NBSP}%"
 
 
-def chance(probability: float, standard_error: float) -> str:
+def bound(upper_bound: float) -> str:
+    """An upper bound on a chance, in percent, rounded UP to two significant
+    digits and never in exponent notation: 3 / 10,000 paths is "0.03",
+    3 / 700 "0.43", 3 / 300 "1"."""
+    value = Decimal(repr(upper_bound)) * 100  # in decimals: 0.0003 x 100 is 0.03, no float dust
+    if value <= 0:
+        return "0"
+    # Two significant digits: quantize at the second digit's place, upward.
+    exponent = value.adjusted() - 1
+    rounded = value.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_CEILING)
+    return f"{rounded.normalize():f}"
+
+
+def chance(probability: float, standard_error: float, upper_bound: float | None = None) -> str:
     """A simulated chance with its margin: "2.4 % (± 0.3)"; a chance under
-    1 % with a margin under 0.1 point gets two decimals ("0.45 % (± 0.07)");
-    none of the futures: "0 %"."""
+    1 % with a margin under 0.1 point gets two decimals ("0.45 % (± 0.07)").
+    None of the simulated futures ran short: not "0 %", which no simulation
+    can show, but "under 0.03 %" (``upper_bound``: 3 / paths, the rule of
+    three)."""
     if probability <= 0:
+        if upper_bound is not None and upper_bound > 0:
+            return f"under{NBSP}{bound(upper_bound)}{NBSP}%"
         return f"0{NBSP}%"
     shown = probability * 100
     margin = MARGIN_ERRORS * standard_error * 100
@@ -132,7 +150,8 @@ class Risk:
 
 def risks_of(report: SolvencyReport) -> list[Risk]:
     return [
-        Risk(r.months, horizon_label(r.months), chance(r.probability, r.standard_error),
+        Risk(r.months, horizon_label(r.months),
+             chance(r.probability, r.standard_error, r.upper_bound),
              r.probability, r.standard_error)
         for r in report.risks
     ]  # fmt: skip
@@ -154,7 +173,9 @@ class Advice:
     tiers: list[tuple[int, Money, Money]]
 
 
-def advice_of(view: RecommendationView | None) -> Advice | None:
+def advice_of(view: RecommendationView | None, paths: int = 0) -> Advice | None:
+    """The recommendation in words; ``paths`` bound a chance of 0 (the
+    report's, which the recommendation's search used too)."""
     if view is None:
         return None
     noun, unit = LEVER_WORDS.get(view.lever, ("contribution", ""))
@@ -171,7 +192,11 @@ def advice_of(view: RecommendationView | None) -> Advice | None:
         current=percent(view.current),
         needed=percent(view.needed) if view.needed is not None else "",
         achievable=view.achievable and view.needed is not None,
-        risk=chance(view.probability, view.standard_error),
+        risk=chance(
+            view.probability,
+            view.standard_error,
+            3 / paths if view.probability <= 0 and paths > 0 else None,
+        ),
         direction=direction,
         tiers=[(index + 1, deposit, payout) for index, (deposit, payout) in enumerate(view.tiers)],
     )
@@ -188,6 +213,7 @@ class Shown:
     paid_share: str
     computed: str
     span: str  # "December 2026 to November 2031"
+    bounded: bool = False  # some chance is shown as "under X %" (no future ran short)
 
 
 def _span(report: SolvencyReport) -> str:
@@ -204,14 +230,17 @@ def _computed(report: SolvencyReport, user: User) -> str:
 
 def shown(report: SolvencyReport, user: User) -> Shown:
     risks = risks_of(report) if report.modelled else []
+    advice = advice_of(report.recommendation, report.paths) if report.modelled else None
     return Shown(
         report=report,
         risks=risks,
         headline=risks[-1] if risks else None,
-        advice=advice_of(report.recommendation) if report.modelled else None,
+        advice=advice,
         paid_share=share(report.paid_share) if report.modelled else "",
         computed=_computed(report, user),
         span=_span(report) if report.modelled else "",
+        bounded=any(risk.upper_bound is not None for risk in report.risks)
+        or (advice is not None and advice.risk.startswith(f"under{NBSP}")),
     )
 
 
@@ -232,14 +261,29 @@ class Compared:
     label: str
     now: str
     proposed: str
-    change: str  # "lower", "higher", "about the same"
+    change: str  # "lower", "higher", "the same", "about the same"
 
 
-def _change(now: HorizonRisk, proposed: HorizonRisk) -> str:
-    """Whether the proposed rules move a chance by more than the two
-    simulations' combined margin."""
-    margin = MARGIN_ERRORS * math.hypot(now.standard_error, proposed.standard_error)
+# Below this, two estimates from the same futures are equal (float noise).
+SAME = 1e-12
+
+
+def _change(now: HorizonRisk, proposed: HorizonRisk, *, same_futures: bool) -> str:
+    """How the proposed rules move a chance. When both reports met the very
+    same simulated futures (``same_futures``: the same seed and paths, and
+    rules that change only what is applied to those futures, such as the
+    deposits, the gifts or the levy), the difference is exact for those
+    futures, not sampling noise: any difference is "lower" or "higher".
+    Otherwise (the rules change what is drawn: the number of tiers, the
+    most members, the days after which an invoice counts as late) only a
+    difference beyond the two estimates' combined margin counts; within it
+    the chance is "about the same"."""
     difference = proposed.probability - now.probability
+    if same_futures:
+        if abs(difference) <= SAME:
+            return "the same"
+        return "higher" if difference > 0 else "lower"
+    margin = MARGIN_ERRORS * math.hypot(now.standard_error, proposed.standard_error)
     if abs(difference) <= margin:
         return "about the same"
     return "higher" if difference > 0 else "lower"
@@ -247,6 +291,7 @@ def _change(now: HorizonRisk, proposed: HorizonRisk) -> str:
 
 def effect_context(now: SolvencyReport, proposed: SolvencyReport, user: User) -> dict[str, Any]:
     """Now against proposed, for ``_solvency_effect.html``."""
+    same_futures = bool(now.futures) and now.futures == proposed.futures
     context: dict[str, Any] = {
         "now": shown(now, user),
         "proposed": shown(proposed, user),
@@ -255,6 +300,9 @@ def effect_context(now: SolvencyReport, proposed: SolvencyReport, user: User) ->
         "modelled": now.modelled and proposed.modelled,
         "target": percent(TARGET * 100),
         "horizon_words": years(proposed.months),
+        "same_futures": same_futures,
+        # The guarantee's levy is the bylaws' share of each payment, not a rule.
+        "levy": proposed.fund.kind == Fund.Kind.GUARANTEE,
     }
     if not context["modelled"]:
         return context
@@ -262,12 +310,12 @@ def effect_context(now: SolvencyReport, proposed: SolvencyReport, user: User) ->
     context["compared"] = [
         Compared(
             horizon_label(after.months),
-            chance(by_months[after.months].probability, by_months[after.months].standard_error),
-            chance(after.probability, after.standard_error),
-            _change(by_months[after.months], after),
+            chance(before.probability, before.standard_error, before.upper_bound),
+            chance(after.probability, after.standard_error, after.upper_bound),
+            _change(before, after, same_futures=same_futures),
         )
         for after in proposed.risks
-        if after.months in by_months
+        if (before := by_months.get(after.months)) is not None
     ]
     if now.balance_bands and proposed.balance_bands and now.months == proposed.months:
         context["comparison_chart"] = comparison_chart(
@@ -290,6 +338,14 @@ def _report_context(report: SolvencyReport, user: User) -> dict[str, Any]:
     }
 
 
+def _varied(response: HttpResponse) -> HttpResponse:
+    """Each URL here answers htmx with a fragment and a browser with a whole
+    page: caches must keep the two apart (``Vary: HX-Request``), or the back
+    button may show a bare fragment."""
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
 # --- The fund's projection --------------------------------------------------------------------
 
 
@@ -307,8 +363,8 @@ def fund_solvency(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
         **_report_context(report, user),
     }
     if is_htmx_partial(request):
-        return render(request, f"{TEMPLATES}/_solvency.html", context)
-    return render(request, f"{TEMPLATES}/solvency.html", {**context, "page": "fund"})
+        return _varied(render(request, f"{TEMPLATES}/_solvency.html", context))
+    return _varied(render(request, f"{TEMPLATES}/solvency.html", {**context, "page": "fund"}))
 
 
 # --- The effect of new rules, before they are proposed ----------------------------------------
@@ -361,20 +417,24 @@ def fund_rules_preview(request: HttpRequest, slug: str, kind: str) -> HttpRespon
         "effect_title": "What these rules would do to the fund's risk",
     }
     if is_htmx_partial(request):
-        return render(request, f"{TEMPLATES}/_solvency_effect.html", context, status=status)
-    return render(
-        request,
-        f"{TEMPLATES}/rules_form.html",
-        {
-            **context,
-            "kind": found.kind,
-            "kind_label": found.get_kind_display(),
-            "first": False,
-            "newest": newest,
-            "currency": found.currency,
-            "previewable": found.kind in MODELLED_KINDS,
-        },
-        status=status,
+        return _varied(
+            render(request, f"{TEMPLATES}/_solvency_effect.html", context, status=status)
+        )
+    return _varied(
+        render(
+            request,
+            f"{TEMPLATES}/rules_form.html",
+            {
+                **context,
+                "kind": found.kind,
+                "kind_label": found.get_kind_display(),
+                "first": False,
+                "newest": newest,
+                "currency": found.currency,
+                "previewable": found.kind in MODELLED_KINDS,
+            },
+            status=status,
+        )
     )
 
 
@@ -443,8 +503,15 @@ def proposal_solvency(request: HttpRequest, slug: str, proposal_id: int) -> Http
     else:
         context["effect_reason"] = _unmodelled_reason(proposal, fund)
     if is_htmx_partial(request):
-        return render(request, f"{TEMPLATES}/_solvency_effect.html", context)
-    return render(request, f"{TEMPLATES}/solvency.html", {**context, "page": "proposal"})
+        return _varied(render(request, f"{TEMPLATES}/_solvency_effect.html", context))
+    # On its own page the projection alone sits under the page's h1.
+    return _varied(
+        render(
+            request,
+            f"{TEMPLATES}/solvency.html",
+            {**context, "page": "proposal", "single_h": "h2"},
+        )
+    )
 
 
 def _unmodelled_reason(proposal: Proposal, fund: Fund) -> str:
