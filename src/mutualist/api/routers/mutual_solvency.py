@@ -20,7 +20,6 @@ import datetime as dt
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from django.utils import timezone
 from ninja import Field, Router, Schema
 
 from mutualist.api.auth import request_user
@@ -30,12 +29,12 @@ from mutualist.collectives.selectors import collective_get_for_member
 from mutualist.core.errors import NotFound
 from mutualist.governance.models import Proposal
 from mutualist.governance.selectors import proposal_get_for_user
+from mutualist.mutual.models import Fund
 from mutualist.mutual.rules import rules_clean
 from mutualist.mutual.selectors import fund_get_for_user
 from mutualist.mutual.services.funds import newest_rules
 from mutualist.mutual.services.solvency import (
     SolvencyReport,
-    rules_now,
     solvency_compared,
     solvency_for_fund,
     solvency_for_rules,
@@ -55,6 +54,12 @@ class HorizonRiskOut(Schema):
         "everything it promised in full"
     )
     standard_error: float = Field(description="The estimate's Monte Carlo standard error")
+    upper_bound: float | None = Field(
+        default=None,
+        description="When no simulated future ran short (probability 0): the chance is only "
+        "known to be under this, 3 / paths (the rule of three, a 95 % upper bound); null "
+        "otherwise",
+    )
 
 
 class BalanceBandOut(Schema):
@@ -120,8 +125,23 @@ class SolvencyOut(Schema):
 
 
 class SolvencyComparisonOut(Schema):
-    now: SolvencyOut = Field(description="The fund under the rules it runs by")
+    now: SolvencyOut | None = Field(
+        description="The fund under the rules in force (or voted in, from a later day); "
+        "null for a fund being set up, whose members have voted no rules in yet: there is "
+        "nothing to compare with"
+    )
     proposed: SolvencyOut = Field(description="The fund under the proposed rules")
+
+    @classmethod
+    def build(cls, fund: Fund, proposed: SolvencyReport) -> SolvencyComparisonOut:
+        """``now`` from the rules voted in; none for a fund being set up
+        (``solvency_for_fund`` would project its first rules under vote,
+        which are not "now")."""
+        now = solvency_for_fund(fund=fund) if newest_rules(fund=fund) is not None else None
+        return cls(
+            now=None if now is None else SolvencyOut.build(now),
+            proposed=SolvencyOut.build(proposed),
+        )
 
 
 class SolvencyPreviewIn(InputSchema):
@@ -155,17 +175,17 @@ def fund_solvency_read(request: HttpRequest, slug: str, kind: str) -> SolvencyOu
 def fund_solvency_preview(
     request: HttpRequest, slug: str, kind: str, payload: SolvencyPreviewIn
 ) -> SolvencyComparisonOut:
-    """``rules`` names only what changes, laid over the newest version, and
-    checked as a proposal's would be (``422`` naming ``rules.<field>``).
-    Writes nothing for rules other than those the fund runs by."""
+    """``rules`` names only what changes, laid over the newest version (over
+    the defaults for a fund with none yet), and checked as a proposal's
+    would be (``422`` naming ``rules.<field>``). ``now`` is null for a fund
+    being set up: no rules are voted in to compare with. Writes nothing for
+    rules other than those the fund runs by."""
     fund = fund_get_for_user(user=request_user(request), slug=slug, kind=kind)
     newest = newest_rules(fund=fund)
-    base = newest.rules if newest is not None else rules_now(fund=fund, today=timezone.localdate())
-    rules = rules_clean(fund.kind, payload.rules, base=base)
-    return SolvencyComparisonOut(
-        now=SolvencyOut.build(solvency_for_fund(fund=fund)),
-        proposed=SolvencyOut.build(solvency_for_rules(fund=fund, rules=rules)),
-    )
+    # As ``rule_change_validate`` lays a proposal's changes: over the newest
+    # version, or over the defaults for a first version.
+    rules = rules_clean(fund.kind, payload.rules, base=newest.rules if newest else None)
+    return SolvencyComparisonOut.build(fund, solvency_for_rules(fund=fund, rules=rules))
 
 
 @router.get(
@@ -178,7 +198,9 @@ def proposal_solvency_read(
 ) -> SolvencyComparisonOut:
     """For an open ``fund_rule_change`` proposal: 404 ``not_a_rule_change``
     for a proposal of another kind, ``proposal_closed`` once the vote is
-    over (the rules it carried are then in force, or never will be)."""
+    over (the rules it carried are then in force, or never will be).
+    ``now`` is null for a fund's first rules under vote: nothing is in
+    force to compare them with."""
     user = request_user(request)
     collective, _ = collective_get_for_member(user=user, slug=slug)
     proposal = proposal_get_for_user(user=user, proposal_id=proposal_id)
@@ -202,4 +224,6 @@ def proposal_solvency_read(
             f"The fund proposal #{proposal.pk} is about no longer exists.", code="fund_not_found"
         )
     now, proposed = compared
+    if newest_rules(fund=proposed.fund) is None:
+        return SolvencyComparisonOut(now=None, proposed=SolvencyOut.build(proposed))
     return SolvencyComparisonOut(now=SolvencyOut.build(now), proposed=SolvencyOut.build(proposed))

@@ -4,18 +4,29 @@ rule is 422 naming ``rules.<field>`` and stores nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import transaction
 
 from mutualist.api.tests.support import assert_problem, bearer_client
 from mutualist.api.tests.test_mutual_support import NOW, A, B, post
+from mutualist.engines.solvency.calibrate import Estimate, calibrate_sick_pay
 from mutualist.governance.models import Proposal
 from mutualist.governance.services import proposal_create, proposal_withdraw
 from mutualist.mutual.models import Fund, SolvencyRun
-from mutualist.mutual.services.funds import fund_rules_propose
-from mutualist.mutual.services.solvency import NOT_MODELLED, solvency_for_fund, solvency_report_json
+from mutualist.mutual.services import solvency as service
+from mutualist.mutual.services.funds import fund_rules_propose, fund_setup
+from mutualist.mutual.services.solvency import (
+    NOT_MODELLED,
+    UNWORKABLE,
+    solvency_drafts_forget,
+    solvency_for_fund,
+    solvency_report_json,
+)
 from mutualist.mutual.tests.helpers import fund_active
 from mutualist.mutual.tests.sick_pay_helpers import join, seed, sick_fund
 from mutualist.testing import Cast
@@ -24,9 +35,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _now(time_machine: Any, settings: Any) -> None:
+def _now(time_machine: Any, settings: Any) -> Iterator[None]:
     time_machine.move_to(NOW, tick=False)
     settings.MUTUAL_SOLVENCY_PATHS = 300
+    solvency_drafts_forget()
+    yield
+    solvency_drafts_forget()
 
 
 @pytest.fixture
@@ -58,11 +72,53 @@ def test_a_member_reads_the_funds_report(cast: Cast, fund: Fund) -> None:
     )
     assert body["start_balance"] == {"amount": "450.00", "currency": "PHP"}
     assert [risk["months"] for risk in body["risks"]] == [12, 36, 60]
+    assert [risk["upper_bound"] for risk in body["risks"]] == [None, None, None]
     assert [band["percentile"] for band in body["balance_bands"]] == [5, 25, 50, 75, 95]
     assert all(len(band["balances"]) == 60 for band in body["balance_bands"])
     assert body["recommendation"]["lever"] == "deposit_rate"
     assert body["recommendation"]["current"] == "3.00"
     assert (body["first_month"], body["months"], body["paths"]) == ("2026-12-01", 60, 300)
+
+
+def test_a_chance_no_simulated_future_reached_comes_with_its_upper_bound(cast: Cast) -> None:
+    # Given a fund whose deposits equal its gifts, holding 30,000.00: none of
+    # its 300 simulated futures runs short
+    fund = sick_fund(
+        cast.collective_a, cast.ana, {"tiers": [{"deposit": "1000.00", "payout": "1000.00"}]}
+    )
+    seed(join(fund, cast.ana, 0), "30000.00", "ana")
+
+    response = bearer_client(cast.ben).get(f"{A}/funds/sick_pay/solvency")
+
+    # Then the number and its standard error stay 0, with the bound 3 / 300
+    assert response.status_code == 200, response.content
+    assert response.json()["risks"] == [
+        {"months": months, "probability": 0.0, "standard_error": 0.0, "upper_bound": 0.01}
+        for months in (12, 36, 60)
+    ]
+
+
+def test_a_fund_the_engine_cannot_simulate_is_a_report_saying_why(
+    cast: Cast, fund: Fund, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calibrate = calibrate_sick_pay
+
+    def impossible(history: Any) -> Any:
+        return dataclasses.replace(
+            calibrate(history), sick_probability=Estimate(1.5, "history", 1.0, 12)
+        )
+
+    monkeypatch.setattr(service, "calibrate_sick_pay", impossible)
+    client = bearer_client(cast.ben)
+
+    read = client.get(f"{A}/funds/sick_pay/solvency")
+    preview = post(client, f"{A}/funds/sick_pay/solvency/preview", {"rules": {"waiting_days": 14}})
+
+    reason = UNWORKABLE.format(message="sick_probability must be at most 1; got 1.5")
+    assert (read.status_code, preview.status_code) == (200, 200)
+    assert (read.json()["modelled"], read.json()["reason"]) == (False, reason)
+    assert preview.json()["proposed"]["reason"] == reason
+    assert SolvencyRun.objects.count() == 0
 
 
 def test_an_unmodelled_fund_says_why(cast: Cast) -> None:
@@ -105,6 +161,40 @@ def test_a_member_previews_other_rules_without_storing_them(cast: Cast, fund: Fu
         "3.00",
         "4.00",
     )
+
+
+def test_a_fund_being_set_up_previews_changes_over_the_defaults_with_nothing_now(
+    cast: Cast,
+) -> None:
+    # Given a guarantee fund being set up: its first rules under vote cover
+    # half the members' shares (the default is 80 %)
+    with transaction.atomic():
+        proposal = fund_setup(
+            collective=cast.collective_a,
+            actor=cast.ana,
+            kind="guarantee",
+            rules={"cap_percent": "50"},
+            closes_at=NOW + dt.timedelta(days=7),
+        )
+    ben = bearer_client(cast.ben)
+
+    # When Ben previews a change of the days before an invoice is late
+    response = post(ben, f"{A}/funds/guarantee/solvency/preview", {"rules": {"overdue_days": 45}})
+
+    # Then the change is laid over the defaults, as a proposal's would be
+    # (not over the rules under vote), and there is no "now": no rules are in force
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["now"] is None
+    rows = {row["label"]: row["value"] for row in body["proposed"]["assumptions"]}
+    assert "covered up to 80 %" in rows["Paid to the members on a late invoice"]
+    assert "Chance a client pays more than 45 days late" in rows
+    # and the first rules' own comparison has no "now" either
+    compared = ben.get(f"{A}/proposals/{proposal.pk}/solvency")
+    assert compared.status_code == 200, compared.content
+    assert compared.json()["now"] is None
+    proposed = {row["label"]: row["value"] for row in compared.json()["proposed"]["assumptions"]}
+    assert "covered up to 50 %" in proposed["Paid to the members on a late invoice"]
 
 
 @pytest.mark.parametrize(
