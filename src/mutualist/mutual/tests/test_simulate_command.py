@@ -16,6 +16,7 @@ from django.core.management.base import CommandError
 
 from mutualist.engines.solvency.calibrate import Estimate, calibrate_sick_pay
 from mutualist.engines.solvency.classical import ClaimSizes, classical_ruin
+from mutualist.mutual.management.commands.simulate import summary
 from mutualist.mutual.models import Fund, SolvencyRun
 from mutualist.mutual.services import solvency as service
 from mutualist.mutual.services.solvency import solvency_for_fund, solvency_report_json
@@ -68,6 +69,26 @@ def test_it_prints_a_funds_report_as_the_page_shows_it(fund: Fund) -> None:
     assert f"Stored as run #{report.run_id}." == lines[-1]
     assert SolvencyRun.objects.count() == 1
     assert "  Members taking part: 2 (tier 1: 1, tier 3: 1) (the fund's members today)" in lines
+
+
+def test_a_chance_no_simulated_future_reached_is_printed_as_a_bound_not_zero(
+    fund: Fund,
+) -> None:
+    # Given a report in which no simulated future ran short within a year
+    # (3 / 300 paths: the rule-of-three bound is 1 %)
+    report = solvency_for_fund(fund=fund)
+    first = dataclasses.replace(
+        report.risks[0], probability=0.0, standard_error=0.0, upper_bound=0.01
+    )
+    quiet = dataclasses.replace(report, risks=(first, *report.risks[1:]))
+
+    # When the command words it
+    chances = summary(quiet)[2]
+
+    # Then the chance is the bound, never "0.00 %"; the others keep their margins
+    assert chances.startswith("Chance of a month not paid in full: 1 year under 1 %, 3 years ")
+    assert "0.00 %" not in chances
+    assert chances.count("(±") == 2
 
 
 def test_it_prints_the_report_as_json(fund: Fund) -> None:
