@@ -1,7 +1,7 @@
 """The fund solvency simulator: will a mutual fund pay what it promises?
 
-Pure NumPy (SciPy only for a root: the Lundberg exponent); never imports
-Django. Every simulation is Monte Carlo over chunks of paths, each chunk
+Pure NumPy (SciPy for a few roots, the Lundberg exponent and the tilt,
+and the Clopper-Pearson bound); never imports Django. Every simulation is Monte Carlo over chunks of paths, each chunk
 with its own random stream spawned from the run's seed, so the same seed
 gives the same answer and memory stays flat however many paths are asked
 for.
