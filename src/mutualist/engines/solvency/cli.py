@@ -714,6 +714,12 @@ def fund_text(result: FundResult, config: FundConfig, *, seconds: float, seed: i
     ]
     for months in _horizons(result.months):
         p, se = result.probability_within(months)
+        if p == 0:
+            # No simulated path ran short: not "0 %", which no simulation can
+            # show, but the rule-of-three bound (95 %) on what it could be.
+            bound = f"under {_percent(3 / result.paths)}"
+            lines.append(f"  within {_span(months):<10} {bound:>9}  (no path ran short)")
+            continue
         lines.append(
             f"  within {_span(months):<10} {_percent(p):>9}  (standard error {_percent(se)})"
         )

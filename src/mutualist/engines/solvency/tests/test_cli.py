@@ -325,6 +325,29 @@ def test_it_summarises_a_fund_by_year_with_its_balance_percentiles(config_file):
     assert lines[-1].startswith("400 paths, seed 3, ")
 
 
+def test_a_chance_no_path_reached_is_the_rule_of_three_bound_not_zero(config_file):
+    # given a fund nobody in which ever falls sick
+    quiet = {**SICK_PAY, "model": {**SICK_PAY["model"], "sick_probability": 0}}
+    # when
+    status, out, _err = run("fund", "--config", config_file(quiet))
+    # then: 3 / 400 paths, not "0 %"
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[3].split() == [
+        "within",
+        "1",
+        "year",
+        "under",
+        "0.75",
+        "%",
+        "(no",
+        "path",
+        "ran",
+        "short)",
+    ]
+    assert "0 %" not in "\n".join(lines[3:5])
+
+
 def test_it_simulates_a_guarantee_fund(config_file):
     # given
     config = {
