@@ -714,9 +714,14 @@ def fund_text(result: FundResult, config: FundConfig, *, seconds: float, seed: i
     ]
     for months in _horizons(result.months):
         p, se = result.probability_within(months)
-        if p == 0:
-            # No simulated path ran short: not "0 %", which no simulation can
-            # show, but the rule-of-three bound (95 %) on what it could be.
+        # No path ran short, so what was paid is what was promised: nothing
+        # promised at all (nobody can fall sick, no invoice is ever late)
+        # makes a short month impossible, an exact 0.
+        promised = bool(np.any(result.expected_payouts[:months] > 0))
+        if p == 0 and promised:
+            # Payouts were promised and no simulated path ran short: not
+            # "0 %", which no simulation can show, but the rule-of-three
+            # bound (95 %) on what it could be.
             bound = f"under {_percent(3 / result.paths)}"
             lines.append(f"  within {_span(months):<10} {bound:>9}  (no path ran short)")
             continue
