@@ -108,7 +108,7 @@ def test_a_fund_the_engine_cannot_simulate_is_a_report_saying_why(
             calibrate(history), sick_probability=Estimate(1.5, "history", 1.0, 12)
         )
 
-    monkeypatch.setattr(service, "calibrate_sick_pay", impossible)
+    monkeypatch.setattr(service.model, "calibrate_sick_pay", impossible)
     client = bearer_client(cast.ben)
 
     read = client.get(f"{A}/funds/sick_pay/solvency")

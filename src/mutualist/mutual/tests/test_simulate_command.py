@@ -161,7 +161,7 @@ def test_a_fund_the_engine_cannot_simulate_is_one_line_and_exit_2(
             calibrate(history), sick_probability=Estimate(1.5, "history", 1.0, 12)
         )
 
-    monkeypatch.setattr(service, "calibrate_sick_pay", impossible)
+    monkeypatch.setattr(service.model, "calibrate_sick_pay", impossible)
 
     # Then no traceback: one line saying why, exit 2, nothing stored
     assert str(refused("--fund", "manila-va/sick_pay")) == (

@@ -706,7 +706,7 @@ def test_the_needed_deposit_is_rounded_up_to_the_centavo_and_the_percent_to_a_hu
         found = engine(model, **options)
         return dataclasses.replace(found, value=0.07531, achievable=True)
 
-    monkeypatch.setattr(service, "recommend_contribution", answer)
+    monkeypatch.setattr(service.run, "recommend_contribution", answer)
 
     advice = solvency_for_fund(fund=fund).recommendation
 
@@ -736,7 +736,7 @@ def test_a_model_the_engine_refuses_is_a_report_that_says_so_never_an_error(
             calibrate(history), sick_probability=Estimate(1.5, "history", 1.0, 12)
         )
 
-    monkeypatch.setattr(service, "calibrate_sick_pay", impossible)
+    monkeypatch.setattr(service.model, "calibrate_sick_pay", impossible)
 
     report = solvency_for_fund(fund=fund)
 
@@ -757,7 +757,7 @@ def test_a_simulation_the_engine_refuses_is_a_report_that_says_so(cast, fund, mo
     def refuse(*args: object, **kwargs: object) -> None:
         raise ValueError("months must be\n at least 1; got 0.")
 
-    monkeypatch.setattr(service, "simulate_fund", refuse)
+    monkeypatch.setattr(service.run, "simulate_fund", refuse)
 
     report = solvency_for_fund(fund=fund)
     draft = solvency_for_rules(
@@ -893,7 +893,7 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(1)
         return engine(*args, **kwargs)
 
-    monkeypatch.setattr(service, "simulate_fund", counted)
+    monkeypatch.setattr(service.run, "simulate_fund", counted)
     return calls
 
 
@@ -923,7 +923,7 @@ def test_a_drafts_report_is_kept_for_the_day_so_the_same_preview_is_not_simulate
 
 def test_the_drafts_kept_are_bounded_and_the_least_recently_used_goes(cast, fund, monkeypatch):
     # Given room for two drafts, and three previewed in turn
-    monkeypatch.setattr(service, "DRAFT_CACHE_SIZE", 2)
+    monkeypatch.setattr(service.run, "DRAFT_CACHE_SIZE", 2)
     join(fund, cast.ana)
     base = rules_now(fund=fund, today=TODAY)
     drafts = [rules_clean("sick_pay", {"waiting_days": days}, base=base) for days in (7, 14, 21)]

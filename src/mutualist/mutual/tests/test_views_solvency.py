@@ -124,8 +124,8 @@ def test_the_fund_page_asks_for_the_projection_once_shown_and_simulates_nothing_
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the fund page ran a simulation")
 
-    monkeypatch.setattr(service, "simulate_fund", refuse)
-    monkeypatch.setattr(service, "recommend_contribution", refuse)
+    monkeypatch.setattr(service.run, "simulate_fund", refuse)
+    monkeypatch.setattr(service.run, "recommend_contribution", refuse)
     # when Ben opens the fund's page
     response = client_for(cast.ben).get(url("fund", slug=A, kind="sick_pay"))
     # then it has a placeholder htmx fills in from the projection's URL once loaded,
@@ -300,7 +300,7 @@ def test_a_fund_the_engine_cannot_simulate_says_so_and_is_never_an_error_page(
             calibrate(history), sick_probability=Estimate(1.5, "history", 1.0, 12)
         )
 
-    monkeypatch.setattr(service, "calibrate_sick_pay", impossible)
+    monkeypatch.setattr(service.model, "calibrate_sick_pay", impossible)
     client = client_for(cast.ben)
     reason = UNWORKABLE.format(message="sick_probability must be at most 1; got 1.5")
     # when Ben opens the projection, and previews new rules
